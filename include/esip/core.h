@@ -1,0 +1,202 @@
+/*
+ * esip/core.h - the core layer: string views, error codes, allocator hooks,
+ * random tokens, the hash table and the timer wheel.
+ *
+ * Nothing in this layer knows SIP.  Everything else in esip is built on it.
+ * The header is self-contained (C11, libc only).
+ *
+ * Conventions used across every esip header:
+ *  - A function returning int returns 0 (or a byte count) on success and a
+ *    negative esip_err code on failure.
+ *  - esip_str is a view: pointer + length into memory owned by someone else.
+ *    p == NULL means "absent"; p != NULL with len == 0 means "present but
+ *    empty" (e.g. ";tag=" with no value).
+ */
+#ifndef ESIP_CORE_H
+#define ESIP_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Error codes                                                          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * One X-macro list yields the enum, esip_strerror() and esip_errname().
+ * X(name, value, message).  Codes from -1 to -99 are our side (bad argument,
+ * out of memory, our limits); codes -100 and below are the peer's fault
+ * (malformed input, peer exceeded a limit).  esip_err_is_peer() tells them
+ * apart so that callers can answer the peer (400) or log a local failure.
+ */
+#define ESIP_ERRORS(X)                                                        \
+	X(OK, 0, "success")                                                   \
+	/* our side */                                                        \
+	X(ENOMEM, -1, "out of memory")                                        \
+	X(EINVAL, -2, "invalid argument")                                     \
+	X(ENOSPC, -3, "output buffer too small")                              \
+	X(ENOTFOUND, -4, "not found")                                         \
+	X(ENEEDMORE, -5, "incomplete input, more data needed")                \
+	X(ESTATE, -6, "operation not allowed in the current state")           \
+	X(ESYS, -7, "system call failed (see errno)")                         \
+	X(ENOTSUP, -8, "not supported")                                       \
+	X(ELIMIT, -9, "configured limit reached")                             \
+	X(ECLOSED, -10, "closed or shutting down")                            \
+	X(ETIMEDOUT, -11, "timed out")                                        \
+	X(ERESOLVE, -12, "host name resolution failed")                       \
+	X(EEXIST, -13, "already exists")                                      \
+	X(ETRANSPORT, -14, "transport error")                                 \
+	/* the peer's fault: malformed or oversized input */                  \
+	X(EMSG_TOO_BIG, -100, "message exceeds the size limit")               \
+	X(ETOO_MANY_HEADERS, -101, "too many header fields")                  \
+	X(ELINE_TOO_LONG, -102, "line exceeds the length limit")              \
+	X(EBAD_START_LINE, -103, "malformed start line")                      \
+	X(EBAD_STATUS, -104, "malformed or out-of-range status code")         \
+	X(EBAD_URI, -105, "malformed URI")                                    \
+	X(EBAD_HEADER, -106, "malformed header field")                        \
+	X(EBAD_VIA, -107, "malformed Via header field")                       \
+	X(EBAD_NAMEADDR, -108, "malformed From/To/Contact address")           \
+	X(EBAD_CSEQ, -109, "malformed CSeq header field")                     \
+	X(EBAD_CALL_ID, -110, "malformed Call-ID header field")               \
+	X(EBAD_MAX_FORWARDS, -111, "malformed Max-Forwards header field")     \
+	X(EBAD_CONTENT_LENGTH, -112, "malformed or conflicting Content-Length") \
+	X(EBODY_TRUNCATED, -113, "body shorter than Content-Length")          \
+	X(ENO_CONTENT_LENGTH, -114, "Content-Length missing on a stream")     \
+	X(EBAD_VALUE, -115, "malformed header field value")                   \
+	X(EBAD_FRAMING, -116, "unrecoverable stream framing error")           \
+	X(EBODY_TOO_BIG, -117, "body exceeds the size limit")
+
+typedef enum esip_err {
+#define ESIP_ERR_ENUM_(name, value, msg) ESIP_##name = (value),
+	ESIP_ERRORS(ESIP_ERR_ENUM_)
+#undef ESIP_ERR_ENUM_
+} esip_err;
+
+/* Human message for an error code ("unknown error" for unknown codes). */
+const char *esip_strerror(int err);
+/* The code's name without prefix, e.g. "EBAD_VIA"; "UNKNOWN" if unknown. */
+const char *esip_errname(int err);
+/* True for codes that blame the peer's input (-100 and below). */
+static inline bool esip_err_is_peer(int err) { return err <= -100; }
+
+/* ------------------------------------------------------------------ */
+/* String views                                                         */
+/* ------------------------------------------------------------------ */
+
+typedef struct esip_str {
+	const char *p;
+	size_t len;
+} esip_str;
+
+/* A view of a string literal (length without the NUL). */
+#define ESIP_STR(lit) ((esip_str){"" lit, sizeof(lit) - 1})
+#define ESIP_STR_NULL ((esip_str){NULL, 0})
+/* printf("%.*s", ESIP_STR_FMT(s)) */
+#define ESIP_STR_FMT(s) (int)(s).len, ((s).p ? (s).p : "")
+
+static inline esip_str esip_str_make(const char *p, size_t len)
+{
+	esip_str s = {p, len};
+	return s;
+}
+/* View of a NUL-terminated C string (NULL gives the absent view). */
+esip_str esip_str_cstr(const char *s);
+static inline bool esip_str_present(esip_str s) { return s.p != NULL; }
+static inline bool esip_str_empty(esip_str s) { return s.len == 0; }
+
+/* Byte-exact equality. Absent equals only absent-or-empty of length 0. */
+bool esip_str_eq(esip_str a, esip_str b);
+/* ASCII case-insensitive equality (RFC 3261 7.3.1: header names, tokens). */
+bool esip_str_ieq(esip_str a, esip_str b);
+bool esip_str_ieq_cstr(esip_str a, const char *lit);
+bool esip_str_eq_cstr(esip_str a, const char *lit);
+/* memcmp-style ordering, shorter-is-smaller on a common prefix. */
+int esip_str_cmp(esip_str a, esip_str b);
+bool esip_str_iprefix(esip_str s, const char *prefix);
+
+/* Sub-view [off, off+n) clamped to s. */
+esip_str esip_str_sub(esip_str s, size_t off, size_t n);
+/* Strip SP, HTAB, CR and LF from both ends (linear white space). */
+esip_str esip_str_trim(esip_str s);
+
+/*
+ * Decimal conversion with overflow detection: digits only (no sign, no
+ * white space), at least one digit.  Returns 0 or ESIP_EINVAL (not digits,
+ * empty) or ESIP_ELIMIT (value does not fit).  Leading zeros are allowed.
+ */
+int esip_str_to_u32(esip_str s, uint32_t *out);
+int esip_str_to_u64(esip_str s, uint64_t *out);
+
+/*
+ * Quoted-string equality: each side may be a quoted-string ("..." with
+ * backslash quoted-pairs) or a bare token; both are compared after removing
+ * the quotes and unescaping, byte-exact (ci=false) or ASCII case-insensitive
+ * (ci=true).  RFC 3261 25.1 quoted-string / quoted-pair.
+ */
+bool esip_str_quoted_eq(esip_str a, esip_str b, bool ci);
+
+/*
+ * Percent-decoding (RFC 3986 2.1, RFC 3261 19.1.2 "escaped").
+ * esip_pct_decode writes the decoded bytes of s to out (cap bytes) and
+ * returns the decoded length, ESIP_ENOSPC, or ESIP_EBAD_VALUE for a '%' not
+ * followed by two hex digits.  %00 decodes to a NUL byte and does not end
+ * anything: the result is a length, never a C string (RFC 4475 3.1.1.4).
+ */
+long esip_pct_decode(esip_str s, char *out, size_t cap);
+/* True if s and t are equal after percent-decoding both; ci compares the
+ * decoded bytes ASCII case-insensitively.  Bad escapes compare literally. */
+bool esip_pct_eq(esip_str s, esip_str t, bool ci);
+
+/* ------------------------------------------------------------------ */
+/* Allocator hooks                                                      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Every allocation esip makes goes through one of these, owned by the
+ * object that allocates (a stack, a transaction layer, a framer...).  A NULL
+ * allocator pointer means the libc default.  Tests install a failing
+ * allocator to sweep allocation failures.
+ */
+typedef struct esip_allocator {
+	void *(*alloc)(size_t size, void *ud);
+	void *(*realloc)(void *ptr, size_t size, void *ud);
+	void (*free)(void *ptr, void *ud);
+	void *ud;
+} esip_allocator;
+
+const esip_allocator *esip_allocator_default(void);
+void *esip_malloc(const esip_allocator *a, size_t size);
+/* Zeroed; checks nmemb * size for overflow. */
+void *esip_calloc(const esip_allocator *a, size_t nmemb, size_t size);
+void *esip_realloc(const esip_allocator *a, void *ptr, size_t size);
+void esip_free(const esip_allocator *a, void *ptr);
+
+/* ------------------------------------------------------------------ */
+/* Random bytes and tokens                                              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Bytes from getrandom(2), buffered per instance so that generating one
+ * token does not cost one system call.  Owned by whoever needs it (no
+ * process-global state).  esip_rand_init never fails; a failing getrandom
+ * makes esip_rand_bytes return ESIP_ESYS.
+ */
+typedef struct esip_rand {
+	unsigned char buf[256];
+	size_t pos; /* next unused byte; == sizeof buf when empty */
+} esip_rand;
+
+void esip_rand_init(esip_rand *r);
+int esip_rand_bytes(esip_rand *r, void *out, size_t n);
+/* n random characters from [0-9A-Za-z] (62 symbols, unbiased). */
+int esip_rand_alnum(esip_rand *r, char *out, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ESIP_CORE_H */
