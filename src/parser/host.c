@@ -1,0 +1,166 @@
+/*
+ * host.c - hosts and ports shared by URIs and Via (RFC 3261 25.1):
+ *
+ *   host         = hostname / IPv4address / IPv6reference
+ *   hostname     = *( domainlabel "." ) toplabel [ "." ]
+ *   domainlabel  = alphanum / alphanum *( alphanum / "-" ) alphanum
+ *   toplabel     = ALPHA / ALPHA *( alphanum / "-" ) alphanum
+ *   IPv6reference = "[" IPv6address "]"
+ *
+ * RFC 5118 4.10 notes that RFC 3261's IPv6address ABNF admits an extra
+ * colon ("2001:db8:::192.0.2.1"); elements should tolerate it, so we do.
+ */
+#include "parse_int.h"
+#include "scan.h"
+
+#define MAX_HOST_LEN 255  /* RFC 1035 2.3.4 */
+#define MAX_LABEL_LEN 63
+
+static bool ipv4_ok(const char *p, const char *end)
+{
+	int parts = 0;
+
+	while (p < end) {
+		unsigned v = 0, digits = 0;
+		while (p < end && *p >= '0' && *p <= '9') {
+			v = v * 10 + (unsigned)(*p++ - '0');
+			if (++digits > 3)
+				return false;
+		}
+		if (!digits || v > 255)
+			return false;
+		parts++;
+		if (p < end) {
+			if (*p != '.' || parts == 4)
+				return false;
+			p++;
+			if (p == end)
+				return false;
+		}
+	}
+	return parts == 4;
+}
+
+static bool ipv6_ok(const char *p, const char *end)
+{
+	const char *start = p;
+	int groups = 0, gaps = 0;
+
+	if (end - p < 2 || end - p > 47)
+		return false;
+	while (p < end) {
+		const char *g = p;
+		if (*p == ':') {
+			size_t run;
+			while (p < end && *p == ':')
+				p++;
+			run = (size_t)(p - g);
+			if (run == 1) {
+				/* a plain separator sits between two groups */
+				if (g == start || p == end)
+					return false;
+			} else if (run <= 3) {
+				gaps++; /* "::" (or the tolerated ":::") */
+			} else {
+				return false;
+			}
+			continue;
+		}
+		while (p < end && cc((unsigned char)*p, CC_HEX))
+			p++;
+		if (p < end && *p == '.') {
+			/* embedded IPv4 address in the last 32 bits */
+			if (!ipv4_ok(g, end))
+				return false;
+			groups += 2;
+			break;
+		}
+		if (p == g || p - g > 4 || (p < end && *p != ':'))
+			return false;
+		groups++;
+	}
+	if (gaps > 1)
+		return false;
+	return gaps ? groups <= 7 : groups == 8;
+}
+
+static bool hostname_ok(const char *p, const char *end)
+{
+	const char *label = p;
+	bool top_alpha = false;
+
+	if (p == end || end - p > MAX_HOST_LEN)
+		return false;
+	if (end[-1] == '.')
+		end--; /* trailing dot of a fully qualified name */
+	while (label < end) {
+		const char *q = label;
+		while (q < end && *q != '.')
+			q++;
+		if (q == label || q - label > MAX_LABEL_LEN || *label == '-' ||
+		    q[-1] == '-')
+			return false;
+		top_alpha = cc((unsigned char)*label, CC_ALPHA);
+		label = q < end ? q + 1 : q;
+		if (q < end && label == end)
+			return false;
+	}
+	return top_alpha;
+}
+
+uint8_t esip__host_classify(esip_str h)
+{
+	const char *p = h.p, *end = h.p + h.len;
+
+	if (!h.len)
+		return ESIP_HOST_NONE;
+	if (ipv4_ok(p, end))
+		return ESIP_HOST_IPV4;
+	if (scan_class(p, end, CC_HOST) == end && hostname_ok(p, end))
+		return ESIP_HOST_NAME;
+	return ipv6_ok(p, end) ? ESIP_HOST_IPV6 : ESIP_HOST_NONE;
+}
+
+const char *esip__host_scan(const char *p, const char *end, esip_str *host,
+			    uint8_t *type)
+{
+	const char *q;
+
+	if (p >= end)
+		return NULL;
+	if (*p == '[') {
+		q = p + 1;
+		while (q < end && (cc((unsigned char)*q, CC_HEX) || *q == ':' || *q == '.'))
+			q++;
+		if (q >= end || *q != ']' || !ipv6_ok(p + 1, q))
+			return NULL;
+		*host = mkstr(p + 1, q);
+		*type = ESIP_HOST_IPV6;
+		return q + 1;
+	}
+	q = scan_class(p, end, CC_HOST);
+	if (ipv4_ok(p, q))
+		*type = ESIP_HOST_IPV4;
+	else if (hostname_ok(p, q))
+		*type = ESIP_HOST_NAME;
+	else
+		return NULL;
+	*host = mkstr(p, q);
+	return q;
+}
+
+const char *esip__port_scan(const char *p, const char *end, uint16_t *port)
+{
+	uint32_t v = 0;
+	const char *s = p;
+
+	while (p < end && *p >= '0' && *p <= '9') {
+		v = v * 10 + (uint32_t)(*p++ - '0');
+		if (v > 65535 || p - s > 5)
+			return NULL;
+	}
+	if (p == s || v == 0)
+		return NULL;
+	*port = (uint16_t)v;
+	return p;
+}

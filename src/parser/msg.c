@@ -1,0 +1,407 @@
+/*
+ * msg.c - the message parser: start line, header framing, the header
+ * fields every message needs (parsed up front) and body framing.
+ *
+ * One pass over the header section: each line end is found with find_eol
+ * (SSE2), each name is identified by the generated lookup, and only the
+ * transaction-key headers are parsed here (top Via, From, To, Call-ID,
+ * CSeq, Max-Forwards, Content-Length, Content-Type).  Everything else is a
+ * view parsed on demand by the accessors.
+ *
+ * Errors in header values do not stop the scan: the first one is recorded
+ * and the message is still framed, so a UAS can answer 400 and a stream
+ * can skip the message (RFC 3261 21.4.1, 18.3).  Errors that make framing
+ * impossible (start line, Content-Length on a stream, limits) stop at once.
+ */
+#include "parse_int.h"
+#include "scan.h"
+
+typedef struct pstate {
+	esip_msg *m;
+	const char *base; /* input start: offsets are relative to it */
+	const char *end;  /* end of the input we may look at */
+	bool stream;
+	uint32_t single_seen; /* ESIP_DUPBIT_* bits seen once */
+} pstate;
+
+/* Records the first error; later ones are dropped. */
+static void note_err(pstate *ps, int err, const char *at, const char *reason)
+{
+	esip_msg *m = ps->m;
+
+	if (m->err)
+		return;
+	m->err = err;
+	m->err_off = (size_t)(at - ps->base);
+	m->err_reason = reason;
+}
+
+/* Records err and returns it (for errors that end the parse); it replaces
+ * a value error noted before, because it is the one that stopped us. */
+static int fail(pstate *ps, int err, const char *at, const char *reason)
+{
+	ps->m->err = err;
+	ps->m->err_off = (size_t)(at - ps->base);
+	ps->m->err_reason = reason;
+	return err;
+}
+
+/* SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT ("SIP" case-insensitive as
+ * every ABNF literal).  false if malformed; sets VERSION_BAD for a version
+ * other than 2.0 (a UAS answers 505, RFC 3261 8.2... RFC 4475 3.1.2.16). */
+static bool parse_version(pstate *ps, const char *p, const char *e)
+{
+	const char *d = p + 4, *dot;
+
+	if (e - p < 7 || !ci_eq(p, "SIP/", 4))
+		return false;
+	dot = scan_class(d, e, CC_DIGIT);
+	if (dot == d || dot >= e || *dot != '.' ||
+	    scan_class(dot + 1, e, CC_DIGIT) != e || dot + 1 == e)
+		return false;
+	ps->m->version = mkstr(p, e);
+	if (e - p != 7 || p[4] != '2' || p[6] != '0')
+		ps->m->flags |= ESIP_MSGF_VERSION_BAD;
+	return true;
+}
+
+/*
+ * Request-Line = Method SP Request-URI SP SIP-Version CRLF
+ * Status-Line  = SIP-Version SP Status-Code SP Reason-Phrase CRLF
+ * Exactly one SP between the elements (RFC 4475 3.1.2.8/3.1.2.9 may be
+ * rejected); trailing white space before CRLF is tolerated (3.1.2.10).
+ */
+static int parse_start_line(pstate *ps, const char *p, const char *e)
+{
+	esip_msg *m = ps->m;
+	const char *q, *u;
+
+	e = rtrim_lws(p, e);
+	if (e - p >= 4 && ci_eq(p, "SIP/", 4)) {
+		unsigned st;
+		q = memchr(p, ' ', (size_t)(e - p));
+		if (!q)
+			q = e;
+		if (!parse_version(ps, p, q))
+			return fail(ps, ESIP_EBAD_START_LINE, p, "bad SIP-Version");
+		m->kind = ESIP_MSG_RESPONSE;
+		if (q == e || e - q < 4)
+			return fail(ps, ESIP_EBAD_STATUS, q, "missing status code");
+		q++;
+		if (scan_class(q, e, CC_DIGIT) != q + 3 || (q + 3 < e && q[3] != ' '))
+			return fail(ps, ESIP_EBAD_STATUS, q, "status code is not 3 digits");
+		st = (unsigned)(q[0] - '0') * 100 + (unsigned)(q[1] - '0') * 10 +
+		     (unsigned)(q[2] - '0');
+		if (st < 100 || st > 699)
+			return fail(ps, ESIP_EBAD_STATUS, q, "status code out of range");
+		m->status = (uint16_t)st;
+		/* an absent Reason-Phrase (no SP) is accepted liberally; an empty
+		 * one after SP is valid (RFC 4475 3.1.1.13) */
+		m->reason = q + 3 < e ? mkstr(q + 4, e) : mkstr(e, e);
+		return 0;
+	}
+
+	m->kind = ESIP_MSG_REQUEST;
+	q = scan_token(p, e);
+	if (q == p || q == e || *q != ' ')
+		return fail(ps, ESIP_EBAD_START_LINE, q, "bad method");
+	m->method = mkstr(p, q);
+	m->method_id = (uint8_t)esip_method_lookup(m->method);
+	u = q + 1;
+	q = memchr(u, ' ', (size_t)(e - u));
+	if (!q || q == u)
+		return fail(ps, ESIP_EBAD_START_LINE, u, "bad Request-URI");
+	m->ruri_raw = mkstr(u, q);
+	if (!parse_version(ps, q + 1, e))
+		return fail(ps, ESIP_EBAD_START_LINE, q + 1, "bad SIP-Version");
+	if (esip_uri_parse(m->ruri_raw, &m->ruri))
+		note_err(ps, ESIP_EBAD_URI, u, "malformed Request-URI");
+	return 0;
+}
+
+/* callid = word [ "@" word ] (RFC 3261 25.1) */
+static bool call_id_ok(esip_str v)
+{
+	const char *p = v.p, *end = v.p + v.len, *q;
+
+	q = scan_class(p, end, CC_WORD);
+	if (q == p)
+		return false;
+	if (q < end && *q == '@') {
+		const char *w = q + 1;
+		q = scan_class(w, end, CC_WORD);
+		if (q == w)
+			return false;
+	}
+	return q == end;
+}
+
+/* First instance of a single-instance header: true; a repeat sets the
+ * duplicate flags and returns false (the first one stays in force). */
+static bool first_single(pstate *ps, unsigned bit)
+{
+	if (ps->single_seen & (1u << bit)) {
+		ps->m->dup_mask |= 1u << bit;
+		ps->m->flags |= ESIP_MSGF_DUP_SINGLE;
+		return false;
+	}
+	ps->single_seen |= 1u << bit;
+	return true;
+}
+
+/* Parses the up-front headers.  Returns < 0 only for errors that make the
+ * message impossible to frame. */
+static int key_header(pstate *ps, const esip_hdr *h)
+{
+	esip_msg *m = ps->m;
+	esip_str v = h->value;
+	uint32_t u32;
+	uint64_t u64;
+
+	switch (h->id) {
+	case ESIP_HDR_VIA:
+		if (!m->via_count) {
+			const char *e1 = esip__list_split(v.p, v.p + v.len);
+			if (esip_via_parse(mkstr(v.p, e1), &m->via))
+				note_err(ps, ESIP_EBAD_VIA, v.p, "malformed top Via");
+		}
+		m->via_count += esip__list_count(v);
+		break;
+	case ESIP_HDR_FROM:
+		if (first_single(ps, ESIP_DUPBIT_FROM) &&
+		    esip_nameaddr_parse(v, &m->from))
+			note_err(ps, ESIP_EBAD_NAMEADDR, v.p, "malformed From");
+		break;
+	case ESIP_HDR_TO:
+		if (first_single(ps, ESIP_DUPBIT_TO) && esip_nameaddr_parse(v, &m->to))
+			note_err(ps, ESIP_EBAD_NAMEADDR, v.p, "malformed To");
+		break;
+	case ESIP_HDR_CALL_ID:
+		if (first_single(ps, ESIP_DUPBIT_CALL_ID)) {
+			m->call_id = v;
+			if (!call_id_ok(v))
+				note_err(ps, ESIP_EBAD_CALL_ID, v.p, "malformed Call-ID");
+		}
+		break;
+	case ESIP_HDR_CSEQ:
+		if (first_single(ps, ESIP_DUPBIT_CSEQ)) {
+			if (esip_cseq_parse(v, &m->cseq, &m->cseq_method))
+				note_err(ps, ESIP_EBAD_CSEQ, v.p, "malformed CSeq");
+			else
+				m->cseq_method_id = (uint8_t)esip_method_lookup(m->cseq_method);
+		}
+		break;
+	case ESIP_HDR_MAX_FORWARDS:
+		if (first_single(ps, ESIP_DUPBIT_MAX_FORWARDS)) {
+			/* RFC 3261 20.22: an integer in the range 0-255 */
+			if (esip_str_to_u32(v, &u32) || u32 > 255)
+				note_err(ps, ESIP_EBAD_MAX_FORWARDS, v.p,
+					 "malformed Max-Forwards");
+			else
+				m->max_forwards = (int32_t)u32;
+		}
+		break;
+	case ESIP_HDR_CONTENT_LENGTH:
+		/* RFC 4475 3.1.2.3: never use a bad value as a count */
+		if (esip_str_to_u64(v, &u64) || u64 > INT32_MAX) {
+			m->content_length = -1;
+			return fail(ps, ESIP_EBAD_CONTENT_LENGTH, v.p,
+				    "malformed Content-Length");
+		}
+		if (!first_single(ps, ESIP_DUPBIT_CONTENT_LENGTH)) {
+			/* RFC 4475 3.3.9: conflicting values cannot be framed */
+			if ((int64_t)u64 != m->content_length)
+				return fail(ps, ESIP_EBAD_CONTENT_LENGTH, v.p,
+					    "conflicting Content-Length values");
+			break;
+		}
+		m->content_length = (int64_t)u64;
+		break;
+	case ESIP_HDR_CONTENT_TYPE:
+		if (!m->content_type.p)
+			m->content_type = v;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+void esip_msg_init(esip_msg *m, esip_hdr *hdrs, size_t cap)
+{
+	memset(m, 0, sizeof *m);
+	m->hdrs = hdrs;
+	m->hdrs_cap = cap > UINT32_MAX ? UINT32_MAX : (uint32_t)cap;
+	m->max_forwards = -1;
+	m->content_length = -1;
+}
+
+/* Resets the per-parse fields, keeping the caller's header array. */
+static void msg_reset(esip_msg *m)
+{
+	esip_hdr *hdrs = m->hdrs;
+	uint32_t cap = m->hdrs_cap;
+
+	esip_msg_init(m, hdrs, cap);
+}
+
+int esip_msg_parse(esip_msg *m, const char *buf, size_t len, unsigned flags,
+		   const esip_parse_limits *lim)
+{
+	static const esip_parse_limits defaults = ESIP_PARSE_LIMITS_INIT;
+	pstate ps;
+	const char *p = buf, *end, *eol, *hend;
+	uint32_t max_headers;
+	size_t avail;
+	int rc;
+
+	msg_reset(m);
+	if (!lim)
+		lim = &defaults;
+	ps.m = m;
+	ps.base = buf;
+	ps.stream = (flags & ESIP_PARSE_STREAM) != 0;
+	ps.single_seen = 0;
+	if (!buf)
+		return fail(&ps, ESIP_EINVAL, buf, "no input");
+	if (!ps.stream && len > lim->max_msg_size)
+		return fail(&ps, ESIP_EMSG_TOO_BIG, buf, "datagram exceeds the size limit");
+	/* never look further than the size limit (plus leading CRLFs, which
+	 * are bounded by the same clamp) */
+	end = buf + (len > lim->max_msg_size ? lim->max_msg_size : len);
+	ps.end = end;
+	max_headers = lim->max_headers < m->hdrs_cap ? lim->max_headers : m->hdrs_cap;
+
+	/* RFC 3261 7.5: CRLFs before the start line are ignored */
+	while (p < end && (*p == '\r' || *p == '\n'))
+		p++;
+	m->buf = p;
+
+	/* start line */
+	eol = find_eol(p, end);
+	if (eol == end || (ps.stream && *eol == '\r' && eol + 1 == end))
+		goto need_more;
+	if ((size_t)(eol - p) > lim->max_line_len)
+		return fail(&ps, ESIP_ELINE_TOO_LONG, p, "start line too long");
+	rc = parse_start_line(&ps, p, eol);
+	if (rc)
+		return rc;
+	p = eol + eol_len(eol, end);
+
+	/* header fields */
+	for (;;) {
+		const char *line = p, *next, *name_end, *colon;
+		esip_hdr *h;
+
+		if (p == end) {
+			/* datagram without the empty line: accept the header
+			 * section as ended by the datagram (robustness) */
+			if (ps.stream)
+				goto need_more;
+			hend = p;
+			break;
+		}
+		if (*p == '\r' || *p == '\n') {
+			if (ps.stream && *p == '\r' && p + 1 == end)
+				goto need_more;
+			hend = p + eol_len(p, end);
+			break;
+		}
+		/* one header field: a line and its continuation lines */
+		eol = find_eol(p, end);
+		for (;;) {
+			if (eol == end) {
+				if (ps.stream)
+					goto need_more;
+				next = end;
+				break;
+			}
+			if (ps.stream && *eol == '\r' && eol + 1 == end)
+				goto need_more;
+			next = eol + eol_len(eol, end);
+			if (next == end && ps.stream)
+				goto need_more; /* a continuation may follow */
+			if (next < end && (*next == ' ' || *next == '\t')) {
+				eol = find_eol(next, end); /* RFC 3261 7.3.1 folding */
+				continue;
+			}
+			break;
+		}
+		if ((size_t)(eol - line) > lim->max_line_len)
+			return fail(&ps, ESIP_ELINE_TOO_LONG, line, "header line too long");
+		if (m->nhdrs >= max_headers)
+			return fail(&ps, ESIP_ETOO_MANY_HEADERS, line, "too many header fields");
+		p = next;
+
+		/* header-name HCOLON value; HCOLON = *( SP / HTAB ) ":" SWS */
+		name_end = scan_token(line, eol);
+		colon = name_end;
+		while (colon < eol && (*colon == ' ' || *colon == '\t'))
+			colon++;
+		if (name_end == line || colon == eol || *colon != ':') {
+			note_err(&ps, ESIP_EBAD_HEADER, line, "header line without name and colon");
+			continue;
+		}
+		h = &m->hdrs[m->nhdrs++];
+		h->name = mkstr(line, name_end);
+		colon = skip_lws(colon + 1, eol);
+		h->value = mkstr(colon, rtrim_lws(colon, eol));
+		h->id = (uint16_t)esip__hdr_lookup(line, (size_t)(name_end - line));
+		if (h->id != ESIP_HDR_OTHER && key_header(&ps, h) < 0)
+			goto framing_error;
+	}
+
+	/* body (RFC 3261 18.3) */
+	avail = (size_t)(buf + len - hend);
+	if (m->content_length >= 0) {
+		size_t cl = (size_t)m->content_length;
+		if ((size_t)(hend - buf) + cl > lim->max_msg_size)
+			return fail(&ps, ESIP_EBODY_TOO_BIG, hend, "body exceeds the size limit");
+		if (cl > avail) {
+			if (ps.stream)
+				goto need_more;
+			/* RFC 4475 3.1.2.2: the datagram is framed, the body is short */
+			m->body = mkstr(hend, buf + len);
+			m->len = (size_t)(buf + len - m->buf);
+			m->flags |= ESIP_MSGF_FRAMED;
+			return fail(&ps, ESIP_EBODY_TRUNCATED, hend,
+				    "Content-Length larger than the body");
+		}
+		m->body = mkstr(hend, hend + cl);
+		if (cl < avail && !ps.stream)
+			m->flags |= ESIP_MSGF_TRAILING; /* RFC 3261 18.3: discard */
+	} else {
+		if (ps.stream)
+			return fail(&ps, ESIP_ENO_CONTENT_LENGTH, hend,
+				    "Content-Length is mandatory on streams");
+		/* datagram without Content-Length: the body is the rest */
+		m->flags |= ESIP_MSGF_NO_CLEN;
+		m->body = mkstr(hend, buf + len);
+	}
+	m->len = (size_t)(m->body.p + m->body.len - m->buf);
+	m->flags |= ESIP_MSGF_FRAMED;
+	if (m->err)
+		return m->err;
+	return (int)(m->body.p + m->body.len - buf);
+
+framing_error:
+	/* a datagram is framed by the datagram itself: a UAS may answer 400 */
+	if (!ps.stream) {
+		m->body = mkstr(buf + len, buf + len);
+		m->len = (size_t)(buf + len - m->buf);
+		m->flags |= ESIP_MSGF_FRAMED;
+	}
+	return m->err;
+
+need_more:
+	if (len > lim->max_msg_size)
+		return fail(&ps, ESIP_EMSG_TOO_BIG, buf + lim->max_msg_size,
+			    "message exceeds the size limit");
+	if (!ps.stream)
+		return fail(&ps, ESIP_EBAD_START_LINE, p, "truncated start line");
+	/* incomplete: errors seen so far are reported once it is whole */
+	m->err = 0;
+	m->err_off = 0;
+	m->err_reason = NULL;
+	return ESIP_ENEEDMORE;
+}

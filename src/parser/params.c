@@ -1,0 +1,99 @@
+/*
+ * params.c - header parameter lists (RFC 3261 25.1):
+ *
+ *   *( SEMI generic-param ),  generic-param = token [ EQUAL gen-value ]
+ *   gen-value = token / host / quoted-string
+ *
+ * SEMI and EQUAL allow LWS on both sides (RFC 3261 7.3.1, 25.1).  An empty
+ * parameter (";;", a trailing ";") is malformed (RFC 4475 3.1.2.1).
+ */
+#include <esip/parser.h>
+
+#include "parse_int.h"
+#include "scan.h"
+
+void esip_param_iter_init(esip_param_iter *it, esip_str params)
+{
+	it->rest = params;
+}
+
+/* gen-value chars: token plus the ':' '[' ']' of host / IPv6 references
+ * (Via received=2001:db8::1 is a legal value, RFC 5118 4.5). */
+static const char *scan_gen_value(const char *p, const char *end)
+{
+	while (p < end && (cc((unsigned char)*p, CC_TOKEN) || *p == ':' ||
+			   *p == '[' || *p == ']'))
+		p++;
+	return p;
+}
+
+int esip_param_next(esip_param_iter *it, esip_str *name, esip_str *value)
+{
+	const char *p = it->rest.p, *end = p + it->rest.len, *q;
+
+	if (!p)
+		return 0;
+	p = skip_lws(p, end);
+	if (p == end) {
+		it->rest.len = 0;
+		return 0;
+	}
+	q = scan_token(p, end);
+	if (q == p)
+		return ESIP_EBAD_VALUE; /* empty name: ";;" or junk */
+	*name = mkstr(p, q);
+	*value = ESIP_STR_NULL;
+	p = skip_lws(q, end);
+	if (p < end && *p == '=') {
+		p = skip_lws(p + 1, end);
+		if (p < end && *p == '"') {
+			q = scan_quoted(p, end);
+			if (!q)
+				return ESIP_EBAD_VALUE;
+		} else {
+			q = scan_gen_value(p, end);
+			if (q == p)
+				return ESIP_EBAD_VALUE; /* "name=" needs a value */
+		}
+		*value = mkstr(p, q);
+		p = skip_lws(q, end);
+	}
+	if (p < end) {
+		if (*p != ';')
+			return ESIP_EBAD_VALUE;
+		p++;
+		if (skip_lws(p, end) == end)
+			return ESIP_EBAD_VALUE; /* trailing ';' */
+	}
+	it->rest = mkstr(p, end);
+	return 1;
+}
+
+bool esip_param_find(esip_str params, const char *name, esip_str *value)
+{
+	esip_param_iter it;
+	esip_str n, v;
+	size_t len = strlen(name);
+
+	esip_param_iter_init(&it, params);
+	while (esip_param_next(&it, &n, &v) == 1) {
+		if (n.len == len && ci_eq(n.p, name, len)) {
+			if (value)
+				*value = v;
+			return true;
+		}
+	}
+	return false;
+}
+
+int esip__params_check(esip_str params)
+{
+	esip_param_iter it;
+	esip_str n, v;
+	int rc;
+
+	esip_param_iter_init(&it, params);
+	while ((rc = esip_param_next(&it, &n, &v)) == 1)
+		;
+	return rc;
+}

@@ -1,0 +1,193 @@
+/*
+ * scan.h - character classes and scanning primitives shared by every parser
+ * module (internal to src/parser).
+ *
+ * All scanners take [p, end) and return a pointer in [p, end]; none reads
+ * at or past `end`, none needs a NUL terminator, none writes.
+ *
+ * Character classes follow the RFC 3261 25.1 ABNF; the table is generated
+ * at build time (gen/parsergen.c): a const array, no runtime init.
+ */
+#ifndef ESIP_PARSER_SCAN_H
+#define ESIP_PARSER_SCAN_H
+
+#include <esip/core.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+enum {
+	CC_TOKEN = 1u << 0,  /* token: alphanum - . ! % * _ + ` ' ~ */
+	CC_WORD = 1u << 1,   /* word: token ( ) < > : \ " / [ ] ? { } */
+	CC_UNRES = 1u << 2,  /* unreserved: alphanum mark */
+	CC_USER = 1u << 3,   /* user: unreserved user-unreserved (escaped apart) */
+	CC_PASS = 1u << 4,   /* password: unreserved & = + $ , */
+	CC_PARAM = 1u << 5,  /* paramchar: unreserved param-unreserved */
+	CC_HNV = 1u << 6,    /* hname/hvalue: unreserved hnv-unreserved */
+	CC_HOST = 1u << 7,   /* hostname: alphanum - . */
+	CC_DIGIT = 1u << 8,
+	CC_HEX = 1u << 9,
+	CC_ALPHA = 1u << 10,
+	CC_WS = 1u << 11,    /* SP HTAB */
+	CC_QDTEXT = 1u << 12,/* qdtext: LWS %x21 %x23-5B %x5D-7E UTF8-NONASCII */
+	CC_URIC = 1u << 13,  /* uric: reserved unreserved (escaped apart) */
+	CC_SCHEME = 1u << 14,/* scheme chars after the first: alpha digit + - . */
+	CC_LWS = 1u << 15    /* SP HTAB CR LF */
+};
+
+/* The class of every octet; generated at build time by gen/parsergen.c,
+ * which holds the definitions of the classes above. */
+extern const uint16_t esip__cc[256];
+
+static inline bool cc(unsigned char c, unsigned cls) { return (esip__cc[c] & cls) != 0; }
+
+static inline unsigned char lc(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c | 0x20) : c;
+}
+
+/* ---- generic scanners --------------------------------------------- */
+
+/* First byte in [p,end) not in class cls. */
+static inline const char *scan_class(const char *p, const char *end, unsigned cls)
+{
+	while (p < end && cc((unsigned char)*p, cls))
+		p++;
+	return p;
+}
+
+static inline const char *scan_token(const char *p, const char *end)
+{
+	return scan_class(p, end, CC_TOKEN);
+}
+
+/* Skips LWS: SP, HTAB and the CR/LF of folded lines (header values handed
+ * to value parsers only contain CR/LF as part of folding). */
+static inline const char *skip_lws(const char *p, const char *end)
+{
+	return scan_class(p, end, CC_LWS);
+}
+
+/* Trims LWS from the end of [p, e). */
+static inline const char *rtrim_lws(const char *p, const char *e)
+{
+	while (e > p && cc((unsigned char)e[-1], CC_LWS))
+		e--;
+	return e;
+}
+
+/*
+ * p points at '"'.  Returns the byte after the closing quote, or NULL if
+ * the quoted-string is unterminated (RFC 4475 3.1.2.6).  quoted-pair is
+ * "\" followed by any octet but CR/LF; qdtext also admits UTF-8.
+ */
+static inline const char *scan_quoted(const char *p, const char *end)
+{
+	p++;
+	while (p < end) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '"')
+			return p + 1;
+		if (c == '\\') {
+			if (p + 1 >= end || p[1] == '\r' || p[1] == '\n')
+				return NULL;
+			p += 2;
+			continue;
+		}
+		if (!cc(c, CC_QDTEXT))
+			return NULL;
+		p++;
+	}
+	return NULL;
+}
+
+/*
+ * Scans chars of class cls or %HH escapes (RFC 3261 "escaped").  Returns
+ * the first byte that is neither; sets *bad if a '%' is not followed by
+ * two hex digits (the scan stops at that '%').
+ */
+static inline const char *scan_escaped(const char *p, const char *end, unsigned cls,
+				       bool *bad)
+{
+	while (p < end) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '%') {
+			if (end - p < 3 || !cc((unsigned char)p[1], CC_HEX) ||
+			    !cc((unsigned char)p[2], CC_HEX)) {
+				*bad = true;
+				return p;
+			}
+			p += 3;
+		} else if (cc(c, cls)) {
+			p++;
+		} else {
+			break;
+		}
+	}
+	return p;
+}
+
+/* ASCII case-insensitive compare of n bytes (n known to be available). */
+static inline bool ci_eq(const char *a, const char *lit, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (lc((unsigned char)a[i]) != lc((unsigned char)lit[i]))
+			return false;
+	return true;
+}
+
+static inline bool str_ieq_lit(esip_str s, const char *lit, size_t n)
+{
+	return s.len == n && ci_eq(s.p, lit, n);
+}
+#define STR_IEQ(s, lit) str_ieq_lit((s), "" lit, sizeof(lit) - 1)
+
+static inline esip_str mkstr(const char *p, const char *e)
+{
+	esip_str s = {p, (size_t)(e - p)};
+	return s;
+}
+
+/* ---- line ends ------------------------------------------------------ */
+
+/*
+ * First CR or LF in [p, end), or end.  SSE2 compares 16 bytes at a time
+ * (baseline on x86-64); other targets use memchr-style scalar code.  Loads
+ * never cross `end`: the last partial block is done byte by byte.
+ */
+static inline const char *find_eol(const char *p, const char *end)
+{
+#if defined(__SSE2__)
+	const __m128i cr = _mm_set1_epi8('\r');
+	const __m128i lf = _mm_set1_epi8('\n');
+
+	while (end - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		unsigned mask = (unsigned)_mm_movemask_epi8(
+			_mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, lf)));
+		if (mask)
+			return p + __builtin_ctz(mask);
+		p += 16;
+	}
+#endif
+	while (p < end && *p != '\r' && *p != '\n')
+		p++;
+	return p;
+}
+
+/* Length of the line terminator at p (CRLF = 2, bare LF or CR = 1); p < end
+ * and *p is CR or LF.  A CR at the very end of the input counts 1 (the
+ * caller decides if that is complete). */
+static inline size_t eol_len(const char *p, const char *end)
+{
+	return (p[0] == '\r' && p + 1 < end && p[1] == '\n') ? 2 : 1;
+}
+
+#endif /* ESIP_PARSER_SCAN_H */
