@@ -212,9 +212,12 @@ static int report(out *o, const char *path, const char *buf, size_t len,
 int main(int argc, char **argv)
 {
 	static const char *default_ext[] = {"replaces", "norefersub"};
+	/* the bodies an esip UA understands (RFC 3261 8.2.3) */
+	static const char *types[] = {"application/sdp", "message/sipfrag",
+				      "text/plain", "multipart/mixed"};
 	const char *ext_store[64];
 	char *ext_copy = NULL;
-	esip_uas_caps caps = {default_ext, 2, NULL, 0};
+	esip_uas_caps caps = {default_ext, 2, NULL, 0, types, 4};
 	out o = {false, true};
 	int i, rejected = 0, nfiles = 0, first = 1;
 

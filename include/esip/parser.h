@@ -491,6 +491,9 @@ typedef struct esip_uas_caps {
 	size_t n_extensions;
 	const esip_method *methods;    /* methods we accept; NULL = skip 405/501 */
 	size_t n_methods;
+	const char *const *content_types; /* "type/subtype" we understand;
+					   * NULL = skip the 415 check */
+	size_t n_content_types;
 } esip_uas_caps;
 
 typedef struct esip_validation {
@@ -510,7 +513,9 @@ typedef struct esip_validation {
  * that differs from the request method (RFC 4475 3.1.2.17); 405 / 501 for
  * methods (8.2.1, only if caps->methods); 416 for an unsupported
  * Request-URI scheme (8.2.2.1); 420 with the unsupported Require tags
- * (8.2.2.3).  Returns out->status (0 = acceptable).  m must have parsed.
+ * (8.2.2.3); 415 for a body whose Content-Type we do not understand (8.2.3,
+ * only if caps->content_types).  A request that failed to parse gets 400
+ * (or 505).  Returns out->status (0 = acceptable).
  */
 int esip_msg_validate_request(const esip_msg *m, const esip_uas_caps *caps,
 			      esip_validation *out);

@@ -34,8 +34,8 @@ static int parse_params(const char *p, const char *end, esip_nameaddr *na)
 	p = skip_lws(p, end);
 	if (p == end)
 		return 0;
-	if (*p != ';')
-		return ESIP_EBAD_NAMEADDR;
+	if (*p != ';' || skip_lws(p + 1, end) == end)
+		return ESIP_EBAD_NAMEADDR; /* junk, or an empty trailing ";" */
 	na->params = mkstr(p + 1, end);
 	esip_param_iter_init(&it, na->params);
 	while ((rc = esip_param_next(&it, &n, &v)) == 1) {

@@ -123,6 +123,21 @@ int esip_msg_validate_request(const esip_msg *m, const esip_uas_caps *caps,
 		if (out->n_unsupported)
 			return verdict(out, 420, "Bad Extension", "unsupported Require option");
 	}
+
+	/* 8.2.3: a body of a type we do not understand (RFC 4475 3.3.6) */
+	if (caps && caps->content_types && m->body.len) {
+		esip_str type = m->content_type;
+		const char *semi = type.p ? memchr(type.p, ';', type.len) : NULL;
+		size_t i;
+		bool ok = false;
+		if (semi)
+			type = esip_str_trim(mkstr(type.p, semi));
+		for (i = 0; i < caps->n_content_types && !ok; i++)
+			ok = esip_str_ieq_cstr(type, caps->content_types[i]);
+		if (!ok)
+			return verdict(out, 415, "Unsupported Media Type",
+				       "body of an unsupported Content-Type");
+	}
 	return 0;
 }
 
