@@ -29,7 +29,7 @@ esip_hdr_id esip_hdr_lookup(esip_str name)
 {
 	if (!name.p || !name.len)
 		return ESIP_HDR_OTHER;
-	return esip__hdr_lookup(name.p, name.len);
+	return esip__hdr_lookup(name.p, name.len, name.len);
 }
 
 const char *esip_hdr_name(esip_hdr_id id)

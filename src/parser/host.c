@@ -16,29 +16,31 @@
 #define MAX_HOST_LEN 255  /* RFC 1035 2.3.4 */
 #define MAX_LABEL_LEN 63
 
+/* Scans dotted-quad IPv4 at p; returns the byte after it or NULL. */
+static const char *scan_ipv4(const char *p, const char *end)
+{
+	int part;
+
+	for (part = 0; part < 4; part++) {
+		unsigned v = 0, digits = 0;
+		if (part) {
+			if (p >= end || *p != '.')
+				return NULL;
+			p++;
+		}
+		while (p < end && (unsigned char)(*p - '0') <= 9 && digits < 4) {
+			v = v * 10 + (unsigned)(*p++ - '0');
+			digits++;
+		}
+		if (!digits || digits > 3 || v > 255)
+			return NULL;
+	}
+	return p;
+}
+
 static bool ipv4_ok(const char *p, const char *end)
 {
-	int parts = 0;
-
-	while (p < end) {
-		unsigned v = 0, digits = 0;
-		while (p < end && *p >= '0' && *p <= '9') {
-			v = v * 10 + (unsigned)(*p++ - '0');
-			if (++digits > 3)
-				return false;
-		}
-		if (!digits || v > 255)
-			return false;
-		parts++;
-		if (p < end) {
-			if (*p != '.' || parts == 4)
-				return false;
-			p++;
-			if (p == end)
-				return false;
-		}
-	}
-	return parts == 4;
+	return scan_ipv4(p, end) == end;
 }
 
 static bool ipv6_ok(const char *p, const char *end)
@@ -138,29 +140,32 @@ const char *esip__host_scan(const char *p, const char *end, esip_str *host,
 		*type = ESIP_HOST_IPV6;
 		return q + 1;
 	}
+	/* IPv4address: tried first when the host starts with a digit, and
+	 * taken when no other host character follows it */
+	if (cc((unsigned char)*p, CC_DIGIT)) {
+		q = scan_ipv4(p, end);
+		if (q && (q == end || !cc((unsigned char)*q, CC_HOST))) {
+			*type = ESIP_HOST_IPV4;
+			*host = mkstr(p, q);
+			return q;
+		}
+	}
 	q = scan_class(p, end, CC_HOST);
-	if (ipv4_ok(p, q))
-		*type = ESIP_HOST_IPV4;
-	else if (hostname_ok(p, q))
-		*type = ESIP_HOST_NAME;
-	else
+	if (!hostname_ok(p, q))
 		return NULL;
+	*type = ESIP_HOST_NAME;
 	*host = mkstr(p, q);
 	return q;
 }
 
 const char *esip__port_scan(const char *p, const char *end, uint16_t *port)
 {
-	uint32_t v = 0;
-	const char *s = p;
+	uint64_t v;
+	bool over;
+	const char *q = scan_uint(p, end, 65535, &v, &over);
 
-	while (p < end && *p >= '0' && *p <= '9') {
-		v = v * 10 + (uint32_t)(*p++ - '0');
-		if (v > 65535 || p - s > 5)
-			return NULL;
-	}
-	if (p == s || v == 0)
+	if (q == p || over || v == 0)
 		return NULL;
 	*port = (uint16_t)v;
-	return p;
+	return q;
 }

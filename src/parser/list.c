@@ -28,16 +28,24 @@ const char *esip__list_split(const char *p, const char *end)
 	return end;
 }
 
-/* Number of non-empty elements of a list value. */
+/* Number of non-empty elements of a list value.  Without quotes or <...>
+ * every comma separates, so memchr finds them (the Via count of every
+ * message is taken this way). */
 unsigned esip__list_count(esip_str v)
 {
 	const char *p = v.p, *end = v.p + v.len;
 	unsigned n = 0;
+	bool plain;
 
 	if (!memchr(p, ',', v.len))
 		return skip_lws(p, end) < end;
+	plain = !memchr(p, '"', v.len) && !memchr(p, '<', v.len);
 	while (p < end) {
-		const char *e = esip__list_split(p, end);
+		const char *e = plain ? memchr(p, ',', (size_t)(end - p)) : NULL;
+		if (!plain)
+			e = esip__list_split(p, end);
+		else if (!e)
+			e = end;
 		n += skip_lws(p, e) < e;
 		p = e < end ? e + 1 : e;
 	}
@@ -145,10 +153,14 @@ int esip_cseq_parse(esip_str s, uint32_t *num, esip_str *method)
 		return ESIP_EBAD_CSEQ;
 	p = skip_lws(p, end);
 	end = rtrim_lws(p, end);
-	q = scan_class(p, end, CC_DIGIT);
-	if (q == p || q == end || !cc((unsigned char)*q, CC_LWS) ||
-	    esip_str_to_u32(mkstr(p, q), num))
-		return ESIP_EBAD_CSEQ; /* RFC 4475 3.1.2.4: > 2**32-1 is bad */
+	{
+		uint64_t v;
+		bool over;
+		q = scan_uint(p, end, UINT32_MAX, &v, &over);
+		if (q == p || q == end || !cc((unsigned char)*q, CC_LWS) || over)
+			return ESIP_EBAD_CSEQ; /* RFC 4475 3.1.2.4: > 2**32-1 is bad */
+		*num = (uint32_t)v;
+	}
 	p = skip_lws(q, end);
 	q = scan_token(p, end);
 	if (q == p || q != end)

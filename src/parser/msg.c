@@ -46,6 +46,13 @@ static int fail(pstate *ps, int err, const char *at, const char *reason)
 	return err;
 }
 
+/* "SIP/" at p (4 bytes readable), "SIP" in any case */
+static inline bool is_sip_slash(const char *p)
+{
+	return (p[0] | 0x20) == 's' && (p[1] | 0x20) == 'i' && (p[2] | 0x20) == 'p' &&
+	       p[3] == '/';
+}
+
 /* SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT ("SIP" case-insensitive as
  * every ABNF literal).  false if malformed; sets VERSION_BAD for a version
  * other than 2.0 (a UAS answers 505, RFC 3261 8.2... RFC 4475 3.1.2.16). */
@@ -53,7 +60,7 @@ static bool parse_version(pstate *ps, const char *p, const char *e)
 {
 	const char *d = p + 4, *dot;
 
-	if (e - p < 7 || !ci_eq(p, "SIP/", 4))
+	if (e - p < 7 || !is_sip_slash(p))
 		return false;
 	dot = scan_class(d, e, CC_DIGIT);
 	if (dot == d || dot >= e || *dot != '.' ||
@@ -77,7 +84,7 @@ static int parse_start_line(pstate *ps, const char *p, const char *e)
 	const char *q, *u;
 
 	e = rtrim_lws(p, e);
-	if (e - p >= 4 && ci_eq(p, "SIP/", 4)) {
+	if (e - p >= 4 && is_sip_slash(p)) {
 		unsigned st;
 		q = memchr(p, ' ', (size_t)(e - p));
 		if (!q)
@@ -155,13 +162,18 @@ static int key_header(pstate *ps, const esip_hdr *h)
 {
 	esip_msg *m = ps->m;
 	esip_str v = h->value;
-	uint32_t u32;
 	uint64_t u64;
 
 	switch (h->id) {
 	case ESIP_HDR_VIA:
 		if (!m->via_count) {
-			const char *e1 = esip__list_split(v.p, v.p + v.len);
+			/* the top value ends at the first comma, unless a quoted
+			 * parameter value hides one (rare: take the slow split) */
+			const char *e1 = memchr(v.p, ',', v.len);
+			if (!e1)
+				e1 = v.p + v.len;
+			else if (memchr(v.p, '"', (size_t)(e1 - v.p)))
+				e1 = esip__list_split(v.p, v.p + v.len);
 			if (esip_via_parse(mkstr(v.p, e1), &m->via))
 				note_err(ps, ESIP_EBAD_VIA, v.p, "malformed top Via");
 		}
@@ -194,16 +206,16 @@ static int key_header(pstate *ps, const esip_hdr *h)
 	case ESIP_HDR_MAX_FORWARDS:
 		if (first_single(ps, ESIP_DUPBIT_MAX_FORWARDS)) {
 			/* RFC 3261 20.22: an integer in the range 0-255 */
-			if (esip_str_to_u32(v, &u32) || u32 > 255)
+			if (!str_to_uint(v, 255, &u64))
 				note_err(ps, ESIP_EBAD_MAX_FORWARDS, v.p,
 					 "malformed Max-Forwards");
 			else
-				m->max_forwards = (int32_t)u32;
+				m->max_forwards = (int32_t)u64;
 		}
 		break;
 	case ESIP_HDR_CONTENT_LENGTH:
 		/* RFC 4475 3.1.2.3: never use a bad value as a count */
-		if (esip_str_to_u64(v, &u64) || u64 > INT32_MAX) {
+		if (!str_to_uint(v, INT32_MAX, &u64)) {
 			m->content_length = -1;
 			return fail(ps, ESIP_EBAD_CONTENT_LENGTH, v.p,
 				    "malformed Content-Length");
@@ -291,6 +303,7 @@ int esip_msg_parse(esip_msg *m, const char *buf, size_t len, unsigned flags,
 	/* header fields */
 	for (;;) {
 		const char *line = p, *next, *name_end, *colon;
+		esip_hdr_id id;
 		esip_hdr *h;
 
 		if (p == end) {
@@ -307,8 +320,10 @@ int esip_msg_parse(esip_msg *m, const char *buf, size_t len, unsigned flags,
 			hend = p + eol_len(p, end);
 			break;
 		}
-		/* one header field: a line and its continuation lines */
-		eol = find_eol(p, end);
+		/* one header field: a line and its continuation lines; the
+		 * colon is found by the same scan (it cannot be folded away:
+		 * HCOLON = *( SP / HTAB ) ":" SWS) */
+		eol = find_eol_colon(p, end, &colon);
 		for (;;) {
 			if (eol == end) {
 				if (ps.stream)
@@ -333,21 +348,27 @@ int esip_msg_parse(esip_msg *m, const char *buf, size_t len, unsigned flags,
 			return fail(&ps, ESIP_ETOO_MANY_HEADERS, line, "too many header fields");
 		p = next;
 
-		/* header-name HCOLON value; HCOLON = *( SP / HTAB ) ":" SWS */
-		name_end = scan_token(line, eol);
-		colon = name_end;
-		while (colon < eol && (*colon == ' ' || *colon == '\t'))
-			colon++;
-		if (name_end == line || colon == eol || *colon != ':') {
-			note_err(&ps, ESIP_EBAD_HEADER, line, "header line without name and colon");
+		/* header-name HCOLON value */
+		if (!colon) {
+			note_err(&ps, ESIP_EBAD_HEADER, line, "header line without colon");
+			continue;
+		}
+		name_end = colon;
+		while (name_end > line && (name_end[-1] == ' ' || name_end[-1] == '\t'))
+			name_end--;
+		id = esip__hdr_lookup(line, (size_t)(name_end - line), (size_t)(end - line));
+		/* a known name is a token by construction; check the others */
+		if (id == ESIP_HDR_OTHER &&
+		    (name_end == line || scan_token(line, name_end) != name_end)) {
+			note_err(&ps, ESIP_EBAD_HEADER, line, "malformed header name");
 			continue;
 		}
 		h = &m->hdrs[m->nhdrs++];
 		h->name = mkstr(line, name_end);
 		colon = skip_lws(colon + 1, eol);
 		h->value = mkstr(colon, rtrim_lws(colon, eol));
-		h->id = (uint16_t)esip__hdr_lookup(line, (size_t)(name_end - line));
-		if (h->id != ESIP_HDR_OTHER && key_header(&ps, h) < 0)
+		h->id = (uint16_t)id;
+		if (id != ESIP_HDR_OTHER && key_header(&ps, h) < 0)
 			goto framing_error;
 	}
 

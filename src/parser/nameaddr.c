@@ -40,7 +40,7 @@ static int parse_params(const char *p, const char *end, esip_nameaddr *na)
 	esip_param_iter_init(&it, na->params);
 	while ((rc = esip_param_next(&it, &n, &v)) == 1) {
 		/* tag-param = "tag" EQUAL token (RFC 3261 25.1) */
-		if (STR_IEQ(n, "tag") && !na->tag.p) {
+		if (STR_IEQ_ALPHA(n, "tag") && !na->tag.p) {
 			if (!v.p || v.p[0] == '"')
 				return ESIP_EBAD_NAMEADDR;
 			na->tag = v;
@@ -93,11 +93,9 @@ int esip_nameaddr_parse(esip_str s, esip_nameaddr *na)
 			return parse_params(r, end, na);
 		}
 	}
-	/* lt at '<' */
-	q = lt + 1;
-	while (q < end && *q != '>')
-		q++;
-	if (q == end)
+	/* lt at '<'; a URI cannot contain '>' (RFC 3261 25.1) */
+	q = memchr(lt + 1, '>', (size_t)(end - lt - 1));
+	if (!q)
 		return ESIP_EBAD_NAMEADDR;
 	na->uri = mkstr(skip_lws(lt + 1, q), rtrim_lws(lt + 1, q));
 	if (!na->uri.len)

@@ -17,16 +17,6 @@ void esip_param_iter_init(esip_param_iter *it, esip_str params)
 	it->rest = params;
 }
 
-/* gen-value chars: token plus the ':' '[' ']' of host / IPv6 references
- * (Via received=2001:db8::1 is a legal value, RFC 5118 4.5). */
-static const char *scan_gen_value(const char *p, const char *end)
-{
-	while (p < end && (cc((unsigned char)*p, CC_TOKEN) || *p == ':' ||
-			   *p == '[' || *p == ']'))
-		p++;
-	return p;
-}
-
 int esip_param_next(esip_param_iter *it, esip_str *name, esip_str *value)
 {
 	const char *p = it->rest.p, *end = p + it->rest.len, *q;
@@ -51,7 +41,8 @@ int esip_param_next(esip_param_iter *it, esip_str *name, esip_str *value)
 			if (!q)
 				return ESIP_EBAD_VALUE;
 		} else {
-			q = scan_gen_value(p, end);
+			/* token / host (IPv6 received=, RFC 5118 4.5) */
+			q = scan_class(p, end, CC_GENVAL);
 			if (q == p)
 				return ESIP_EBAD_VALUE; /* "name=" needs a value */
 		}

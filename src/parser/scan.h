@@ -37,12 +37,14 @@ enum {
 	CC_QDTEXT = 1u << 12,/* qdtext: LWS %x21 %x23-5B %x5D-7E UTF8-NONASCII */
 	CC_URIC = 1u << 13,  /* uric: reserved unreserved (escaped apart) */
 	CC_SCHEME = 1u << 14,/* scheme chars after the first: alpha digit + - . */
-	CC_LWS = 1u << 15    /* SP HTAB CR LF */
+	CC_LWS = 1u << 15,   /* SP HTAB CR LF */
+	CC_GENVAL = 1u << 16 /* gen-value of a header param: token, host chars
+			      * ':' '[' ']' (RFC 3261 25.1 gen-value) */
 };
 
 /* The class of every octet; generated at build time by gen/parsergen.c,
  * which holds the definitions of the classes above. */
-extern const uint16_t esip__cc[256];
+extern const uint32_t esip__cc[256];
 
 static inline bool cc(unsigned char c, unsigned cls) { return (esip__cc[c] & cls) != 0; }
 
@@ -132,6 +134,36 @@ static inline const char *scan_escaped(const char *p, const char *end, unsigned 
 	return p;
 }
 
+/*
+ * 1*DIGIT as an unsigned value in one pass.  Returns the first non-digit;
+ * *v saturates and *over is set when the value exceeds max.  Leading zeros
+ * are fine ("0068", RFC 4475 3.1.1.1); the digit count is unbounded.
+ */
+static inline const char *scan_uint(const char *p, const char *end, uint64_t max,
+				    uint64_t *v, bool *over)
+{
+	uint64_t x = 0;
+
+	*over = false;
+	while (p < end && (unsigned char)(*p - '0') <= 9) {
+		x = x * 10 + (uint64_t)(*p++ - '0');
+		if (x > max) {
+			*over = true;
+			x = max;
+		}
+	}
+	*v = x;
+	return p;
+}
+
+/* The whole view is 1*DIGIT <= max. */
+static inline bool str_to_uint(esip_str s, uint64_t max, uint64_t *v)
+{
+	bool over;
+
+	return s.len && scan_uint(s.p, s.p + s.len, max, v, &over) == s.p + s.len && !over;
+}
+
 /* ASCII case-insensitive compare of n bytes (n known to be available). */
 static inline bool ci_eq(const char *a, const char *lit, size_t n)
 {
@@ -143,11 +175,24 @@ static inline bool ci_eq(const char *a, const char *lit, size_t n)
 	return true;
 }
 
-static inline bool str_ieq_lit(esip_str s, const char *lit, size_t n)
+/*
+ * s equals a lower-case, letters-only literal, ignoring case.  For letters
+ * (c | 0x20) == l holds exactly for c == l and c == l - 32, so one OR per
+ * byte is an exact case-insensitive test; the literal MUST be lower-case
+ * letters only (param and scheme names: "branch", "tag", "sip" ...).
+ */
+static inline bool str_ieq_alpha(esip_str s, const char *lit, size_t n)
 {
-	return s.len == n && ci_eq(s.p, lit, n);
+	size_t i;
+
+	if (s.len != n)
+		return false;
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s.p[i] | 0x20) != (unsigned char)lit[i])
+			return false;
+	return true;
 }
-#define STR_IEQ(s, lit) str_ieq_lit((s), "" lit, sizeof(lit) - 1)
+#define STR_IEQ_ALPHA(s, lit) str_ieq_alpha((s), "" lit, sizeof(lit) - 1)
 
 static inline esip_str mkstr(const char *p, const char *e)
 {
@@ -180,6 +225,50 @@ static inline const char *find_eol(const char *p, const char *end)
 	while (p < end && *p != '\r' && *p != '\n')
 		p++;
 	return p;
+}
+
+/*
+ * One pass over a header line: returns the first CR or LF in [p, end) (or
+ * end) and sets *colon to the first ':' before it (or NULL).  The name and
+ * the colon of almost every header fit in the first 16 bytes, so the SSE2
+ * path finds both with the same loads that find the line end.
+ */
+static inline const char *find_eol_colon(const char *p, const char *end,
+					  const char **colon)
+{
+	const char *q = p;
+
+	*colon = NULL;
+#if defined(__SSE2__)
+	{
+		const __m128i cr = _mm_set1_epi8('\r');
+		const __m128i lf = _mm_set1_epi8('\n');
+		const __m128i co = _mm_set1_epi8(':');
+
+		while (end - q >= 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
+			unsigned eol = (unsigned)_mm_movemask_epi8(
+				_mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, lf)));
+			if (!*colon) {
+				unsigned c = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, co));
+				/* only colons before the line end count */
+				if (eol)
+					c &= (eol & -eol) - 1;
+				if (c)
+					*colon = q + __builtin_ctz(c);
+			}
+			if (eol)
+				return q + __builtin_ctz(eol);
+			q += 16;
+		}
+	}
+#endif
+	while (q < end && *q != '\r' && *q != '\n') {
+		if (*q == ':' && !*colon)
+			*colon = q;
+		q++;
+	}
+	return q;
 }
 
 /* Length of the line terminator at p (CRLF = 2, bare LF or CR = 1); p < end

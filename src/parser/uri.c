@@ -160,15 +160,15 @@ int esip_uri_parse(esip_str s, esip_uri *u)
 		return ESIP_EBAD_URI;
 	u->scheme = mkstr(p, q);
 	p = q + 1;
-	if (STR_IEQ(u->scheme, "sip")) {
+	if (STR_IEQ_ALPHA(u->scheme, "sip")) {
 		u->scheme_id = ESIP_SCHEME_SIP;
 		return parse_sip(p, end, u);
 	}
-	if (STR_IEQ(u->scheme, "sips")) {
+	if (STR_IEQ_ALPHA(u->scheme, "sips")) {
 		u->scheme_id = ESIP_SCHEME_SIPS;
 		return parse_sip(p, end, u);
 	}
-	if (STR_IEQ(u->scheme, "tel")) {
+	if (STR_IEQ_ALPHA(u->scheme, "tel")) {
 		u->scheme_id = ESIP_SCHEME_TEL;
 		return parse_tel(p, end, u);
 	}

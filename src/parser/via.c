@@ -71,22 +71,22 @@ int esip_via_parse(esip_str s, esip_via *v)
 	while ((rc = esip_param_next(&it, &n, &val)) == 1) {
 		switch (n.len) {
 		case 3:
-			if (STR_IEQ(n, "ttl"))
+			if (STR_IEQ_ALPHA(n, "ttl"))
 				v->ttl = val;
 			break;
 		case 5:
-			if (STR_IEQ(n, "maddr"))
+			if (STR_IEQ_ALPHA(n, "maddr"))
 				v->maddr = val;
-			else if (STR_IEQ(n, "rport"))
+			else if (STR_IEQ_ALPHA(n, "rport"))
 				/* bare ";rport" asks for the port (RFC 3581 3) */
 				v->rport = val.p ? val : mkstr(n.p + n.len, n.p + n.len);
 			break;
 		case 6:
-			if (STR_IEQ(n, "branch"))
+			if (STR_IEQ_ALPHA(n, "branch"))
 				v->branch = val;
 			break;
 		case 8:
-			if (STR_IEQ(n, "received"))
+			if (STR_IEQ_ALPHA(n, "received"))
 				v->received = val;
 			break;
 		}
