@@ -112,7 +112,7 @@ static bool hostname_ok(const char *p, const char *end)
 
 uint8_t esip__host_classify(esip_str h)
 {
-	const char *p = h.p, *end = h.p + h.len;
+	const char *p = h.p, *end = str_end(h);
 
 	if (!h.len)
 		return ESIP_HOST_NONE;

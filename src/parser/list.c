@@ -33,7 +33,7 @@ const char *esip__list_split(const char *p, const char *end)
  * message is taken this way). */
 unsigned esip__list_count(esip_str v)
 {
-	const char *p = v.p, *end = v.p + v.len;
+	const char *p = v.p, *end = str_end(v);
 	unsigned n = 0;
 	bool plain;
 
@@ -115,7 +115,7 @@ void esip_list_iter_init(esip_list_iter *it, const esip_msg *m, esip_hdr_id id)
 int esip_list_next(esip_list_iter *it, esip_str *value)
 {
 	for (;;) {
-		const char *p = it->rest.p, *end = p + it->rest.len, *e;
+		const char *p = it->rest.p, *end = str_end(it->rest), *e;
 		if (!it->h)
 			return 0;
 		if (p == end || !p) {
@@ -147,7 +147,7 @@ int esip_via_next(esip_list_iter *it, esip_via *v)
  * RFC 3261 8.1.1.5 for new requests but any 32-bit value is legal. */
 int esip_cseq_parse(esip_str s, uint32_t *num, esip_str *method)
 {
-	const char *p = s.p, *end = s.p + s.len, *q;
+	const char *p = s.p, *end = str_end(s), *q;
 
 	if (!p)
 		return ESIP_EBAD_CSEQ;

@@ -129,7 +129,7 @@ static int parse_start_line(pstate *ps, const char *p, const char *e)
 /* callid = word [ "@" word ] (RFC 3261 25.1) */
 static bool call_id_ok(esip_str v)
 {
-	const char *p = v.p, *end = v.p + v.len, *q;
+	const char *p = v.p, *end = str_end(v), *q;
 
 	q = scan_class(p, end, CC_WORD);
 	if (q == p)

@@ -51,7 +51,7 @@ static int parse_params(const char *p, const char *end, esip_nameaddr *na)
 
 int esip_nameaddr_parse(esip_str s, esip_nameaddr *na)
 {
-	const char *p = s.p, *end = s.p + s.len, *q, *lt;
+	const char *p = s.p, *end = str_end(s), *q, *lt;
 
 	memset(na, 0, sizeof *na);
 	if (!p)

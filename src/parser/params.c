@@ -19,7 +19,7 @@ void esip_param_iter_init(esip_param_iter *it, esip_str params)
 
 int esip_param_next(esip_param_iter *it, esip_str *name, esip_str *value)
 {
-	const char *p = it->rest.p, *end = p + it->rest.len, *q;
+	const char *p = it->rest.p, *end = str_end(it->rest), *q;
 
 	if (!p)
 		return 0;

@@ -9,7 +9,7 @@
 
 static void put_unfolded(esip_buf *b, esip_str v)
 {
-	const char *p = v.p, *end = v.p + v.len;
+	const char *p = v.p, *end = str_end(v);
 
 	while (p < end) {
 		const char *e = find_eol(p, end);

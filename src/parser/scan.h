@@ -194,6 +194,10 @@ static inline bool str_ieq_alpha(esip_str s, const char *lit, size_t n)
 }
 #define STR_IEQ_ALPHA(s, lit) str_ieq_alpha((s), "" lit, sizeof(lit) - 1)
 
+/* One past the last byte of s; for an absent view (p == NULL) it is NULL,
+ * without the undefined NULL + 0 arithmetic. */
+static inline const char *str_end(esip_str s) { return s.len ? s.p + s.len : s.p; }
+
 static inline esip_str mkstr(const char *p, const char *e)
 {
 	esip_str s = {p, (size_t)(e - p)};

@@ -146,7 +146,7 @@ static int parse_other(const char *p, const char *end, esip_uri *u)
 
 int esip_uri_parse(esip_str s, esip_uri *u)
 {
-	const char *p = s.p, *end = s.p + s.len, *q;
+	const char *p = s.p, *end = str_end(s), *q;
 
 	memset(u, 0, sizeof *u);
 	if (!p)
@@ -179,7 +179,7 @@ int esip_uri_parse(esip_str s, esip_uri *u)
 /* uri-parameters have no LWS and no quoted values: split on ';' and '='. */
 bool esip_uri_param(const esip_uri *u, const char *name, esip_str *value)
 {
-	const char *p = u->params.p, *end = p + u->params.len;
+	const char *p = u->params.p, *end = str_end(u->params);
 	size_t nlen = strlen(name);
 
 	if (!p)

@@ -20,7 +20,7 @@ static const char *slash(const char *p, const char *end)
 
 int esip_via_parse(esip_str s, esip_via *v)
 {
-	const char *p = s.p, *end = s.p + s.len, *q;
+	const char *p = s.p, *end = str_end(s), *q;
 	esip_param_iter it;
 	esip_str n, val;
 	int rc;
