@@ -107,14 +107,15 @@ void esip_list_iter_init(esip_list_iter *it, const esip_msg *m, esip_hdr_id id)
 int esip_list_next(esip_list_iter *it, esip_str *value)
 {
 	for (;;) {
-		const char *p = it->rest.p, *end = p + it->rest.len, *e;
+		const char *p = it->rest.p, *end, *e;
 		if (!it->h)
 			return 0;
-		if (p == end || !p) {
+		if (!p || !it->rest.len) {
 			it->h = esip_msg_hdr_next(it->m, it->h);
 			it->rest = it->h ? it->h->value : ESIP_STR_NULL;
 			continue;
 		}
+		end = p + it->rest.len;
 		e = esip__list_split(p, end);
 		it->rest = mkstr(e < end ? e + 1 : e, end);
 		p = skip_lws(p, e);
@@ -139,10 +140,11 @@ int esip_via_next(esip_list_iter *it, esip_via *v)
  * RFC 3261 8.1.1.5 for new requests but any 32-bit value is legal. */
 int esip_cseq_parse(esip_str s, uint32_t *num, esip_str *method)
 {
-	const char *p = s.p, *end = s.p + s.len, *q;
+	const char *p = s.p, *end, *q;
 
 	if (!p)
 		return ESIP_EBAD_CSEQ;
+	end = p + s.len; /* not before the check: NULL + 0 is undefined */
 	p = skip_lws(p, end);
 	end = rtrim_lws(p, end);
 	q = scan_class(p, end, CC_DIGIT);

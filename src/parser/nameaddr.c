@@ -51,11 +51,12 @@ static int parse_params(const char *p, const char *end, esip_nameaddr *na)
 
 int esip_nameaddr_parse(esip_str s, esip_nameaddr *na)
 {
-	const char *p = s.p, *end = s.p + s.len, *q, *lt;
+	const char *p = s.p, *end, *q, *lt;
 
 	memset(na, 0, sizeof *na);
 	if (!p)
 		return ESIP_EBAD_NAMEADDR;
+	end = p + s.len; /* not before the check: NULL + 0 is undefined */
 	p = skip_lws(p, end);
 	end = rtrim_lws(p, end);
 	if (p == end)

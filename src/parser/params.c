@@ -29,10 +29,11 @@ static const char *scan_gen_value(const char *p, const char *end)
 
 int esip_param_next(esip_param_iter *it, esip_str *name, esip_str *value)
 {
-	const char *p = it->rest.p, *end = p + it->rest.len, *q;
+	const char *p = it->rest.p, *end, *q;
 
 	if (!p)
 		return 0;
+	end = p + it->rest.len;
 	p = skip_lws(p, end);
 	if (p == end) {
 		it->rest.len = 0;
@@ -96,4 +97,16 @@ int esip__params_check(esip_str params)
 	while ((rc = esip_param_next(&it, &n, &v)) == 1)
 		;
 	return rc;
+}
+
+int esip__params_after(const char *p, const char *end, esip_str *params)
+{
+	*params = ESIP_STR_NULL;
+	p = skip_lws(p, end);
+	if (p == end)
+		return 0;
+	if (*p != ';' || skip_lws(p + 1, end) == end)
+		return ESIP_EBAD_VALUE; /* junk, or an empty trailing ";" */
+	*params = mkstr(p + 1, end);
+	return esip__params_check(*params);
 }

@@ -155,6 +155,60 @@ static inline esip_str mkstr(const char *p, const char *e)
 	return s;
 }
 
+/* ---- shared small grammars ------------------------------------------ */
+
+/* A header value handed to a value parser, LWS-trimmed into [*p, *end);
+ * false if the view is absent. */
+static inline bool value_bounds(esip_str s, const char **p, const char **end)
+{
+	if (!s.p)
+		return false;
+	*p = skip_lws(s.p, s.p + s.len);
+	*end = rtrim_lws(*p, s.p + s.len);
+	return true;
+}
+
+/* A whole non-empty token: an unquoted value the grammar wants as token
+ * (tags, option-tags, reasons). */
+static inline bool str_is_token(esip_str v)
+{
+	return v.len && scan_token(v.p, v.p + v.len) == v.p + v.len;
+}
+
+/* callid = word [ "@" word ] (RFC 3261 25.1): true if [p, end) is one. */
+static inline bool callid_ok(const char *p, const char *end)
+{
+	const char *q = scan_class(p, end, CC_WORD);
+
+	if (q == p)
+		return false;
+	if (q < end && *q == '@') {
+		const char *w = q + 1;
+		q = scan_class(w, end, CC_WORD);
+		if (q == w)
+			return false;
+	}
+	return q == end;
+}
+
+/*
+ * token-nodot *( "." token-nodot ): RFC 6665 8.4 event-type (a package and
+ * its templates) and RFC 3892 dot-atom (atom is the same character set).
+ * token chars are token-nodot plus '.', so this is a token without empty
+ * dot-separated parts.  Returns the byte after it, or p if there is none.
+ */
+static inline const char *scan_dot_tokens(const char *p, const char *end)
+{
+	const char *q = scan_token(p, end), *r;
+
+	if (q == p || *p == '.' || q[-1] == '.')
+		return p;
+	for (r = p + 1; r < q; r++)
+		if (r[0] == '.' && r[-1] == '.')
+			return p;
+	return q;
+}
+
 /* ---- line ends ------------------------------------------------------ */
 
 /*

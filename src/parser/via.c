@@ -20,7 +20,7 @@ static const char *slash(const char *p, const char *end)
 
 int esip_via_parse(esip_str s, esip_via *v)
 {
-	const char *p = s.p, *end = s.p + s.len, *q;
+	const char *p = s.p, *end, *q;
 	esip_param_iter it;
 	esip_str n, val;
 	int rc;
@@ -28,6 +28,7 @@ int esip_via_parse(esip_str s, esip_via *v)
 	memset(v, 0, sizeof *v);
 	if (!p)
 		return ESIP_EBAD_VIA;
+	end = p + s.len; /* not before the check: NULL + 0 is undefined */
 	p = skip_lws(p, end);
 	end = rtrim_lws(p, end);
 	v->raw = mkstr(p, end);
