@@ -14,20 +14,13 @@
 
 int esip_event_parse(esip_str s, esip_event *e)
 {
-	const char *p, *end, *q;
 	esip_param_iter it;
 	esip_str n, v;
 	int rc;
 
 	memset(e, 0, sizeof *e);
-	if (!value_bounds(s, &p, &end))
-		return ESIP_EBAD_VALUE;
 	/* "presence", "presence.winfo", "dialog.winfo.x": no empty parts */
-	q = scan_dot_tokens(p, end);
-	if (q == p)
-		return ESIP_EBAD_VALUE;
-	e->package = mkstr(p, q);
-	if (esip__params_after(q, end, &e->params))
+	if (esip__item_params(s, scan_dot_tokens, &e->package, &e->params))
 		return ESIP_EBAD_VALUE;
 	esip_param_iter_init(&it, e->params);
 	while ((rc = esip_param_next(&it, &n, &v)) == 1) {
@@ -53,19 +46,13 @@ static int substate_secs(esip_str v, bool *has, uint32_t *out)
 
 int esip_substate_parse(esip_str s, esip_substate *st)
 {
-	const char *p, *end, *q;
 	esip_param_iter it;
 	esip_str n, v;
 	int rc;
 
 	memset(st, 0, sizeof *st);
-	if (!value_bounds(s, &p, &end))
-		return ESIP_EBAD_VALUE;
-	q = scan_token(p, end);
-	if (q == p)
-		return ESIP_EBAD_VALUE;
-	st->state = mkstr(p, q); /* extension-substate = token */
-	if (esip__params_after(q, end, &st->params))
+	/* substate-value: the three states or extension-substate = token */
+	if (esip__item_params(s, scan_token, &st->state, &st->params))
 		return ESIP_EBAD_VALUE;
 	esip_param_iter_init(&it, st->params);
 	while ((rc = esip_param_next(&it, &n, &v)) == 1) {

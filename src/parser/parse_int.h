@@ -49,6 +49,11 @@ bool esip__uri_hname_eq(esip_str a, esip_str b);
  * (RFC 3261 25.1), which it checks whole.  0 or ESIP_EBAD_VALUE.
  */
 int esip__params_after(const char *p, const char *end, esip_str *params);
+/* A whole value "item *( SEMI generic-param )": LWS-trimmed, the item
+ * delimited by scan (which returns its first argument if there is none),
+ * then esip__params_after.  0 or ESIP_EBAD_VALUE (also for an absent s). */
+int esip__item_params(esip_str s, const char *(*scan)(const char *, const char *),
+		      esip_str *item, esip_str *params);
 
 /*
  * delta-seconds = 1*DIGIT (RFC 3261 25.1).  A value above 2**32-1 is

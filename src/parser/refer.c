@@ -64,18 +64,15 @@ int esip_referred_by_parse(esip_str s, esip_nameaddr *na)
 
 int esip_refer_sub_parse(esip_str s, bool *value)
 {
-	const char *p, *end, *q;
 	esip_str t, params;
 
-	if (!value_bounds(s, &p, &end))
+	if (esip__item_params(s, scan_token, &t, &params))
 		return ESIP_EBAD_VALUE;
-	q = scan_token(p, end);
-	t = mkstr(p, q);
 	if (STR_IEQ(t, "true"))
 		*value = true;
 	else if (STR_IEQ(t, "false"))
 		*value = false;
 	else
 		return ESIP_EBAD_VALUE;
-	return esip__params_after(q, end, &params);
+	return 0;
 }

@@ -24,24 +24,25 @@ static int set_tag(esip_str *slot, esip_str v)
 	return 0;
 }
 
+/* callid = word [ "@" word ]: a word has neither ';' nor LWS, so the
+ * call-id ends at the first of them.  Returns p if it is malformed. */
+static const char *scan_callid(const char *p, const char *end)
+{
+	const char *q = p;
+
+	while (q < end && *q != ';' && !cc((unsigned char)*q, CC_LWS))
+		q++;
+	return callid_ok(p, q) ? q : p;
+}
+
 int esip_replaces_parse(esip_str s, esip_replaces *r)
 {
-	const char *p, *end, *q;
 	esip_param_iter it;
 	esip_str n, v;
 	int rc;
 
 	memset(r, 0, sizeof *r);
-	if (!value_bounds(s, &p, &end))
-		return ESIP_EBAD_VALUE;
-	/* callid = word [ "@" word ]: word has neither ';' nor LWS */
-	q = p;
-	while (q < end && *q != ';' && !cc((unsigned char)*q, CC_LWS))
-		q++;
-	if (!callid_ok(p, q))
-		return ESIP_EBAD_VALUE;
-	r->call_id = mkstr(p, q);
-	if (esip__params_after(q, end, &r->params))
+	if (esip__item_params(s, scan_callid, &r->call_id, &r->params))
 		return ESIP_EBAD_VALUE;
 	esip_param_iter_init(&it, r->params);
 	while ((rc = esip_param_next(&it, &n, &v)) == 1) {

@@ -148,21 +148,29 @@ static bool sip_params_covered(esip_str a, esip_str b)
 	return true;
 }
 
-/* Every header of a is in b with the same value. */
-static bool headers_covered(esip_str a, esip_str b)
+/* Two name=value pairs are the same (a set comparison's element test). */
+typedef bool pair_eq_fn(esip_str na, esip_str va, esip_str nb, esip_str vb);
+
+/* Every pair of list a (separated by sep) has an equal pair in b. */
+static bool pairs_covered(esip_str a, esip_str b, char sep, pair_eq_fn *eq)
 {
 	esip_str ra = a, na, va;
 
-	while (esip__uri_pair_next(&ra, '&', &na, &va)) {
+	while (esip__uri_pair_next(&ra, sep, &na, &va)) {
 		esip_str rb = b, nb, vb;
 		bool match = false;
 
-		while (!match && esip__uri_pair_next(&rb, '&', &nb, &vb))
-			match = esip__uri_hname_eq(na, nb) && part_eq(va, vb, 0);
+		while (!match && esip__uri_pair_next(&rb, sep, &nb, &vb))
+			match = eq(na, va, nb, vb);
 		if (!match)
 			return false;
 	}
 	return true;
+}
+
+static bool header_eq(esip_str na, esip_str va, esip_str nb, esip_str vb)
+{
+	return esip__uri_hname_eq(na, nb) && part_eq(va, vb, 0);
 }
 
 static bool host_eq(const esip_uri *a, const esip_uri *b)
@@ -191,39 +199,26 @@ static bool sip_eq(const esip_uri *a, const esip_uri *b)
 		return false;
 	return sip_params_covered(a->params, b->params) &&
 	       sip_params_covered(b->params, a->params) &&
-	       headers_covered(a->headers, b->headers) &&
-	       headers_covered(b->headers, a->headers);
+	       pairs_covered(a->headers, b->headers, '&', header_eq) &&
+	       pairs_covered(b->headers, a->headers, '&', header_eq);
 }
 
 /* ---- tel -------------------------------------------------------------- */
 
-static unsigned tel_value_flags(esip_str name, esip_str value)
+/* RFC 3966 4: parameters compare by name, values case-insensitively;
+ * phone-context is a domain name (compared as a host) or a global number
+ * (digits without visual separators), and ext is 1*phonedigit. */
+static bool tel_param_eq(esip_str na, esip_str va, esip_str nb, esip_str vb)
 {
-	/* phone-context is a domain name (compared as a host) or a global
-	 * number (digits without separators); ext is 1*phonedigit */
-	if (name_is(name, "ext") ||
-	    (name_is(name, "phone-context") && value.len && value.p[0] == '+'))
-		return CMP_CI | CMP_PHONE;
-	return CMP_CI;
-}
+	unsigned fl = CMP_CI;
 
-/* Every parameter of a is in b with an equal value (RFC 3966 4: a name
- * found in only one URI makes them different). */
-static bool tel_params_covered(esip_str a, esip_str b)
-{
-	esip_str ra = a, na, va;
-
-	while (esip__uri_pair_next(&ra, ';', &na, &va)) {
-		esip_str rb = b, nb, vb;
-		bool match = false;
-
-		while (!match && esip__uri_pair_next(&rb, ';', &nb, &vb))
-			match = part_eq(na, nb, CMP_CI) &&
-				part_eq(va, vb, tel_value_flags(na, va));
-		if (!match)
-			return false;
-	}
-	return true;
+	if (!part_eq(na, nb, CMP_CI))
+		return false;
+	if (name_is(na, "ext") ||
+	    (name_is(na, "phone-context") &&
+	     ((va.len && va.p[0] == '+') || (vb.len && vb.p[0] == '+'))))
+		fl |= CMP_PHONE;
+	return part_eq(va, vb, fl);
 }
 
 static bool tel_eq(const esip_uri *a, const esip_uri *b)
@@ -235,8 +230,9 @@ static bool tel_eq(const esip_uri *a, const esip_uri *b)
 		return false;
 	if (too_many(a->params, ';') || too_many(b->params, ';'))
 		return false;
-	return tel_params_covered(a->params, b->params) &&
-	       tel_params_covered(b->params, a->params);
+	/* a name found in only one URI makes them different (RFC 3966 4) */
+	return pairs_covered(a->params, b->params, ';', tel_param_eq) &&
+	       pairs_covered(b->params, a->params, ';', tel_param_eq);
 }
 
 bool esip_uri_eq(const esip_uri *a, const esip_uri *b)
