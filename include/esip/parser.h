@@ -145,7 +145,10 @@ typedef struct esip_uri {
  */
 int esip_uri_parse(esip_str s, esip_uri *u);
 
-/* Well-known uri-parameters (RFC 3261 19.1.1); false if absent. */
+/* Looks up a uri-parameter (RFC 3261 19.1.1) by name, case-insensitive
+ * and after unescaping ("%6C%72" is "lr", RFC 4475 3.1.1.3); false if
+ * absent.  *value is the value as written (still escaped; p == NULL for a
+ * parameter without '='). */
 bool esip_uri_param(const esip_uri *u, const char *name, esip_str *value);
 static inline bool esip_uri_lr(const esip_uri *u)
 {
@@ -153,12 +156,19 @@ static inline bool esip_uri_lr(const esip_uri *u)
 }
 
 /*
- * URI equality per RFC 3261 19.1.4: scheme, user and password
- * case-sensitive after unescaping, host case-insensitive, ports (absent !=
- * 5060), the user/ttl/method/maddr/transport parameters must match when
- * present in either, other parameters only when present in both, headers
- * compared as sets.  For non-SIP schemes, case-insensitive scheme and
- * byte-wise unescaped comparison of the rest (tel: per RFC 3966 5).
+ * URI equality of two parsed URIs per RFC 3261 19.1.4: sip never equals
+ * sips; user and password case-sensitive, the rest case-insensitive; a
+ * character equals its %HH escape unless it is in the RFC 2396 reserved
+ * set ("%40" is not "@"); IP hosts compare as binary addresses (RFC 5954
+ * 4.2: "[::ffff:c000:280]" equals "[::ffff:192.0.2.128]") and never equal
+ * a host name; ports (absent != 5060); the user/ttl/method/maddr/transport
+ * parameters must match when present in either, other parameters only
+ * when present in both; headers compared as sets (names case-insensitive,
+ * values exact after unescaping).  tel: RFC 3966 4 (visual separators
+ * ignored, parameters compared as sets).  Other schemes: case-insensitive
+ * scheme, the rest equal after unescaping.  URIs with more than 64
+ * parameters or headers are equal only if byte-identical (the set
+ * comparison is quadratic; this bounds its cost).
  */
 bool esip_uri_eq(const esip_uri *a, const esip_uri *b);
 
@@ -387,24 +397,34 @@ typedef struct esip_contact {
 	esip_str expires;   /* ;expires= as written, absent if none */
 	esip_str q;         /* ;q= as written, absent if none */
 } esip_contact;
-/* Next Contact value; 1 = got one, 0 = end, ESIP_EBAD_NAMEADDR. */
+/* Next Contact value; 1 = got one, 0 = end, ESIP_EBAD_NAMEADDR (also for
+ * a repeated expires or q).  The URI is only delimited (esip_uri_parse).
+ * A bare ";expires" or ";q" is present-but-empty: a malformed value. */
 int esip_contact_next(esip_list_iter *it, esip_contact *c);
-/* expires param as seconds (delta-seconds, capped at 2**32-1);
- * ESIP_ENOTFOUND if absent, ESIP_EBAD_VALUE if not a number. */
+/* expires param as seconds (delta-seconds, capped at 2**32-1 as RFC 3261
+ * 10.2.1.1 allows); ESIP_ENOTFOUND if absent, ESIP_EBAD_VALUE if not a
+ * number (10.2.1.1: a registrar then uses 3600). */
 int esip_contact_expires(const esip_contact *c, uint32_t *secs);
 /* q value in thousandths (q=0.5 -> 500); ESIP_ENOTFOUND, ESIP_EBAD_VALUE. */
 int esip_contact_q(const esip_contact *c, unsigned *q1000);
 
-/* Route / Record-Route / Path / Service-Route elements as name-addrs. */
+/* Route / Record-Route / Path / Service-Route elements: name-addr only
+ * (the <> are required).  1 = got one, 0 = end, ESIP_EBAD_NAMEADDR. */
 int esip_nameaddr_next(esip_list_iter *it, esip_nameaddr *na);
 
-/* Expires header (delta-seconds).  ESIP_ENOTFOUND / ESIP_EBAD_VALUE. */
+/* Expires header (delta-seconds; the first one if repeated).
+ * ESIP_ENOTFOUND / ESIP_EBAD_VALUE, also for a value above 2**32-1 (the
+ * range of RFC 3261 20.19; RFC 4475 3.1.2.4). */
 int esip_msg_expires(const esip_msg *m, uint32_t *secs);
 
 /* Token lists: Require, Supported, Unsupported, Proxy-Require, Allow,
- * Allow-Events.  1 = got a token, 0 = end, ESIP_EBAD_VALUE (not a token). */
+ * Allow-Events.  1 = got a token, 0 = end, ESIP_EBAD_VALUE (not a token;
+ * the iterator has moved past it, so iteration may go on). */
 int esip_token_next(esip_list_iter *it, esip_str *token);
-/* True if the list header id contains token (case-insensitive). */
+/* True if the list header id contains token (malformed elements are
+ * skipped).  Case-insensitive for option-tags (RFC 3261 7.3.1); exact for
+ * Allow (methods are case-sensitive, 7.1) and Allow-Events (RFC 6665
+ * 8.2.1 compares event types byte by byte). */
 bool esip_msg_has_token(const esip_msg *m, esip_hdr_id id, const char *token);
 
 /* Event (RFC 6665 8.2.1): event-type with optional ;id= and params. */
@@ -413,6 +433,7 @@ typedef struct esip_event {
 	esip_str id;      /* ;id= value, absent if none */
 	esip_str params;
 } esip_event;
+/* 0 or ESIP_EBAD_VALUE (also for a repeated or non-token id). */
 int esip_event_parse(esip_str s, esip_event *e);
 
 /* Subscription-State (RFC 6665 8.2.3). */
@@ -425,6 +446,8 @@ typedef struct esip_substate {
 	bool has_expires;
 	bool has_retry_after;
 } esip_substate;
+/* 0 or ESIP_EBAD_VALUE: reason must be a token; expires and retry-after
+ * delta-seconds up to 2**32-1; none of the three may repeat. */
 int esip_substate_parse(esip_str s, esip_substate *st);
 
 /* Replaces (RFC 3891 6.1): callid; to-tag; from-tag; [early-only]. */
@@ -435,20 +458,30 @@ typedef struct esip_replaces {
 	esip_str params;
 	bool early_only;
 } esip_replaces;
+/* 0 or ESIP_EBAD_VALUE; parameters in any order, exactly one to-tag and
+ * one from-tag (6.1), early-only without a value. */
 int esip_replaces_parse(esip_str s, esip_replaces *r);
 
-/* Refer-Sub (RFC 4488 7.2): "true" / "false" with params. */
+/* Refer-Sub (RFC 4488 7.2): "true" / "false" with params.
+ * 0 or ESIP_EBAD_VALUE. */
 int esip_refer_sub_parse(esip_str s, bool *value);
 
 /* Refer-To (RFC 3515 7.1) and Referred-By (RFC 3892): name-addr/addr-spec
  * with params; the Refer-To URI may carry an escaped Replaces header, read
- * it with esip_uri_header(). */
+ * it with esip_uri_header().  0, ESIP_EBAD_NAMEADDR, ESIP_EBAD_URI (the
+ * URI does not parse) or, for Referred-By, ESIP_EBAD_VALUE (a cid that is
+ * not a quoted sip-clean-msg-id). */
 int esip_refer_to_parse(esip_str s, esip_nameaddr *na);
 int esip_referred_by_parse(esip_str s, esip_nameaddr *na);
 
 /* Authorization / Proxy-Authorization / WWW-Authenticate /
  * Proxy-Authenticate (RFC 3261 25.1, RFC 7616): scheme LWS auth-params
- * (comma-separated name=token/quoted-string). */
+ * (comma-separated name=token/quoted-string, LWS and folding around ','
+ * and '=', empty elements skipped).  esip_auth_parse checks the whole list:
+ * 0 or ESIP_EBAD_VALUE.  A token68 after the scheme (RFC 7235 2.1, e.g.
+ * RFC 8898 "Bearer <token>") is accepted as params; iterating it then
+ * gives ESIP_EBAD_VALUE.  Names are not checked for repeats: lookups
+ * return the first. */
 typedef struct esip_auth {
 	esip_str scheme; /* "Digest", or any token */
 	esip_str params; /* the comma-separated auth-param list */
@@ -468,6 +501,8 @@ typedef struct esip_retry_after {
 	esip_str comment;  /* "(...)" as written, absent if none */
 	esip_str params;
 } esip_retry_after;
+/* 0 or ESIP_EBAD_VALUE (also for seconds or duration above 2**32-1,
+ * RFC 4475 3.1.2.5, or a repeated duration). */
 int esip_retry_after_parse(esip_str s, esip_retry_after *ra);
 
 /* Accept (RFC 3261 20.1): media-range elements type/subtype;params. */
@@ -476,7 +511,10 @@ typedef struct esip_media_range {
 	esip_str subtype; /* "sdp", "*" */
 	esip_str params;
 } esip_media_range;
+/* 0 or ESIP_EBAD_VALUE (a "*" type needs a "*" subtype; a q param must
+ * be a qvalue). */
 int esip_media_range_parse(esip_str s, esip_media_range *mr);
+/* 1 = got one, 0 = end (an empty Accept has none), ESIP_EBAD_VALUE. */
 int esip_accept_next(esip_list_iter *it, esip_media_range *mr);
 
 /* ------------------------------------------------------------------ */

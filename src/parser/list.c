@@ -118,11 +118,12 @@ int esip_list_next(esip_list_iter *it, esip_str *value)
 		const char *p = it->rest.p, *end = str_end(it->rest), *e;
 		if (!it->h)
 			return 0;
-		if (p == end || !p) {
+		if (!p || !it->rest.len) {
 			it->h = esip_msg_hdr_next(it->m, it->h);
 			it->rest = it->h ? it->h->value : ESIP_STR_NULL;
 			continue;
 		}
+		end = str_end(it->rest);
 		e = esip__list_split(p, end);
 		it->rest = mkstr(e < end ? e + 1 : e, end);
 		p = skip_lws(p, e);

@@ -126,23 +126,6 @@ static int parse_start_line(pstate *ps, const char *p, const char *e)
 	return 0;
 }
 
-/* callid = word [ "@" word ] (RFC 3261 25.1) */
-static bool call_id_ok(esip_str v)
-{
-	const char *p = v.p, *end = str_end(v), *q;
-
-	q = scan_class(p, end, CC_WORD);
-	if (q == p)
-		return false;
-	if (q < end && *q == '@') {
-		const char *w = q + 1;
-		q = scan_class(w, end, CC_WORD);
-		if (q == w)
-			return false;
-	}
-	return q == end;
-}
-
 /* First instance of a single-instance header: true; a repeat sets the
  * duplicate flags and returns false (the first one stays in force). */
 static bool first_single(pstate *ps, unsigned bit)
@@ -191,7 +174,7 @@ static int key_header(pstate *ps, const esip_hdr *h)
 	case ESIP_HDR_CALL_ID:
 		if (first_single(ps, ESIP_DUPBIT_CALL_ID)) {
 			m->call_id = v;
-			if (!call_id_ok(v))
+			if (!callid_ok(v.p, v.p + v.len))
 				note_err(ps, ESIP_EBAD_CALL_ID, v.p, "malformed Call-ID");
 		}
 		break;

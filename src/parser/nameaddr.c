@@ -97,7 +97,10 @@ int esip_nameaddr_parse(esip_str s, esip_nameaddr *na)
 	q = memchr(lt + 1, '>', (size_t)(end - lt - 1));
 	if (!q)
 		return ESIP_EBAD_NAMEADDR;
-	na->uri = mkstr(skip_lws(lt + 1, q), rtrim_lws(lt + 1, q));
+	/* trim from the left first: "< >" must give an empty view, not one
+	 * that ends before it starts */
+	p = skip_lws(lt + 1, q);
+	na->uri = mkstr(p, rtrim_lws(p, q));
 	if (!na->uri.len)
 		return ESIP_EBAD_NAMEADDR;
 	na->angle = true;

@@ -88,3 +88,29 @@ int esip__params_check(esip_str params)
 		;
 	return rc;
 }
+
+int esip__params_after(const char *p, const char *end, esip_str *params)
+{
+	*params = ESIP_STR_NULL;
+	p = skip_lws(p, end);
+	if (p == end)
+		return 0;
+	if (*p != ';' || skip_lws(p + 1, end) == end)
+		return ESIP_EBAD_VALUE; /* junk, or an empty trailing ";" */
+	*params = mkstr(p + 1, end);
+	return esip__params_check(*params);
+}
+
+int esip__item_params(esip_str s, const char *(*scan)(const char *, const char *),
+		      esip_str *item, esip_str *params)
+{
+	const char *p, *end, *q;
+
+	if (!value_bounds(s, &p, &end))
+		return ESIP_EBAD_VALUE;
+	q = scan(p, end);
+	if (q == p)
+		return ESIP_EBAD_VALUE;
+	*item = mkstr(p, q);
+	return esip__params_after(q, end, params);
+}

@@ -26,4 +26,43 @@ const char *esip__list_split(const char *p, const char *end);
 /* Number of non-empty elements of a comma-separated list value. */
 unsigned esip__list_count(esip_str v);
 
+/* Binary form of an IPv4address / IPv6address view (no brackets, no NUL
+ * needed), for comparing addresses rather than spellings (RFC 5954 4.2).
+ * Accepts exactly what esip__host_classify accepts, including the extra
+ * colon of RFC 5118 4.10.  false if the view is not such an address. */
+bool esip__ipv4_bin(esip_str h, uint8_t out[4]);
+bool esip__ipv6_bin(esip_str h, uint8_t out[16]);
+
+/*
+ * Next "name[=value]" pair of a URI parameter list (sep ';') or URI header
+ * list (sep '&'), as validated by esip_uri_parse: no LWS, no quotes.
+ * value.p == NULL without '='.  false at the end of *rest.
+ */
+bool esip__uri_pair_next(esip_str *rest, char sep, esip_str *name, esip_str *value);
+/* URI header names (hname, escaped) compare case-insensitively after
+ * unescaping; a compact form equals its full name (RFC 3261 7.3.3). */
+bool esip__uri_hname_eq(esip_str a, esip_str b);
+
+/*
+ * The header parameters after a leading item (Event's event-type, a
+ * Replaces call-id, a media-range...): p is right after that item.
+ * Accepts end of input (params absent) or SWS ";" generic-param list
+ * (RFC 3261 25.1), which it checks whole.  0 or ESIP_EBAD_VALUE.
+ */
+int esip__params_after(const char *p, const char *end, esip_str *params);
+/* A whole value "item *( SEMI generic-param )": LWS-trimmed, the item
+ * delimited by scan (which returns its first argument if there is none),
+ * then esip__params_after.  0 or ESIP_EBAD_VALUE (also for an absent s). */
+int esip__item_params(esip_str s, const char *(*scan)(const char *, const char *),
+		      esip_str *item, esip_str *params);
+
+/*
+ * delta-seconds = 1*DIGIT (RFC 3261 25.1).  A value above 2**32-1 is
+ * ESIP_EBAD_VALUE, or UINT32_MAX when cap is set (only where an RFC says
+ * so: RFC 3261 10.2.1.1 for the Contact "expires" parameter).
+ */
+int esip__delta_seconds(esip_str v, bool cap, uint32_t *out);
+/* qvalue (RFC 3261 25.1) in thousandths; 0 or ESIP_EBAD_VALUE. */
+int esip__qvalue(esip_str v, unsigned *q1000);
+
 #endif

@@ -194,6 +194,13 @@ static inline bool str_ieq_alpha(esip_str s, const char *lit, size_t n)
 }
 #define STR_IEQ_ALPHA(s, lit) str_ieq_alpha((s), "" lit, sizeof(lit) - 1)
 
+/* s equals any literal, ignoring ASCII case. */
+static inline bool str_ieq_lit(esip_str s, const char *lit, size_t n)
+{
+	return s.len == n && ci_eq(s.p, lit, n);
+}
+#define STR_IEQ(s, lit) str_ieq_lit((s), "" lit, sizeof(lit) - 1)
+
 /* One past the last byte of s; for an absent view (p == NULL) it is NULL,
  * without the undefined NULL + 0 arithmetic. */
 static inline const char *str_end(esip_str s) { return s.len ? s.p + s.len : s.p; }
@@ -202,6 +209,60 @@ static inline esip_str mkstr(const char *p, const char *e)
 {
 	esip_str s = {p, (size_t)(e - p)};
 	return s;
+}
+
+/* ---- shared small grammars ------------------------------------------ */
+
+/* A header value handed to a value parser, LWS-trimmed into [*p, *end);
+ * false if the view is absent. */
+static inline bool value_bounds(esip_str s, const char **p, const char **end)
+{
+	if (!s.p)
+		return false;
+	*p = skip_lws(s.p, s.p + s.len);
+	*end = rtrim_lws(*p, s.p + s.len);
+	return true;
+}
+
+/* A whole non-empty token: an unquoted value the grammar wants as token
+ * (tags, option-tags, reasons). */
+static inline bool str_is_token(esip_str v)
+{
+	return v.len && scan_token(v.p, v.p + v.len) == v.p + v.len;
+}
+
+/* callid = word [ "@" word ] (RFC 3261 25.1): true if [p, end) is one. */
+static inline bool callid_ok(const char *p, const char *end)
+{
+	const char *q = scan_class(p, end, CC_WORD);
+
+	if (q == p)
+		return false;
+	if (q < end && *q == '@') {
+		const char *w = q + 1;
+		q = scan_class(w, end, CC_WORD);
+		if (q == w)
+			return false;
+	}
+	return q == end;
+}
+
+/*
+ * token-nodot *( "." token-nodot ): RFC 6665 8.4 event-type (a package and
+ * its templates) and RFC 3892 dot-atom (atom is the same character set).
+ * token chars are token-nodot plus '.', so this is a token without empty
+ * dot-separated parts.  Returns the byte after it, or p if there is none.
+ */
+static inline const char *scan_dot_tokens(const char *p, const char *end)
+{
+	const char *q = scan_token(p, end), *r;
+
+	if (q == p || *p == '.' || q[-1] == '.')
+		return p;
+	for (r = p + 1; r < q; r++)
+		if (r[0] == '.' && r[-1] == '.')
+			return p;
+	return q;
 }
 
 /* ---- line ends ------------------------------------------------------ */

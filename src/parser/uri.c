@@ -176,27 +176,37 @@ int esip_uri_parse(esip_str s, esip_uri *u)
 	return parse_other(p, end, u);
 }
 
-/* uri-parameters have no LWS and no quoted values: split on ';' and '='. */
+/* uri-parameters and URI headers have no LWS and no quoted values: split
+ * on the separator and '='. */
+bool esip__uri_pair_next(esip_str *rest, char sep, esip_str *name, esip_str *value)
+{
+	const char *p = rest->p, *end, *e, *eq;
+
+	if (!p || !rest->len)
+		return false;
+	end = p + rest->len;
+	e = memchr(p, sep, rest->len);
+	if (!e)
+		e = end;
+	eq = memchr(p, '=', (size_t)(e - p));
+	*name = mkstr(p, eq ? eq : e);
+	*value = eq ? mkstr(eq + 1, e) : ESIP_STR_NULL;
+	*rest = mkstr(e < end ? e + 1 : e, end);
+	return true;
+}
+
+/* Names compare after unescaping: RFC 4475 3.1.1.3's Contact writes "lr"
+ * as "%6C%72" and the application must treat it as "lr". */
 bool esip_uri_param(const esip_uri *u, const char *name, esip_str *value)
 {
-	const char *p = u->params.p, *end = str_end(u->params);
-	size_t nlen = strlen(name);
+	esip_str rest = u->params, n, v, want = esip_str_cstr(name);
 
-	if (!p)
-		return false;
-	while (p < end) {
-		const char *e = p, *eq;
-		while (e < end && *e != ';')
-			e++;
-		eq = p;
-		while (eq < e && *eq != '=')
-			eq++;
-		if ((size_t)(eq - p) == nlen && ci_eq(p, name, nlen)) {
+	while (esip__uri_pair_next(&rest, ';', &n, &v)) {
+		if (esip_pct_eq(n, want, true)) {
 			if (value)
-				*value = eq < e ? mkstr(eq + 1, e) : ESIP_STR_NULL;
+				*value = v;
 			return true;
 		}
-		p = e < end ? e + 1 : e;
 	}
 	return false;
 }
