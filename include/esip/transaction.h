@@ -1,0 +1,181 @@
+/*
+ * esip/transaction.h - the RFC 3261 section 17 transaction layer with the
+ * RFC 6026 corrections, as a sans-I/O core.
+ *
+ * In:  parsed messages with where they came from (esip_txl_recv), the
+ *      current time (an argument everywhere), transport errors.
+ * Out: bytes to send (the send callback), events for the owner (the event
+ *      callback).  Timers are esip_timer entries embedded in each
+ *      transaction, in a timer wheel the owner passes in and runs.
+ *
+ * The owner (the stack's UA core today, the dialog layer later) never sees
+ * retransmissions: the layer absorbs them and retransmits by itself.
+ * Everything hangs off an esip_txl instance; several run in one process.
+ * All functions must be called from one thread (the owner's loop).
+ */
+#ifndef ESIP_TRANSACTION_H
+#define ESIP_TRANSACTION_H
+
+#include <esip/core.h>
+#include <esip/parser.h>
+#include <esip/transport.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct esip_txl esip_txl; /* one transaction layer */
+typedef struct esip_txn esip_txn; /* one transaction */
+
+typedef enum esip_txn_kind {
+	ESIP_TXN_ICT = 1, /* INVITE client (17.1.1) */
+	ESIP_TXN_NICT,    /* non-INVITE client (17.1.2) */
+	ESIP_TXN_IST,     /* INVITE server (17.2.1) */
+	ESIP_TXN_NIST     /* non-INVITE server (17.2.2) */
+} esip_txn_kind;
+
+/* What the layer reports to its owner. */
+typedef enum esip_txn_event {
+	/* server side */
+	ESIP_TXE_REQUEST = 1, /* a new request created a server transaction:
+			       * respond with esip_txn_respond() */
+	ESIP_TXE_CANCEL,      /* CANCEL matching this INVITE server transaction
+			       * (RFC 3261 9.2); the layer already answered the
+			       * CANCEL with 200; the owner decides about 487 */
+	ESIP_TXE_ACK_2XX,     /* an ACK for a 2xx: not a transaction (17.2.3,
+			       * RFC 6026); txn is NULL */
+	/* client side */
+	ESIP_TXE_PROVISIONAL, /* 1xx received */
+	ESIP_TXE_SUCCESS,     /* 2xx received (every 2xx retransmission of an
+			       * INVITE too, RFC 6026 7.1: the owner ACKs) */
+	ESIP_TXE_FAILURE,     /* 3xx-6xx received (the layer sent the ACK for
+			       * an INVITE itself, 17.1.1.3) */
+	/* both */
+	ESIP_TXE_TIMEOUT,     /* Timer B, F (client) or H (server, no ACK) */
+	ESIP_TXE_TRANSPORT_ERROR, /* 17.1.4 / 17.2.4 */
+	ESIP_TXE_TERMINATED,  /* the transaction is gone after this call */
+	/* no transaction */
+	ESIP_TXE_STRAY_RESPONSE /* a response matching no client transaction
+				 * (a 2xx retransmission after Timer M is
+				 * the typical case); txn is NULL */
+} esip_txn_event;
+
+typedef struct esip_txl_callbacks {
+	/* Send bytes to dest.  Return 0, or a negative esip_err: the layer
+	 * turns a failure into a transport error for that transaction. */
+	int (*send)(void *ud, const esip_dest *dest, const void *bytes, size_t len);
+	/* An event.  msg/rx are the message that caused it (NULL for timers
+	 * and errors) and are valid only during the call. */
+	void (*event)(void *ud, esip_txn *txn, esip_txn_event ev, const esip_msg *msg,
+		      const esip_rx_info *rx, uint64_t now);
+	/* Optional FSM trace: machine name, transaction, from/event/to names. */
+	void (*trace)(void *ud, const char *machine, const esip_txn *txn,
+		      const char *from, const char *event, const char *to);
+} esip_txl_callbacks;
+
+typedef struct esip_txl_config {
+	uint32_t t1_ms;      /* RTT estimate, default 500 (RFC 3261 17.1.1.1) */
+	uint32_t t2_ms;      /* max non-INVITE / response retransmit, default 4000 */
+	uint32_t t4_ms;      /* max message lifetime, default 5000 */
+	uint32_t timer_b_ms; /* INVITE client timeout; 0 = 64*T1 */
+	uint32_t timer_f_ms; /* non-INVITE client timeout; 0 = 64*T1 */
+	uint32_t timer_d_ms; /* unreliable ACK absorb time; 0 = 32000 (17.1.1.2) */
+	uint32_t max_transactions; /* live transactions; 0 = 100000 */
+	uint32_t retry_after_s;    /* in the 503 over the limit; 0 = 5 */
+	const esip_allocator *alloc;
+} esip_txl_config;
+
+/* Fills c with the RFC defaults. */
+void esip_txl_config_init(esip_txl_config *c);
+
+/* Creates a layer.  The wheel is the owner's and must outlive the layer;
+ * the layer only starts and stops timers in it (the owner runs it).  The
+ * random source seeds the matching hash (flood-resistant keys). */
+int esip_txl_new(const esip_txl_config *c, const esip_txl_callbacks *cb, void *ud,
+		 esip_timerwheel *wheel, esip_rand *rnd, esip_txl **out);
+/* Frees every live transaction (no events) and the layer. */
+void esip_txl_free(esip_txl *txl);
+
+/*
+ * A received message.  Requests are matched to server transactions
+ * (17.2.3, with the RFC 2543 fallback) or create one (ESIP_TXE_REQUEST);
+ * retransmissions are absorbed; responses are matched to client
+ * transactions (17.1.3).  m must have parsed without error; requests that
+ * fail UAS validation are still transactions (the owner answers 400 etc.).
+ */
+int esip_txl_recv(esip_txl *txl, const esip_msg *m, const esip_rx_info *rx, uint64_t now);
+
+/*
+ * The transport reports a connection that failed or closed: every
+ * transaction whose messages go over it gets ESIP_TXE_TRANSPORT_ERROR.
+ */
+void esip_txl_conn_failed(esip_txl *txl, uint32_t conn, uint64_t now);
+
+/* ---- client transactions ----------------------------------------- */
+
+/*
+ * Starts a client transaction for a request the owner built (bytes are
+ * copied; the request's top Via branch is its key).  dest is where it
+ * goes (its transport decides the timers, 17.1.1.2).  owner is returned
+ * by esip_txn_owner().  ESIP_ELIMIT over max_transactions; ESIP_EINVAL if
+ * the bytes are not a request with a branch.
+ */
+int esip_txl_request(esip_txl *txl, const void *bytes, size_t len, const esip_dest *dest,
+		     void *owner, uint64_t now, esip_txn **out);
+
+/*
+ * Builds (into b) the CANCEL for a client INVITE transaction (RFC 3261
+ * 9.1: same Request-URI, Call-ID, To, From, CSeq number and top Via, Route
+ * headers of the INVITE).  The owner sends it with esip_txl_request().
+ * ESIP_ESTATE if no provisional response has arrived yet (9.1: wait).
+ */
+int esip_txn_build_cancel(const esip_txn *invite, esip_buf *b);
+
+/* ---- server transactions ------------------------------------------ */
+
+/*
+ * Sends a response on a server transaction, built from the request per
+ * RFC 3261 8.2.6 with the Via stamp of 18.2.1 / RFC 3581, to the address
+ * of 18.2.2.  Callable inside the ESIP_TXE_REQUEST event (no copy of the
+ * request is made) or later (the transaction kept what it needs).
+ * ESIP_ESTATE after a final response.
+ */
+int esip_txn_respond(esip_txn *txn, const esip_response_spec *spec, uint64_t now);
+
+/* Stateless response to a request that did not become a transaction
+ * (e.g. a request that failed to parse but is framed). */
+int esip_txl_respond_stateless(esip_txl *txl, const esip_msg *req, const esip_rx_info *rx,
+			       const esip_response_spec *spec);
+
+/* ---- transactions --------------------------------------------------- */
+
+esip_txn_kind esip_txn_get_kind(const esip_txn *txn);
+void *esip_txn_owner(const esip_txn *txn);
+void esip_txn_set_owner(esip_txn *txn, void *owner);
+/* The FSM state name ("Proceeding", ...). */
+const char *esip_txn_state_name(const esip_txn *txn);
+/* Method of the transaction's request ("INVITE", or the token as sent). */
+esip_str esip_txn_method(const esip_txn *txn);
+
+/* ---- statistics ----------------------------------------------------- */
+
+typedef struct esip_txl_stats {
+	uint32_t live[5];           /* indexed by esip_txn_kind */
+	uint64_t created[5];
+	uint64_t retransmissions;   /* requests/responses re-sent by timers */
+	uint64_t absorbed;          /* retransmissions received and absorbed */
+	uint64_t timeouts;
+	uint64_t transport_errors;
+	uint64_t over_limit;        /* requests answered 503 over the limit */
+	uint64_t stray_responses;
+	uint64_t ack_2xx;
+	uint64_t unhandled_events;  /* FSM events with no row (counted) */
+	uint64_t bytes_live;        /* allocated for live transactions */
+} esip_txl_stats;
+
+void esip_txl_get_stats(const esip_txl *txl, esip_txl_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ESIP_TRANSACTION_H */
