@@ -187,7 +187,7 @@ void esip_free(const esip_allocator *a, void *ptr);
  * makes esip_rand_bytes return ESIP_ESYS.
  */
 typedef struct esip_rand {
-	unsigned char buf[256];
+	unsigned char buf[1024]; /* one getrandom() per ~60 tags */
 	size_t pos; /* next unused byte; == sizeof buf when empty */
 } esip_rand;
 
@@ -195,6 +195,144 @@ void esip_rand_init(esip_rand *r);
 int esip_rand_bytes(esip_rand *r, void *out, size_t n);
 /* n random characters from [0-9A-Za-z] (62 symbols, unbiased). */
 int esip_rand_alnum(esip_rand *r, char *out, size_t n);
+
+
+/* ------------------------------------------------------------------ */
+/* Keyed hash and intrusive hash table                                  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * SipHash-1-3 (Aumasson & Bernstein) with a 128-bit key: a keyed hash, so
+ * that a peer who chooses branch parameters and Call-IDs cannot aim them
+ * at one bucket (hash flooding).  The key comes from esip_rand.
+ */
+typedef struct esip_hash_key {
+	uint64_t k0, k1;
+} esip_hash_key;
+
+uint64_t esip_hash(const esip_hash_key *key, const void *data, size_t len);
+int esip_hash_key_init(esip_hash_key *key, esip_rand *r);
+
+/*
+ * Chained hash table of nodes embedded in their owners (inserting never
+ * allocates a node).  The bucket array doubles when the load passes 1, up
+ * to max_buckets (a bound fixed by whoever owns the table, from its own
+ * limit on entries); a failed growth keeps the old array.  The caller
+ * computes the hash and walks the chain comparing its own keys.
+ */
+typedef struct esip_hnode {
+	struct esip_hnode *next;
+	uint64_t hash;
+} esip_hnode;
+
+typedef struct esip_htab {
+	esip_hnode **b;
+	size_t mask;        /* buckets - 1 (a power of two) */
+	size_t count;
+	size_t max_buckets;
+	const esip_allocator *alloc;
+} esip_htab;
+
+/* initial and max_buckets are rounded up to powers of two.
+ * 0 or ESIP_ENOMEM. */
+int esip_htab_init(esip_htab *t, const esip_allocator *a, size_t initial, size_t max_buckets);
+void esip_htab_deinit(esip_htab *t);
+void esip_htab_insert(esip_htab *t, esip_hnode *n, uint64_t hash);
+/* n must be in the table. */
+void esip_htab_remove(esip_htab *t, esip_hnode *n);
+/* The first node with this hash, then the next ones (NULL at the end). */
+esip_hnode *esip_htab_first(const esip_htab *t, uint64_t hash);
+esip_hnode *esip_htab_next(const esip_hnode *n, uint64_t hash);
+/* Calls fn for every node (fn may remove the node it is given). */
+void esip_htab_foreach(esip_htab *t, void (*fn)(esip_hnode *n, void *ud), void *ud);
+
+/* ------------------------------------------------------------------ */
+/* Intrusive helpers                                                    */
+/* ------------------------------------------------------------------ */
+
+/* The object that embeds member `m` of type T at pointer p. */
+#define ESIP_CONTAINER_OF(p, T, m) ((T *)(void *)((char *)(p) - offsetof(T, m)))
+
+/* ------------------------------------------------------------------ */
+/* Timer wheel                                                          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A hierarchical timing wheel (Varghese & Lauck) with millisecond
+ * resolution.  Time is an argument: the wheel never reads a clock, so the
+ * same code runs on the real monotonic clock (the stack) and on a virtual
+ * one (tests, simnet, fuzzers).  Timers are embedded in the objects that
+ * own them (arming never allocates); start and stop are O(1).
+ *
+ * Guarantees:
+ *  - a timer never fires early: it fires in the first esip_timerwheel_run()
+ *    whose `now` is >= its expiry time;
+ *  - within one run, timers fire in non-decreasing order of expiry time
+ *    (timers with the same expiry time in an unspecified order);
+ *  - a callback may start or stop any timer, itself included; a timer
+ *    started during a run with an expiry <= now fires in that same run;
+ *  - a timer re-armed from its own callback to a time after the run's now
+ *    does not fire again in that run; one re-armed at or before it does
+ *    (so a callback that always re-arms itself at `now` never returns);
+ *  - esip_timerwheel_next_expiry() never returns a time later than the
+ *    earliest pending expiry (so a loop that sleeps until it never misses
+ *    one) and returns exactly the earliest expiry.
+ * Levels, granularity and range are in the table at the top of
+ * src/core/timerwheel.c.  Expiry times beyond the range are clamped to
+ * the last slot and re-cascaded, so they still fire on time.  A callback
+ * must not call esip_timerwheel_run() on its own wheel.  The wheel holds
+ * pointers to itself once initialised: do not copy or move it.
+ */
+typedef struct esip_timer esip_timer;
+typedef void (*esip_timer_cb)(esip_timer *t, uint64_t now);
+
+typedef struct esip_tlink {
+	struct esip_tlink *next, *prev;
+} esip_tlink;
+
+struct esip_timer {
+	esip_tlink link;    /* slot list; link.prev == NULL when not armed */
+	uint64_t expire;    /* absolute expiry time in ms (valid when armed;
+	                     * never below the wheel's time at start) */
+	esip_timer_cb cb;   /* the owner finds itself with ESIP_CONTAINER_OF */
+};
+
+#define ESIP_TW_BITS 6                      /* 64 slots per level */
+#define ESIP_TW_SLOTS (1u << ESIP_TW_BITS)
+#define ESIP_TW_LEVELS 6                    /* 2^36 ms, about 795 days */
+
+typedef struct esip_timerwheel {
+	uint64_t now;                       /* time of the last run (ms); in a
+	                                     * callback, the expiry being fired */
+	size_t count;                       /* armed timers */
+	/* per level, bit s describes slot s */
+	uint64_t occupied[ESIP_TW_LEVELS];  /* non-empty */
+	uint64_t unsorted[ESIP_TW_LEVELS];  /* list not known to be in expiry order */
+	uint64_t minstale[ESIP_TW_LEVELS];  /* min[][s] is only a lower bound */
+	uint64_t min[ESIP_TW_LEVELS][ESIP_TW_SLOTS]; /* earliest expiry in the slot */
+	esip_tlink slots[ESIP_TW_LEVELS][ESIP_TW_SLOTS];
+} esip_timerwheel;
+
+/* An empty wheel whose current time is now. */
+void esip_timerwheel_init(esip_timerwheel *w, uint64_t now);
+/* Prepares a timer (not armed); cb (not NULL) is called when it fires. */
+void esip_timer_init(esip_timer *t, esip_timer_cb cb);
+/* Arms t to fire at absolute time expire (re-arms if already armed).  An
+ * expiry before the wheel's current time (w->now) is stored as w->now: it
+ * fires at the next run (or in the current one, from a callback). */
+void esip_timer_start(esip_timerwheel *w, esip_timer *t, uint64_t expire);
+/* Disarms t; a no-op if it is not armed. */
+void esip_timer_stop(esip_timerwheel *w, esip_timer *t);
+static inline bool esip_timer_active(const esip_timer *t) { return t->link.prev != NULL; }
+/* Earliest pending expiry (absolute ms), UINT64_MAX if none is armed.
+ * Cheap: a few bitmap tests and one load; a scan of one slot only after
+ * the earliest timer of a slot filled out of order was stopped. */
+uint64_t esip_timerwheel_next_expiry(const esip_timerwheel *w);
+/* Advances the wheel to now (never backwards) and fires every timer that
+ * is due, each callback receiving now.  Returns the number fired. */
+size_t esip_timerwheel_run(esip_timerwheel *w, uint64_t now);
+/* Armed timers. */
+static inline size_t esip_timerwheel_count(const esip_timerwheel *w) { return w->count; }
 
 #ifdef __cplusplus
 }

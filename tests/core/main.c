@@ -3,9 +3,11 @@
 
 Suite *suite_str(void);
 Suite *suite_err_alloc_rand(void);
+Suite *suite_timerwheel(void);
+Suite *suite_hash(void);
 
 int main(void)
 {
-	Suite *s[] = {suite_str(), suite_err_alloc_rand()};
+	Suite *s[] = {suite_str(), suite_err_alloc_rand(), suite_timerwheel(), suite_hash()};
 	return test_run(s, (int)(sizeof s / sizeof s[0]));
 }

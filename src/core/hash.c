@@ -1,0 +1,83 @@
+/*
+ * hash.c - SipHash-1-3, the keyed hash of the matching tables.
+ *
+ * Written from the SipHash paper (Aumasson & Bernstein, 2012): 64-bit
+ * state v0..v3 initialised from the key and the constants
+ * "somepseudorandomlygeneratedbytes", one SipRound per 8-byte word
+ * (c = 1), the length in the top byte of the last word, three final
+ * rounds (d = 3).  Little-endian word loads, whatever the host.
+ */
+#include <esip/core.h>
+
+#include <string.h>
+
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+
+static inline void sipround(uint64_t v[4])
+{
+	v[0] += v[1];
+	v[1] = ROTL(v[1], 13);
+	v[1] ^= v[0];
+	v[0] = ROTL(v[0], 32);
+	v[2] += v[3];
+	v[3] = ROTL(v[3], 16);
+	v[3] ^= v[2];
+	v[0] += v[3];
+	v[3] = ROTL(v[3], 21);
+	v[3] ^= v[0];
+	v[2] += v[1];
+	v[1] = ROTL(v[1], 17);
+	v[1] ^= v[2];
+	v[2] = ROTL(v[2], 32);
+}
+
+static inline uint64_t load_le64(const unsigned char *p)
+{
+	uint64_t w = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		w = (w << 8) | p[i];
+	return w;
+}
+
+uint64_t esip_hash(const esip_hash_key *key, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t v[4], m;
+	unsigned char tail[8] = {0};
+	size_t i, full = len & ~(size_t)7;
+
+	v[0] = key->k0 ^ 0x736f6d6570736575ull;
+	v[1] = key->k1 ^ 0x646f72616e646f6dull;
+	v[2] = key->k0 ^ 0x6c7967656e657261ull;
+	v[3] = key->k1 ^ 0x7465646279746573ull;
+	for (i = 0; i < full; i += 8) {
+		m = load_le64(p + i);
+		v[3] ^= m;
+		sipround(v);
+		v[0] ^= m;
+	}
+	memcpy(tail, p + full, len - full);
+	m = load_le64(tail) | ((uint64_t)(len & 0xff) << 56);
+	v[3] ^= m;
+	sipround(v);
+	v[0] ^= m;
+	v[2] ^= 0xff;
+	sipround(v);
+	sipround(v);
+	sipround(v);
+	return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
+int esip_hash_key_init(esip_hash_key *key, esip_rand *r)
+{
+	unsigned char b[16];
+	int rc = esip_rand_bytes(r, b, sizeof b);
+
+	if (rc)
+		return rc;
+	key->k0 = load_le64(b);
+	key->k1 = load_le64(b + 8);
+	return 0;
+}
