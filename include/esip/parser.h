@@ -594,58 +594,104 @@ void esip_buf_putc(esip_buf *b, char c);
 void esip_buf_put_u32(esip_buf *b, uint32_t v);
 static inline int esip_buf_error(const esip_buf *b) { return b->err; }
 
-/* A header passed through verbatim: "Name: value". */
+/* A header passed through verbatim: "Name: value" (NULL name: skipped). */
 typedef struct esip_hdr_kv {
 	const char *name;
 	esip_str value;
 } esip_hdr_kv;
+
+/*
+ * Addresses in the specs (contact, routes[i]): a value that begins with
+ * '<', or has a '<' anywhere, is a whole name-addr with any header
+ * parameters and is written verbatim: "<sip:p1@x;lr>;foo=1",
+ * "\"Bob\" <sip:b@h>;expires=60".  A URI never contains '<' (it must be
+ * escaped, RFC 3261 25.1), so any other value is a URI and is written
+ * inside < > (the name-addr form keeps URI parameters with the URI,
+ * RFC 3261 20.10).
+ */
 
 /* Everything an outgoing request needs (RFC 3261 8.1.1). */
 typedef struct esip_request_spec {
 	esip_str method;
 	esip_str ruri;
 	/* top Via: SIP/2.0/<transport> <host>[:port];branch=<branch>[;rport] */
-	esip_str via_transport;
-	esip_str via_host;      /* IPv6 literal without brackets */
+	esip_str via_transport; /* absent = "UDP" */
+	esip_str via_host;      /* IPv6 literal with or without brackets */
 	uint16_t via_port;      /* 0 = omit */
-	esip_str via_branch;
+	esip_str via_branch;    /* empty = none (RFC 2543 style; 8.1.1.7
+				 * wants one: esip_gen_branch) */
 	bool via_rport;         /* add ";rport" (RFC 3581) */
+	/* display names: a value beginning with '"' is a quoted-string
+	 * written as is; any other is quoted here ('"' and '\' escaped,
+	 * CR and LF dropped).  Empty tags and names = none. */
 	esip_str from_display, from_uri, from_tag;
 	esip_str to_display, to_uri, to_tag; /* to_tag absent outside dialogs */
 	esip_str call_id;
 	uint32_t cseq;
 	esip_str cseq_method;   /* absent = method (ACK/CANCEL keep the INVITE number) */
-	int32_t max_forwards;   /* < 0 = 70 (RFC 3261 8.1.1.6) */
-	esip_str contact;       /* URI (written in <>), absent = none */
-	const esip_str *routes; /* route set, each a URI written in <> */
+	int32_t max_forwards;   /* < 0 = 70 (RFC 3261 8.1.1.6); 0..255 */
+	esip_str contact;       /* an address (see above), empty = none */
+	const esip_str *routes; /* route set in order, one Route line each;
+				 * each an address (see above) */
 	size_t n_routes;
 	const esip_hdr_kv *extra; /* passed through verbatim, in order */
 	size_t n_extra;
-	esip_str content_type;  /* with a body */
+	esip_str content_type;  /* written when body.len > 0 */
 	esip_str body;
 } esip_request_spec;
 
-/* Writes the whole request; Content-Length always equals body.len.
- * Returns 0 or the buffer's error. */
+/*
+ * Appends the whole request to b: Request-Line, Via, Max-Forwards, Route,
+ * From, To, Call-ID, CSeq, Contact, the extra headers, Content-Type,
+ * Content-Length (always body.len), the empty line and the body.
+ * Returns 0, ESIP_EINVAL (method, ruri, via_host, from_uri, to_uri or
+ * call_id empty, max_forwards above 255) or the buffer's error
+ * (ESIP_ENOSPC, ESIP_ENOMEM; b then holds a partial message).
+ */
 int esip_build_request(esip_buf *b, const esip_request_spec *spec);
 
 typedef struct esip_response_spec {
-	uint16_t status;
-	esip_str reason;        /* absent = the RFC 3261 default phrase */
+	uint16_t status;        /* 100..699 */
+	esip_str reason;        /* absent = esip_reason_phrase(status) */
 	esip_str to_tag;        /* added to To if the request had none and
-				 * status > 100 (RFC 3261 8.2.6.2) */
-	esip_str contact;       /* URI (written in <>), absent = none */
-	const esip_hdr_kv *extra;
+				 * status > 100 (RFC 3261 8.2.6.2); empty =
+				 * none (esip_gen_tag makes one) */
+	/*
+	 * The server transport's stamp for the top Via (RFC 3261 18.2.1,
+	 * RFC 3581 4; esip_via_stamp_compute() in esip/transport.h).  A
+	 * zeroed spec stamps nothing.  Only the top Via value is rewritten;
+	 * its other parameters are copied as written.
+	 *  - via_received non-empty: every received parameter of the top Via
+	 *    is dropped and ";received=<via_received>" appended (a numeric
+	 *    address; IPv6 without brackets, RFC 3261 20.42 grammar);
+	 *  - via_rport_set: a bare ";rport" of the top Via becomes
+	 *    ";rport=<via_rport>"; an rport with a value, or none, is left
+	 *    alone (rport is never added).
+	 */
+	esip_str via_received;
+	bool via_rport_set;
+	uint16_t via_rport;
+	esip_str contact;       /* an address (see above), empty = none */
+	const esip_hdr_kv *extra; /* passed through verbatim, in order */
 	size_t n_extra;
-	esip_str content_type;
+	esip_str content_type;  /* written when body.len > 0 */
 	esip_str body;
 } esip_response_spec;
 
 /*
- * A response to req per RFC 3261 8.2.6: the same Via values in order, From,
- * To (tag added when needed), Call-ID, CSeq, and for 1xx/2xx to INVITE the
- * Record-Route values (12.1.1); then extra headers, Content-Length, body.
- * Returns 0 or the buffer's error (ESIP_EINVAL if req is not a request).
+ * Appends to b a response to req per RFC 3261 8.2.6: Status-Line; every
+ * Via line of the request in order, values as written (comma-separated
+ * values stay on their line; the top one stamped as above); From; To with
+ * spec->to_tag added when needed; Call-ID; CSeq; the Record-Route lines
+ * for a 101-299 response to INVITE, SUBSCRIBE or REFER (12.1.1: the
+ * responses that can establish a dialog; RFC 6665 4.1.2.1, RFC 3515 2 --
+ * 100 Trying never does); Timestamp in a 100 (8.2.6.1); Contact; the extra
+ * headers; Content-Type; Content-Length (always body.len); body.  Copied
+ * values are unfolded (RFC 3261 7.3.1) and headers written with their full
+ * names.  req may be a request that failed to parse but is framed (answer
+ * 400): whatever headers it has are copied.
+ * Returns 0, ESIP_EINVAL (req is not a request, status outside 100..699)
+ * or the buffer's error (ESIP_ENOSPC, ESIP_ENOMEM).
  */
 int esip_build_response(esip_buf *b, const esip_msg *req, const esip_response_spec *spec);
 
@@ -653,9 +699,10 @@ int esip_build_response(esip_buf *b, const esip_msg *req, const esip_response_sp
 const char *esip_reason_phrase(unsigned status);
 
 /* Generators (RFC 3261 8.1.1.7, 19.3): out receives a NUL-terminated token.
- * branch: "z9hG4bK" + 20 random alphanumerics; tag: 16; Call-ID: 24 random
- * alphanumerics, "@host" appended when host is present.  Return the length
- * or ESIP_ENOSPC / ESIP_ESYS. */
+ * branch: "z9hG4bK" + 20 random alphanumerics (cap >= 28); tag: 16
+ * (cap >= 17); Call-ID: 24 random alphanumerics, "@host" appended when
+ * host is non-empty (cap >= 25 + 1 + host.len).  Return the length (without
+ * the NUL) or ESIP_ENOSPC / ESIP_ESYS; on error out (if cap > 0) is "". */
 int esip_gen_branch(esip_rand *r, char *out, size_t cap);
 int esip_gen_tag(esip_rand *r, char *out, size_t cap);
 int esip_gen_call_id(esip_rand *r, esip_str host, char *out, size_t cap);
@@ -665,21 +712,45 @@ int esip_gen_call_id(esip_rand *r, esip_str host, char *out, size_t cap);
 /* ------------------------------------------------------------------ */
 
 /*
- * Turns a byte stream (fed in arbitrary chunks) into whole messages.
- * Content-Length is mandatory on streams (RFC 3261 18.3); header section
- * and body are bounded by the limits.  CRLF keep-alives (RFC 5626 3.5.1):
- * a double CRLF between messages is a ping (answer with a single CRLF),
- * a single CRLF is a pong.
+ * Turns a byte stream (fed in arbitrary chunks) into whole messages; the
+ * frames do not depend on how the stream was chunked.  Content-Length is
+ * mandatory on streams (RFC 3261 18.3); header section and body are
+ * bounded by the limits.
+ *
+ * CRLF keep-alives between messages (RFC 5626 3.5.1, 4.4.1): CRLF CRLF is
+ * a ping (answer with a single CRLF), a CRLF not followed by a second CRLF
+ * is a pong.  Telling them apart may need the bytes after a CRLF: a CRLF
+ * (or CRLF CR) at the end of the data held is reported only when the next
+ * byte arrives, unless a pong is awaited (esip_framer_expect_pong).  So
+ * CRLF CRLF CRLF followed by anything is a ping then a pong, and a CRLF
+ * right before a start line is a pong.  CR or LF octets that form no CRLF
+ * are skipped (RFC 3261 7.5: CRLFs before a start line are ignored).
+ *
+ * Use: after each feed (or space + commit), call esip_framer_next until it
+ * returns ESIP_FRAME_NONE or an error.  The framer then holds at most
+ * max_msg_size bytes between reads (one unfinished message), plus the
+ * chunk being fed.  The bytes of returned frames are dropped lazily, when
+ * a feed needs room; a read holding many messages returns each of them in
+ * place, without a copy.
  */
 typedef struct esip_framer {
 	char *buf;
-	size_t len;        /* bytes held */
+	size_t len;        /* bytes held: buf[0..len) */
 	size_t cap;
-	size_t scan;       /* where the search for the end of headers resumes */
-	size_t consumed;   /* bytes of the previous message, dropped lazily */
+	size_t consumed;   /* bytes of frames already returned, dropped
+			    * lazily; the current message starts here */
+	size_t scan;       /* where the search for the end of the header
+			    * section resumes (from the message start) */
+	size_t need;       /* length of the current message once its header
+			    * section is in (0 before) */
 	esip_parse_limits lim;
 	const esip_allocator *alloc;
 	int err;           /* sticky fatal error */
+	uint8_t phase;     /* internal: between messages, headers, body */
+	bool expect_pong;  /* see esip_framer_expect_pong */
+	/* counters, for diagnostics and tests */
+	uint64_t parses;   /* esip_msg_parse calls */
+	uint64_t scanned;  /* bytes passed by the search for the header end */
 } esip_framer;
 
 typedef enum esip_frame_kind {
@@ -691,22 +762,48 @@ typedef enum esip_frame_kind {
 	ESIP_FRAME_PONG        /* CRLF */
 } esip_frame_kind;
 
+/* Prepares f: lim NULL = ESIP_PARSE_LIMITS_INIT, allocator NULL = libc.
+ * Allocates nothing (the buffer comes with the first bytes).  0, or
+ * ESIP_EINVAL for a max_msg_size of 0 or above INT32_MAX (f then fails
+ * every call). */
 int esip_framer_init(esip_framer *f, const esip_allocator *a, const esip_parse_limits *lim);
+/* Frees the buffer, also after any error; twice is harmless.  Until the
+ * next esip_framer_init every call then returns ESIP_ECLOSED. */
 void esip_framer_deinit(esip_framer *f);
-/* Copies bytes in.  ESIP_EMSG_TOO_BIG if the unframed data passes the
- * limits (the connection must be closed), ESIP_ENOMEM. */
+/* Copies n bytes in; never parses (esip_framer_next applies the limits).
+ * 0, ESIP_ENOMEM (nothing copied, the framer is unchanged: feed the same
+ * bytes again or close), ESIP_EINVAL (data NULL) or the sticky error. */
 int esip_framer_feed(esip_framer *f, const void *data, size_t n);
-/* For reading straight from a socket: space for at least `want` bytes
- * (*space receives the pointer, returns the available size or an error),
- * then esip_framer_commit(f, n) after the read. */
+/* For reading straight from a socket: makes room for at least `want`
+ * bytes (0 counts as 1) after the data held, sets *space to it and returns
+ * its size (>= want); or ESIP_ENOMEM (framer unchanged), ESIP_EINVAL or
+ * the sticky error, with *space NULL.  Then esip_framer_commit(f, n) with
+ * the n bytes read (0 is fine), with no other framer call in between.  An
+ * n above the room given is a bug: the stream fails with ESIP_EINVAL. */
 long esip_framer_space(esip_framer *f, size_t want, char **space);
 void esip_framer_commit(esip_framer *f, size_t n);
+/* RFC 5626 4.4.1: the flow's client sends a ping and waits for the pong,
+ * after which nothing may come for minutes.  Call with on = true after
+ * sending a ping: the next CRLF between messages is then reported as
+ * ESIP_FRAME_PONG at once, whatever follows it (or nothing).  Cleared when
+ * that pong is reported, or with on = false. */
+void esip_framer_expect_pong(esip_framer *f, bool on);
 /*
  * Extracts the next frame.  Returns an esip_frame_kind >= 0, or a negative
- * error after which the stream is unusable (close the connection): bad or
- * missing Content-Length, oversized header section or body.  For
- * MESSAGE/BAD_MESSAGE, m (initialised with esip_msg_init) views the
- * framer's buffer, valid until the next framer call.
+ * error after which the stream is unusable (close the connection):
+ * ESIP_ENO_CONTENT_LENGTH, ESIP_EBAD_CONTENT_LENGTH (malformed, negative or
+ * conflicting), ESIP_EMSG_TOO_BIG (no end of the header section within
+ * max_msg_size bytes), ESIP_EBODY_TOO_BIG (reported as soon as the header
+ * section is in), ESIP_ELINE_TOO_LONG, ESIP_ETOO_MANY_HEADERS (over
+ * lim.max_headers or m->hdrs_cap), ESIP_EBAD_START_LINE, ESIP_EBAD_STATUS;
+ * m->err, m->err_off (from m->buf, the message start) and m->err_reason
+ * then say where.  Such a fault is reported once the header section is in
+ * (or has passed max_msg_size), however the bytes were chunked.  Sticky:
+ * every later call (feed, space, next) returns it.  ESIP_EINVAL for m NULL
+ * (not sticky).
+ * For MESSAGE and BAD_MESSAGE, m (initialised with esip_msg_init) views the
+ * framer's buffer, valid until the next framer call; a BAD_MESSAGE has
+ * ESIP_MSGF_FRAMED and m->err set.  For the other kinds m is unspecified.
  */
 int esip_framer_next(esip_framer *f, esip_msg *m);
 
