@@ -17,6 +17,7 @@
 #define ESIP_TRANSACTION_H
 
 #include <esip/core.h>
+#include <esip/fsm.h>
 #include <esip/parser.h>
 #include <esip/transport.h>
 
@@ -62,8 +63,12 @@ typedef enum esip_txn_event {
 
 typedef struct esip_txl_callbacks {
 	/* Send bytes to dest.  Return 0, or a negative esip_err: the layer
-	 * turns a failure into a transport error for that transaction. */
-	int (*send)(void *ud, const esip_dest *dest, const void *bytes, size_t len);
+	 * turns a failure into a transport error for that transaction.  For
+	 * a reliable transport the callee may set dest->conn to the
+	 * connection it used, so that later messages of the transaction
+	 * (retransmissions of responses, the ACK) take the same one and a
+	 * failure of that connection reaches the transaction. */
+	int (*send)(void *ud, esip_dest *dest, const void *bytes, size_t len);
 	/* An event.  msg/rx are the message that caused it (NULL for timers
 	 * and errors) and are valid only during the call. */
 	void (*event)(void *ud, esip_txn *txn, esip_txn_event ev, const esip_msg *msg,
@@ -80,12 +85,14 @@ typedef struct esip_txl_config {
 	uint32_t timer_b_ms; /* INVITE client timeout; 0 = 64*T1 */
 	uint32_t timer_f_ms; /* non-INVITE client timeout; 0 = 64*T1 */
 	uint32_t timer_d_ms; /* unreliable ACK absorb time; 0 = 32000 (17.1.1.2) */
+	uint32_t timer_c_ms; /* client INVITE in Proceeding (ict.def); 0 = 185000 */
 	uint32_t max_transactions; /* live transactions; 0 = 100000 */
 	uint32_t retry_after_s;    /* in the 503 over the limit; 0 = 5 */
 	const esip_allocator *alloc;
 } esip_txl_config;
 
-/* Fills c with the RFC defaults. */
+/* Fills c with the RFC defaults (zero fields of a config given to
+ * esip_txl_new also mean "default"). */
 void esip_txl_config_init(esip_txl_config *c);
 
 /* Creates a layer.  The wheel is the owner's and must outlive the layer;
@@ -118,7 +125,12 @@ void esip_txl_conn_failed(esip_txl *txl, uint32_t conn, uint64_t now);
  * copied; the request's top Via branch is its key).  dest is where it
  * goes (its transport decides the timers, 17.1.1.2).  owner is returned
  * by esip_txn_owner().  ESIP_ELIMIT over max_transactions; ESIP_EINVAL if
- * the bytes are not a request with a branch.
+ * the bytes are not a request with a branch (or an ACK, which is never a
+ * transaction), or are larger than 64 KiB.  If the first send already
+ * fails, the owner gets ESIP_TXE_TRANSPORT_ERROR and ESIP_TXE_TERMINATED
+ * before this returns ESIP_ETRANSPORT (and *out is NULL).  A CANCEL whose
+ * branch is that of a pending client INVITE starts that INVITE's 64*T1
+ * guard (9.1).
  */
 int esip_txl_request(esip_txl *txl, const void *bytes, size_t len, const esip_dest *dest,
 		     void *owner, uint64_t now, esip_txn **out);
@@ -138,7 +150,13 @@ int esip_txn_build_cancel(const esip_txn *invite, esip_buf *b);
  * RFC 3261 8.2.6 with the Via stamp of 18.2.1 / RFC 3581, to the address
  * of 18.2.2.  Callable inside the ESIP_TXE_REQUEST event (no copy of the
  * request is made) or later (the transaction kept what it needs).
- * ESIP_ESTATE after a final response.
+ * ESIP_ESTATE when the machine cannot take this response now (a second
+ * final response, a 1xx after the final one); ESIP_EINVAL for a status
+ * outside 100-699 or a client transaction.  In Accepted (RFC 6026 7.1)
+ * the TU's 2xx retransmissions go through here too.  A response with a
+ * status above 100 to a request without a To tag gets spec->to_tag, or
+ * one the layer generates - the same for every response of the
+ * transaction.
  */
 int esip_txn_respond(esip_txn *txn, const esip_response_spec *spec, uint64_t now);
 
@@ -156,6 +174,10 @@ void esip_txn_set_owner(esip_txn *txn, void *owner);
 const char *esip_txn_state_name(const esip_txn *txn);
 /* Method of the transaction's request ("INVITE", or the token as sent). */
 esip_str esip_txn_method(const esip_txn *txn);
+/* Where its messages go (a CANCEL must go to the same place, 9.1). */
+const esip_dest *esip_txn_dest(const esip_txn *txn);
+/* The last response status received (client) or sent (server), 0 if none. */
+unsigned esip_txn_status(const esip_txn *txn);
 
 /* ---- statistics ----------------------------------------------------- */
 
@@ -168,12 +190,17 @@ typedef struct esip_txl_stats {
 	uint64_t transport_errors;
 	uint64_t over_limit;        /* requests answered 503 over the limit */
 	uint64_t stray_responses;
+	uint64_t dropped;           /* responses discarded per 8.1.3.3 */
 	uint64_t ack_2xx;
 	uint64_t unhandled_events;  /* FSM events with no row (counted) */
 	uint64_t bytes_live;        /* allocated for live transactions */
 } esip_txl_stats;
 
 void esip_txl_get_stats(const esip_txl *txl, esip_txl_stats *out);
+
+/* The four machine tables (ICT, NICT, IST, NIST), for the table checker
+ * and the diagrams (esip/fsm.h). */
+const esip_fsm_machine *const *esip_txl_machines(size_t *n);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,175 @@
+/*
+ * client.c - client transactions: creation from the TU's request, the ACK
+ * a client INVITE transaction sends for a 300-699 (RFC 3261 17.1.1.3),
+ * and the CANCEL a TU builds for a pending INVITE (9.1).
+ *
+ * A client transaction keeps the whole request (it retransmits it, and
+ * the ACK and the CANCEL are made from it); its key views (branch,
+ * method) point into that copy.
+ */
+#include "txn_int.h"
+
+#include <string.h>
+
+/* Parses a request the layer keeps (or is given) into a header array on
+ * the stack: small, bounded by the layer's own limit. */
+#define TXN_PARSE_HDRS 128
+
+static int parse_own(const esip_txl *txl, const char *p, size_t len, esip_msg *m, esip_hdr *h)
+{
+	esip_parse_limits lim = ESIP_PARSE_LIMITS_INIT;
+	int rc;
+
+	lim.max_msg_size = UINT32_MAX;
+	lim.max_line_len = UINT32_MAX;
+	lim.max_headers = TXN_PARSE_HDRS;
+	esip_msg_init(m, h, TXN_PARSE_HDRS);
+	rc = esip_msg_parse(m, p, len, ESIP_PARSE_DATAGRAM, &lim);
+	return rc < 0 ? rc : 0;
+}
+
+int esip_txl_request(esip_txl *txl, const void *bytes, size_t len, const esip_dest *dest,
+		     void *owner, uint64_t now, esip_txn **out)
+{
+	esip_hdr hdrs[TXN_PARSE_HDRS];
+	esip_msg m;
+	esip_txn *t;
+	esip_txn_kind kind;
+	int dead;
+
+	if (out)
+		*out = NULL;
+	if (!bytes || !dest || len == 0 || len > UINT16_MAX)
+		return ESIP_EINVAL;
+	if (parse_own(txl, bytes, len, &m, hdrs) < 0 || m.kind != ESIP_MSG_REQUEST)
+		return ESIP_EINVAL;
+	/* an ACK is never a client transaction (17.1.1.3, 13.2.2.4): the TU
+	 * sends the ACK for a 2xx on its own */
+	if (m.method_id == ESIP_METHOD_ACK || !m.via.branch.p || !m.via.branch.len ||
+	    !m.cseq_method.p)
+		return ESIP_EINVAL;
+	if (txl->live_total >= txl->cfg.max_transactions) {
+		txl->stats.over_limit++;
+		return ESIP_ELIMIT;
+	}
+	kind = m.method_id == ESIP_METHOD_INVITE ? ESIP_TXN_ICT : ESIP_TXN_NICT;
+	t = esip__txn_alloc(txl, kind, len);
+	if (!t)
+		return ESIP_ENOMEM;
+	memcpy(t->req, bytes, len);
+	t->req_len = (uint32_t)len;
+	/* the parse viewed `bytes`; re-base the views onto our copy */
+	t->key[TK_BRANCH].off = (uint16_t)(m.via.branch.p - (const char *)bytes);
+	t->key[TK_BRANCH].len = (uint16_t)m.via.branch.len;
+	t->key[TK_METHOD].off = (uint16_t)(m.method.p - (const char *)bytes);
+	t->key[TK_METHOD].len = (uint16_t)m.method.len;
+	t->method_id = m.method_id;
+	t->cseq = m.cseq;
+	t->dest = *dest;
+	t->owner = owner;
+	if (esip_tp_reliable(dest->tp))
+		t->flags |= TXF_RELIABLE;
+	esip__txn_table_insert(txl, t);
+
+	/* 9.1: a CANCEL for a pending INVITE starts its 64*T1 guard */
+	if (m.method_id == ESIP_METHOD_CANCEL) {
+		esip_txn *inv = esip__match_client_invite(txl, m.via.branch);
+		if (inv)
+			esip__txn_event(inv, TXEV_tu_cancel, NULL, NULL, now);
+	}
+
+	esip__txn_hold(t);
+	esip__txn_event(t, TXEV_tu_request, NULL, NULL, now);
+	dead = (t->flags & TXF_DEAD) != 0;
+	if (!dead && out)
+		*out = t;
+	esip__txn_release(t);
+	/* the first send failed: the owner has had TRANSPORT_ERROR and
+	 * TERMINATED already */
+	return dead ? ESIP_ETRANSPORT : 0;
+}
+
+/* Writes every Route header line of m ("Route: value" CRLF), in order:
+ * 17.1.1.3 and 9.1 carry the route set of the original request. */
+static void put_routes(esip_buf *b, const esip_msg *m)
+{
+	const esip_hdr *h;
+
+	for (h = esip_msg_hdr(m, ESIP_HDR_ROUTE); h; h = esip_msg_hdr_next(m, h)) {
+		esip_buf_puts(b, "Route: ");
+		esip_buf_putstr(b, h->value);
+		esip_buf_puts(b, "\r\n");
+	}
+}
+
+/* The parts an ACK (17.1.1.3) and a CANCEL (9.1) copy from the request:
+ * Request-URI, exactly one Via (the top one), From, Call-ID, the CSeq
+ * number with a new method; the To header comes from the caller. */
+static void put_derived(esip_buf *b, const esip_msg *req, const char *method, esip_str to)
+{
+	const esip_hdr *from = esip_msg_hdr(req, ESIP_HDR_FROM);
+
+	esip_buf_puts(b, method);
+	esip_buf_putc(b, ' ');
+	esip_buf_putstr(b, req->ruri_raw);
+	esip_buf_puts(b, " SIP/2.0\r\nVia: ");
+	esip_buf_putstr(b, req->via.raw);
+	esip_buf_puts(b, "\r\nMax-Forwards: 70\r\nFrom: ");
+	if (from)
+		esip_buf_putstr(b, from->value);
+	esip_buf_puts(b, "\r\nTo: ");
+	esip_buf_putstr(b, to);
+	esip_buf_puts(b, "\r\nCall-ID: ");
+	esip_buf_putstr(b, req->call_id);
+	esip_buf_puts(b, "\r\nCSeq: ");
+	esip_buf_put_u32(b, req->cseq);
+	esip_buf_putc(b, ' ');
+	esip_buf_puts(b, method);
+	esip_buf_puts(b, "\r\n");
+	put_routes(b, req);
+	esip_buf_puts(b, "Content-Length: 0\r\n\r\n");
+}
+
+int esip__txn_build_ack(esip_txn *t, const esip_msg *resp)
+{
+	esip_hdr hdrs[TXN_PARSE_HDRS];
+	esip_msg req;
+	const esip_hdr *to = esip_msg_hdr(resp, ESIP_HDR_TO);
+	esip_buf *b = &t->txl->scratch;
+	int rc;
+
+	rc = parse_own(t->txl, t->req, t->req_len, &req, hdrs);
+	if (rc < 0 || !to)
+		return rc < 0 ? rc : ESIP_EINVAL;
+	esip_buf_reset(b);
+	/* 17.1.1.3: "The To header field in the ACK MUST equal the To header
+	 * field in the response being acknowledged" */
+	put_derived(b, &req, "ACK", to->value);
+	if (esip_buf_error(b))
+		return esip_buf_error(b);
+	return esip__txn_store_out(t, b->p, b->len);
+}
+
+int esip_txn_build_cancel(const esip_txn *t, esip_buf *b)
+{
+	esip_hdr hdrs[TXN_PARSE_HDRS];
+	esip_msg req;
+	const esip_hdr *to;
+	int rc;
+
+	if (!t || t->kind != ESIP_TXN_ICT)
+		return ESIP_EINVAL;
+	/* 9.1: not before a provisional response ("the client MUST wait"),
+	 * and pointless after a final one */
+	if (!(t->flags & TXF_GOT_1XX) || t->status >= 200 || (t->flags & TXF_DEAD))
+		return ESIP_ESTATE;
+	rc = parse_own(t->txl, t->req, t->req_len, &req, hdrs);
+	if (rc < 0)
+		return rc;
+	to = esip_msg_hdr(&req, ESIP_HDR_TO);
+	/* 9.1: Request-URI, Call-ID, To, CSeq number and From identical to
+	 * the request's, one Via equal to its top Via, its Route values, no
+	 * Require or Proxy-Require */
+	put_derived(b, &req, "CANCEL", to ? to->value : ESIP_STR_NULL);
+	return esip_buf_error(b);
+}

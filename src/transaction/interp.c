@@ -1,0 +1,294 @@
+/*
+ * interp.c - the one interpreter of transaction effects, the two embedded
+ * timers of each transaction, and its destruction.
+ *
+ * Every path that changes a transaction comes here: a received message,
+ * a timer, a transport error or the TU's response is an event for the
+ * machine (esip_fsm_dispatch); the machine's action lists effects; this
+ * file applies them in order.  A zero-length timer (Timer D, I, J, K over
+ * reliable transports) and a failed send become events queued on the
+ * transaction and fed in right after the current effects, so the table
+ * still says what happens (Completed --timer_j--> Terminated) without a
+ * trip through the wheel.
+ *
+ * Re-entrancy: a REPORT effect calls the owner, who may respond (another
+ * event on the same transaction) before this list is finished.  depth
+ * counts the nested calls; after each REPORT the rest of the list is
+ * dropped if the transaction died meanwhile, and the memory is freed when
+ * the outermost call returns.
+ */
+#include "txn_int.h"
+
+#include <string.h>
+
+static unsigned timer_event(unsigned tm)
+{
+	switch (tm) {
+	case TM_A: return TXEV_timer_a;
+	case TM_B: return TXEV_timer_b;
+	case TM_C: return TXEV_timer_c;
+	case TM_D: return TXEV_timer_d;
+	case TM_E: return TXEV_timer_e;
+	case TM_F: return TXEV_timer_f;
+	case TM_G: return TXEV_timer_g;
+	case TM_H: return TXEV_timer_h;
+	case TM_I: return TXEV_timer_i;
+	case TM_J: return TXEV_timer_j;
+	case TM_K: return TXEV_timer_k;
+	case TM_L: return TXEV_timer_l;
+	case TM_M: return TXEV_timer_m;
+	case TM_TRYING: return TXEV_timer_trying;
+	}
+	return TXEV__COUNT;
+}
+
+static void on_retx(esip_timer *tm, uint64_t now)
+{
+	esip_txn *t = ESIP_CONTAINER_OF(tm, esip_txn, t_retx);
+	unsigned id = t->retx_id;
+
+	t->retx_id = TM_NONE;
+	esip__txn_event(t, timer_event(id), NULL, NULL, now);
+}
+
+static void on_life(esip_timer *tm, uint64_t now)
+{
+	esip_txn *t = ESIP_CONTAINER_OF(tm, esip_txn, t_life);
+	unsigned id = t->life_id;
+
+	t->life_id = TM_NONE;
+	esip__txn_event(t, timer_event(id), NULL, NULL, now);
+}
+
+esip_txn *esip__txn_alloc(esip_txl *txl, esip_txn_kind kind, size_t extra)
+{
+	size_t size = sizeof(esip_txn) + extra;
+	esip_txn *t;
+
+	if (extra > UINT32_MAX - sizeof(esip_txn))
+		return NULL;
+	t = esip_malloc(txl->alloc, size);
+	if (!t)
+		return NULL;
+	memset(t, 0, sizeof *t);
+	t->txl = txl;
+	t->kind = (uint8_t)kind;
+	t->alloc_size = (uint32_t)size;
+	if (kind == ESIP_TXN_IST || kind == ESIP_TXN_NIST)
+		t->flags |= TXF_SERVER;
+	esip_timer_init(&t->t_retx, on_retx);
+	esip_timer_init(&t->t_life, on_life);
+	txl->stats.live[kind]++;
+	txl->stats.created[kind]++;
+	txl->stats.bytes_live += size;
+	txl->live_total++;
+	return t;
+}
+
+static void txn_free(esip_txn *t)
+{
+	esip_txl *txl = t->txl;
+
+	esip_timer_stop(txl->wheel, &t->t_retx);
+	esip_timer_stop(txl->wheel, &t->t_life);
+	if (t->flags & TXF_IN_TABLE)
+		esip__txn_table_remove(txl, t);
+	if (txl->cur_txn == t)
+		txl->cur_txn = NULL;
+	txl->stats.live[t->kind]--;
+	txl->stats.bytes_live -= t->alloc_size + t->out_cap;
+	if (t->ctx)
+		txl->stats.bytes_live -= sizeof(txn_srvctx) + t->ctx->skel_len;
+	txl->live_total--;
+	esip_free(txl->alloc, t->out);
+	esip_free(txl->alloc, t->ctx);
+	esip_free(txl->alloc, t);
+}
+
+void esip__txn_discard(esip_txn *t) { txn_free(t); }
+
+void esip__txn_hold(esip_txn *t) { t->depth++; }
+
+void esip__txn_release(esip_txn *t)
+{
+	if (--t->depth == 0 && (t->flags & TXF_DEAD))
+		txn_free(t);
+}
+
+int esip__txn_store_out(esip_txn *t, const void *bytes, size_t len)
+{
+	if (len > UINT32_MAX)
+		return ESIP_ENOMEM;
+	if (len > t->out_cap) {
+		char *p = esip_realloc(t->txl->alloc, t->out, len);
+		if (!p)
+			return ESIP_ENOMEM;
+		t->txl->stats.bytes_live += len - t->out_cap;
+		t->out = p;
+		t->out_cap = (uint32_t)len;
+	}
+	memcpy(t->out, bytes, len);
+	t->out_len = (uint32_t)len;
+	return 0;
+}
+
+static void queue_event(esip_txn *t, unsigned ev)
+{
+	/* at most a send error and a zero timer per effect list; the queue
+	 * is drained before the next list runs */
+	if (t->pending_n < sizeof t->pending)
+		t->pending[t->pending_n++] = (uint8_t)ev;
+}
+
+int esip__txn_send(esip_txn *t, const void *bytes, size_t len)
+{
+	esip_txl *txl = t->txl;
+	int rc = txl->cb.send(txl->ud, &t->dest, bytes, len);
+
+	if (rc < 0)
+		queue_event(t, TXEV_tp_error);
+	return rc;
+}
+
+static void do_send(esip_txn *t, unsigned what, const esip_msg *msg)
+{
+	switch (what) {
+	case TXS_REQUEST:
+		esip__txn_send(t, t->req, t->req_len);
+		break;
+	case TXS_ACK:
+		/* the ACK for this 300-699 (its To tag); a retransmission of
+		 * the same response reuses the one built */
+		if (!t->out_len && msg && esip__txn_build_ack(t, msg) < 0)
+			break;
+		if (t->out_len)
+			esip__txn_send(t, t->out, t->out_len);
+		break;
+	case TXS_TRYING:
+		/* built by the layer, it becomes the last response */
+		if (esip__server_send_trying(t) == 0)
+			esip__txn_send(t, t->out, t->out_len);
+		break;
+	case TXS_RESPONSE:
+		if (t->out_len)
+			esip__txn_send(t, t->out, t->out_len);
+		break;
+	}
+}
+
+static void timer_start(esip_txn *t, unsigned tm, uint32_t ms, uint64_t now)
+{
+	esip_timerwheel *w = t->txl->wheel;
+
+	if (ms == 0) {
+		/* zero-length timers of reliable transports fire at once */
+		queue_event(t, timer_event(tm));
+		return;
+	}
+	if (TM_IS_RETX(tm)) {
+		t->retx_id = (uint8_t)tm;
+		esip_timer_start(w, &t->t_retx, now + ms);
+	} else {
+		t->life_id = (uint8_t)tm;
+		esip_timer_start(w, &t->t_life, now + ms);
+	}
+}
+
+static void timer_stop(esip_txn *t, unsigned tm)
+{
+	esip_timerwheel *w = t->txl->wheel;
+
+	if (tm == TM_ALL || (t->retx_id == tm && tm != TM_NONE)) {
+		esip_timer_stop(w, &t->t_retx);
+		t->retx_id = TM_NONE;
+	}
+	if (tm == TM_ALL || (t->life_id == tm && tm != TM_NONE)) {
+		esip_timer_stop(w, &t->t_life);
+		t->life_id = TM_NONE;
+	}
+}
+
+static void destroy(esip_txn *t)
+{
+	timer_stop(t, TM_ALL);
+	if (t->flags & TXF_IN_TABLE)
+		esip__txn_table_remove(t->txl, t);
+	t->flags |= TXF_DEAD;
+	t->pending_n = 0;
+}
+
+/* The message an owner's event carries: the one that caused it, except
+ * for timer- and error-driven events. */
+static const esip_msg *report_msg(unsigned ev, const esip_msg *msg)
+{
+	switch (ev) {
+	case ESIP_TXE_TIMEOUT:
+	case ESIP_TXE_TRANSPORT_ERROR:
+	case ESIP_TXE_TERMINATED:
+		return NULL;
+	}
+	return msg;
+}
+
+static void apply(esip_txn *t, const esip_fsm_fx *fx, const esip_msg *msg,
+		  const esip_rx_info *rx, uint64_t now)
+{
+	esip_txl *txl = t->txl;
+	unsigned i;
+
+	for (i = 0; i < fx->n && !(t->flags & TXF_DEAD); i++) {
+		const esip_fx *e = &fx->fx[i];
+		switch (e->kind) {
+		case ESIP_FX_SEND:
+			do_send(t, e->what, msg);
+			break;
+		case ESIP_FX_TIMER_START:
+			timer_start(t, e->what, e->value, now);
+			break;
+		case ESIP_FX_TIMER_STOP:
+			timer_stop(t, e->what);
+			break;
+		case ESIP_FX_REPORT:
+			if (!(t->flags & TXF_INTERNAL) && txl->cb.event) {
+				const esip_msg *m = report_msg(e->what, msg);
+				txl->cb.event(txl->ud, t, (esip_txn_event)e->what, m,
+					      m ? rx : NULL, now);
+			}
+			break;
+		case ESIP_FX_DESTROY:
+			destroy(t);
+			break;
+		}
+	}
+}
+
+void esip__txn_event(esip_txn *t, unsigned ev, const esip_msg *msg, const esip_rx_info *rx,
+		     uint64_t now)
+{
+	const esip_fsm_machine *m = esip__txn_machine((esip_txn_kind)t->kind);
+	esip_txl *txl = t->txl;
+
+	if (t->flags & TXF_DEAD)
+		return;
+	t->depth++;
+	for (;;) {
+		esip_fsm_fx fx;
+		int rc;
+
+		esip_fsm_fx_init(&fx);
+		rc = esip_fsm_dispatch(m, &t->state, ev, t, msg, &fx, &txl->tracer, t);
+		if (rc == ESIP_FSM_HANDLED)
+			apply(t, &fx, msg, rx, now);
+		else
+			txl->stats.unhandled_events++;
+		if ((t->flags & TXF_DEAD) || !t->pending_n)
+			break;
+		/* queued events are internal: no message goes with them */
+		ev = t->pending[0];
+		memmove(t->pending, t->pending + 1, --t->pending_n);
+		msg = NULL;
+		rx = NULL;
+	}
+	if (--t->depth == 0 && (t->flags & TXF_DEAD))
+		txn_free(t);
+}

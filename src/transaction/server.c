@@ -1,0 +1,446 @@
+/*
+ * server.c - server transactions: creation and matching of received
+ * requests (RFC 3261 17.2.3), responses from the TU (8.2.6, with the Via
+ * stamp of 18.2.1 / RFC 3581 and the destination of 18.2.2), the 100
+ * Trying of 17.2.1, CANCEL (9.2), the ACK of a 2xx (not a transaction,
+ * 17.2.3 / RFC 6026), the 503 over the limit, stateless responses.
+ *
+ * Memory: a server transaction keeps only its key bytes and its last
+ * response.  If the TU has not sent a final response by the time the
+ * request's event returns (an INVITE that rings, say), the transaction
+ * also keeps a skeleton of the request (txn_int.h) from which later
+ * responses are built.
+ */
+#include "txn_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define SKEL_PARSE_HDRS 128
+
+/* ---- keys --------------------------------------------------------------- */
+
+static size_t key_size(const esip_msg *m, bool rfc2543, bool invite)
+{
+	size_t n = 1 + m->via.branch.len + m->method.len + m->via.host.len;
+
+	if (rfc2543)
+		n += m->ruri_raw.len + m->from.tag.len + m->to.tag.len + m->call_id.len +
+		     m->via.raw.len;
+	if (invite)
+		n += TXN_RESP_TAG_MAX;
+	return n;
+}
+
+static void put_key(esip_txn *t, size_t *pos, int k, esip_str s)
+{
+	if (!s.p)
+		return;
+	memcpy(t->req + *pos, s.p, s.len);
+	t->key[k].off = (uint16_t)*pos;
+	t->key[k].len = (uint16_t)s.len;
+	*pos += s.len;
+}
+
+/* Copies the 17.2.3 key of m into t (byte 0 stays unused so that a
+ * present empty value is never mistaken for an absent one). */
+static void set_keys(esip_txn *t, const esip_msg *m)
+{
+	size_t pos = 1;
+
+	put_key(t, &pos, TK_BRANCH, m->via.branch);
+	put_key(t, &pos, TK_METHOD, m->method);
+	put_key(t, &pos, TK_HOST, m->via.host);
+	if (t->flags & TXF_RFC2543) {
+		put_key(t, &pos, TK_RURI, m->ruri_raw);
+		put_key(t, &pos, TK_FROM_TAG, m->from.tag);
+		put_key(t, &pos, TK_TO_TAG, m->to.tag);
+		put_key(t, &pos, TK_CALL_ID, m->call_id);
+		put_key(t, &pos, TK_VIA, m->via.raw);
+	}
+	if (t->kind == ESIP_TXN_IST) {
+		t->key[TK_RESP_TAG].off = (uint16_t)pos;
+		t->key[TK_RESP_TAG].len = 0;
+		pos += TXN_RESP_TAG_MAX;
+	}
+	t->req_len = (uint32_t)pos;
+	t->sent_by_port = m->via.port;
+	t->cseq = m->cseq;
+	t->method_id = m->method_id;
+}
+
+/* ---- the skeleton (txn_int.h) ------------------------------------------- */
+
+static bool skeleton_header(esip_hdr_id id)
+{
+	switch (id) {
+	case ESIP_HDR_VIA:
+	case ESIP_HDR_FROM:
+	case ESIP_HDR_TO:
+	case ESIP_HDR_CALL_ID:
+	case ESIP_HDR_CSEQ:
+	case ESIP_HDR_RECORD_ROUTE:
+	case ESIP_HDR_TIMESTAMP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int save_ctx(esip_txn *t, const esip_msg *m, const esip_rx_info *rx)
+{
+	esip_txl *txl = t->txl;
+	esip_buf *b = &txl->scratch;
+	uint32_t i;
+
+	esip_buf_reset(b);
+	esip_buf_putstr(b, m->method);
+	esip_buf_putc(b, ' ');
+	esip_buf_putstr(b, m->ruri_raw);
+	esip_buf_puts(b, " SIP/2.0\r\n");
+	for (i = 0; i < m->nhdrs; i++) {
+		const esip_hdr *h = &m->hdrs[i];
+		if (!skeleton_header((esip_hdr_id)h->id))
+			continue;
+		esip_buf_putstr(b, h->name);
+		esip_buf_puts(b, ": ");
+		esip_buf_putstr(b, h->value);
+		esip_buf_puts(b, "\r\n");
+	}
+	esip_buf_puts(b, "Content-Length: 0\r\n\r\n");
+	if (esip_buf_error(b))
+		return esip_buf_error(b);
+	t->ctx = esip_malloc(txl->alloc, sizeof *t->ctx + b->len);
+	if (!t->ctx)
+		return ESIP_ENOMEM;
+	t->ctx->rx = *rx;
+	t->ctx->skel_len = (uint32_t)b->len;
+	memcpy(t->ctx->skel, b->p, b->len);
+	txl->stats.bytes_live += sizeof *t->ctx + b->len;
+	return 0;
+}
+
+/* ---- building responses ------------------------------------------------- */
+
+static void remember_tag(esip_txn *t, esip_str tag)
+{
+	if (t->kind != ESIP_TXN_IST || !tag.p || tag.len > TXN_RESP_TAG_MAX ||
+	    t->key[TK_RESP_TAG].len)
+		return;
+	memcpy(t->req + t->key[TK_RESP_TAG].off, tag.p, tag.len);
+	t->key[TK_RESP_TAG].len = (uint16_t)tag.len;
+}
+
+int esip__server_build(esip_txn *t, const esip_msg *req, const esip_rx_info *rx,
+		       const esip_response_spec *spec)
+{
+	esip_txl *txl = t->txl;
+	esip_response_spec s = *spec;
+	esip_via_stamp st;
+	char tag[24];
+	esip_buf *b = &txl->scratch;
+	int rc;
+
+	/* 18.2.1 / RFC 3581: received and rport on the top Via */
+	esip_via_stamp_compute(req, rx, &st);
+	if (st.add_received)
+		s.via_received = esip_str_cstr(st.received);
+	if (st.add_rport) {
+		s.via_rport_set = true;
+		s.via_rport = st.rport;
+	}
+	/* 8.2.6.2: a response other than 100 to a request without a To tag
+	 * gets one, the same for every response of the transaction */
+	if (spec->status > 100 && !req->to.tag.p && !s.to_tag.p) {
+		if (t->key[TK_RESP_TAG].len) {
+			s.to_tag = txn_key(t, TK_RESP_TAG);
+		} else {
+			rc = esip_gen_tag(txl->rnd, tag, sizeof tag);
+			if (rc < 0)
+				return rc;
+			s.to_tag = esip_str_make(tag, (size_t)rc);
+		}
+	}
+	if (spec->status > 100)
+		remember_tag(t, s.to_tag.p ? s.to_tag : req->to.tag);
+	esip_buf_reset(b);
+	rc = esip_build_response(b, req, &s);
+	if (rc < 0)
+		return rc;
+	return esip__txn_store_out(t, b->p, b->len);
+}
+
+/* Parses the skeleton into m (hdrs has SKEL_PARSE_HDRS entries). */
+static int parse_skeleton(const esip_txn *t, esip_msg *m, esip_hdr *hdrs)
+{
+	esip_parse_limits lim = {UINT32_MAX, UINT32_MAX, SKEL_PARSE_HDRS};
+	int rc;
+
+	if (!t->ctx)
+		return ESIP_ESTATE;
+	esip_msg_init(m, hdrs, SKEL_PARSE_HDRS);
+	rc = esip_msg_parse(m, t->ctx->skel, t->ctx->skel_len, ESIP_PARSE_DATAGRAM, &lim);
+	return rc < 0 ? rc : 0;
+}
+
+/* Builds spec for t from the request at hand (inside its event) or from
+ * the skeleton. */
+static int build_for(esip_txn *t, const esip_response_spec *spec)
+{
+	esip_txl *txl = t->txl;
+	esip_hdr hdrs[SKEL_PARSE_HDRS];
+	esip_msg m;
+	int rc;
+
+	if (txl->cur_txn == t && txl->cur_req)
+		return esip__server_build(t, txl->cur_req, txl->cur_rx, spec);
+	rc = parse_skeleton(t, &m, hdrs);
+	if (rc < 0)
+		return rc;
+	return esip__server_build(t, &m, &t->ctx->rx, spec);
+}
+
+int esip__server_send_trying(esip_txn *t)
+{
+	esip_response_spec spec;
+
+	memset(&spec, 0, sizeof spec);
+	spec.status = 100;
+	return build_for(t, &spec);
+}
+
+static unsigned tu_event(unsigned status)
+{
+	if (status < 200)
+		return TXEV_tu_1xx;
+	return status < 300 ? TXEV_tu_2xx : TXEV_tu_3xx_6xx;
+}
+
+int esip_txn_respond(esip_txn *t, const esip_response_spec *spec, uint64_t now)
+{
+	const esip_fsm_machine *m;
+	unsigned ev;
+	int rc;
+
+	if (!t || !spec || !txn_is_server(t) || spec->status < 100 || spec->status > 699)
+		return ESIP_EINVAL;
+	if (t->flags & TXF_DEAD)
+		return ESIP_ESTATE;
+	m = esip__txn_machine((esip_txn_kind)t->kind);
+	ev = tu_event(spec->status);
+	/* a response the machine cannot take now (a second final, a 1xx
+	 * after the final, a 3xx in Accepted ...) is refused before it is
+	 * built */
+	if (!esip_fsm_lookup(m, t->state, ev))
+		return ESIP_ESTATE;
+	rc = build_for(t, spec);
+	if (rc == ESIP_ESTATE && ev == TXEV_tu_2xx && t->out_len) {
+		/* RFC 6026 7.1: in Accepted the TU retransmits its 2xx through
+		 * the transaction; answered inside the request's event, the
+		 * transaction kept no skeleton, only that 2xx: send it again */
+		rc = 0;
+	}
+	if (rc < 0)
+		return rc;
+	t->status = spec->status;
+	esip__txn_event(t, ev, NULL, NULL, now);
+	return 0;
+}
+
+/* ---- stateless responses ------------------------------------------------- */
+
+int esip_txl_respond_stateless(esip_txl *txl, const esip_msg *req, const esip_rx_info *rx,
+			       const esip_response_spec *spec)
+{
+	esip_response_spec s = *spec;
+	esip_via_stamp st;
+	esip_dest dest;
+	esip_buf *b = &txl->scratch;
+	char tag[24];
+	int rc;
+
+	if (!req || req->kind != ESIP_MSG_REQUEST || req->method_id == ESIP_METHOD_ACK)
+		return ESIP_EINVAL;
+	rc = esip_response_dest(req, rx, &dest);
+	if (rc < 0)
+		return rc;
+	esip_via_stamp_compute(req, rx, &st);
+	if (st.add_received)
+		s.via_received = esip_str_cstr(st.received);
+	if (st.add_rport) {
+		s.via_rport_set = true;
+		s.via_rport = st.rport;
+	}
+	if (spec->status > 100 && !req->to.tag.p && !s.to_tag.p) {
+		rc = esip_gen_tag(txl->rnd, tag, sizeof tag);
+		if (rc < 0)
+			return rc;
+		s.to_tag = esip_str_make(tag, (size_t)rc);
+	}
+	esip_buf_reset(b);
+	rc = esip_build_response(b, req, &s);
+	if (rc < 0)
+		return rc;
+	return txl->cb.send(txl->ud, &dest, b->p, b->len);
+}
+
+/* 8.2 / 17.2: over the configured number of live transactions a new
+ * request is refused with 503 and Retry-After (RFC 3261 21.5.4, 20.33). */
+static int refuse_over_limit(esip_txl *txl, const esip_msg *m, const esip_rx_info *rx)
+{
+	esip_response_spec spec;
+	esip_hdr_kv ra;
+	char secs[16];
+	int n;
+
+	txl->stats.over_limit++;
+	n = snprintf(secs, sizeof secs, "%u", txl->cfg.retry_after_s);
+	ra.name = "Retry-After";
+	ra.value = esip_str_make(secs, (size_t)n);
+	memset(&spec, 0, sizeof spec);
+	spec.status = 503;
+	spec.extra = &ra;
+	spec.n_extra = 1;
+	esip_txl_respond_stateless(txl, m, rx, &spec);
+	return ESIP_ELIMIT;
+}
+
+/* ---- creation ------------------------------------------------------------- */
+
+static esip_txn *create(esip_txl *txl, const esip_msg *m, const esip_rx_info *rx, uint64_t hash,
+		        int *err)
+{
+	bool rfc2543 = !esip_via_branch_is_rfc3261(&m->via);
+	bool invite = m->method_id == ESIP_METHOD_INVITE;
+	esip_dest dest;
+	esip_txn *t;
+	size_t ks = key_size(m, rfc2543, invite);
+
+	*err = esip_response_dest(m, rx, &dest);
+	if (*err < 0)
+		return NULL;
+	if (ks > UINT16_MAX) {
+		*err = ESIP_EINVAL;
+		return NULL;
+	}
+	t = esip__txn_alloc(txl, invite ? ESIP_TXN_IST : ESIP_TXN_NIST, ks);
+	if (!t) {
+		*err = ESIP_ENOMEM;
+		return NULL;
+	}
+	if (rfc2543)
+		t->flags |= TXF_RFC2543;
+	if (esip_tp_reliable(rx->tp))
+		t->flags |= TXF_RELIABLE;
+	t->dest = dest;
+	set_keys(t, m);
+	esip__txn_table_insert_hashed(txl, t, hash);
+	return t;
+}
+
+/* Runs the request's event with the request at hand for esip_txn_respond,
+ * then keeps what later responses need if the TU has not answered. */
+static void start_server(esip_txl *txl, esip_txn *t, const esip_msg *m, const esip_rx_info *rx,
+			 uint64_t now)
+{
+	esip_txn *prev_txn = txl->cur_txn;
+	const esip_msg *prev_req = txl->cur_req;
+	const esip_rx_info *prev_rx = txl->cur_rx;
+
+	txl->cur_txn = t;
+	txl->cur_req = m;
+	txl->cur_rx = rx;
+	esip__txn_event(t, TXEV_rx_request, m, rx, now);
+	if (!(t->flags & TXF_DEAD) && t->status < 200 && !t->ctx && save_ctx(t, m, rx) < 0) {
+		/* without the skeleton no later response could be built:
+		 * answer now, while the request is still at hand */
+		esip_response_spec spec;
+		memset(&spec, 0, sizeof spec);
+		spec.status = 500;
+		esip_txn_respond(t, &spec, now);
+	}
+	txl->cur_txn = prev_txn;
+	txl->cur_req = prev_req;
+	txl->cur_rx = prev_rx;
+}
+
+/* 9.2: a CANCEL is its own (non-INVITE) transaction, answered here: 200
+ * if it matched a transaction (with the To tag of that transaction's
+ * responses), 481 if not.  The INVITE it cancels hears of it first
+ * (ESIP_TXE_CANCEL), so its owner can send the 487 before the 200. */
+static int server_cancel(esip_txl *txl, const esip_msg *m, const esip_rx_info *rx, uint64_t now)
+{
+	uint64_t hash;
+	esip_txn *target = esip__match_request(txl, m, ESIP_STR_NULL, true, &hash);
+	esip_response_spec spec;
+	esip_txn *t;
+	int err;
+
+	t = create(txl, m, rx, hash, &err);
+	if (!t)
+		return err;
+	t->flags |= TXF_INTERNAL;
+	esip__txn_hold(t);
+	if (target) {
+		esip__txn_hold(target);
+		esip__txn_event(target, TXEV_rx_cancel, m, rx, now);
+	}
+	memset(&spec, 0, sizeof spec);
+	spec.status = target ? 200 : 481;
+	if (target && target->key[TK_RESP_TAG].len && !m->to.tag.p)
+		spec.to_tag = txn_key(target, TK_RESP_TAG);
+	if (target)
+		esip__txn_release(target);
+	txl->cur_txn = t;
+	txl->cur_req = m;
+	txl->cur_rx = rx;
+	esip__txn_event(t, TXEV_rx_request, m, rx, now);
+	esip_txn_respond(t, &spec, now);
+	txl->cur_txn = NULL;
+	txl->cur_req = NULL;
+	txl->cur_rx = NULL;
+	esip__txn_release(t);
+	return 0;
+}
+
+int esip__server_recv(esip_txl *txl, const esip_msg *m, const esip_rx_info *rx, uint64_t now)
+{
+	esip_txn *t;
+	uint64_t hash;
+	int err;
+
+	if (!m->via.host.p || !m->cseq_method.p || !m->call_id.p)
+		return ESIP_EINVAL;
+	if (m->method_id == ESIP_METHOD_ACK) {
+		/* 17.2.3: an ACK matches the INVITE transaction it acknowledges
+		 * (a non-2xx: absorbed there); otherwise it acknowledges a 2xx
+		 * and is not a transaction: the owner gets it (RFC 6026 7.1) */
+		t = esip__match_request(txl, m, ESIP_STR("INVITE"), false, NULL);
+		if (t) {
+			esip__txn_event(t, TXEV_rx_ack, m, rx, now);
+			return 0;
+		}
+		txl->stats.ack_2xx++;
+		if (txl->cb.event)
+			txl->cb.event(txl->ud, NULL, ESIP_TXE_ACK_2XX, m, rx, now);
+		return 0;
+	}
+	t = esip__match_request(txl, m, m->method, false, &hash);
+	if (t) {
+		esip__txn_event(t, TXEV_rx_retransmit, m, rx, now);
+		return 0;
+	}
+	if (txl->live_total >= txl->cfg.max_transactions)
+		return refuse_over_limit(txl, m, rx);
+	/* the CANCEL's own key is the one just looked up (its method is
+	 * CANCEL): server_cancel looks for its target itself */
+	if (m->method_id == ESIP_METHOD_CANCEL)
+		return server_cancel(txl, m, rx, now);
+	t = create(txl, m, rx, hash, &err);
+	if (!t)
+		return err;
+	esip__txn_hold(t);
+	start_server(txl, t, m, rx, now);
+	esip__txn_release(t);
+	return 0;
+}

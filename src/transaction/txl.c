@@ -1,0 +1,271 @@
+/*
+ * txl.c - the transaction layer object: configuration, the receive path,
+ * transport failures, accessors and statistics (esip/transaction.h).
+ */
+#include "txn_int.h"
+
+#include <string.h>
+
+void esip_txl_config_init(esip_txl_config *c)
+{
+	memset(c, 0, sizeof *c);
+	c->t1_ms = 500;  /* RFC 3261 17.1.1.1 */
+	c->t2_ms = 4000; /* 17.1.2.2 */
+	c->t4_ms = 5000; /* 17.1.2.2 */
+	c->max_transactions = 100000;
+	c->retry_after_s = 5;
+}
+
+/* Fills the zero ("default") fields and derives Timer B, C, D, F. */
+static void normalise(esip_txl_config *c)
+{
+	if (!c->t1_ms)
+		c->t1_ms = 500;
+	if (!c->t2_ms)
+		c->t2_ms = 4000;
+	if (!c->t4_ms)
+		c->t4_ms = 5000;
+	if (!c->timer_b_ms)
+		c->timer_b_ms = 64 * c->t1_ms; /* Table 4 */
+	if (!c->timer_f_ms)
+		c->timer_f_ms = 64 * c->t1_ms;
+	if (!c->timer_d_ms)
+		c->timer_d_ms = 32000; /* 17.1.1.2: "at least 32 seconds" */
+	if (!c->timer_c_ms)
+		c->timer_c_ms = 185000; /* ict.def: more than 3 minutes */
+	if (!c->max_transactions)
+		c->max_transactions = 100000;
+	if (!c->retry_after_s)
+		c->retry_after_s = 5;
+}
+
+static void trace_fn(void *ud, const char *machine, const void *instance, const char *from,
+		     const char *event, const char *to)
+{
+	esip_txl *txl = ud;
+
+	txl->cb.trace(txl->ud, machine, instance, from, event, to);
+}
+
+int esip_txl_new(const esip_txl_config *c, const esip_txl_callbacks *cb, void *ud,
+		 esip_timerwheel *wheel, esip_rand *rnd, esip_txl **out)
+{
+	const esip_allocator *a = c && c->alloc ? c->alloc : esip_allocator_default();
+	esip_txl *txl;
+	size_t max_buckets;
+	int rc;
+
+	*out = NULL;
+	if (!c || !cb || !cb->send || !wheel || !rnd)
+		return ESIP_EINVAL;
+	txl = esip_calloc(a, 1, sizeof *txl);
+	if (!txl)
+		return ESIP_ENOMEM;
+	txl->cfg = *c;
+	normalise(&txl->cfg);
+	txl->cb = *cb;
+	txl->ud = ud;
+	txl->alloc = a;
+	txl->wheel = wheel;
+	txl->rnd = rnd;
+	if (cb->trace) {
+		txl->tracer.fn = trace_fn;
+		txl->tracer.ud = txl;
+	}
+	rc = esip_hash_key_init(&txl->hkey, rnd);
+	if (rc < 0)
+		goto fail;
+	/* the table never needs more buckets than transactions allowed */
+	max_buckets = txl->cfg.max_transactions;
+	rc = esip_htab_init(&txl->table, a, 64, max_buckets);
+	if (rc < 0)
+		goto fail;
+	rc = esip_buf_init_dyn(&txl->scratch, a, 1024, 1u << 20);
+	if (rc < 0) {
+		esip_htab_deinit(&txl->table);
+		goto fail;
+	}
+	*out = txl;
+	return 0;
+fail:
+	esip_free(a, txl);
+	return rc;
+}
+
+static void free_one(esip_hnode *n, void *ud)
+{
+	esip_txn *t = ESIP_CONTAINER_OF(n, esip_txn, node);
+
+	(void)ud;
+	t->flags &= (uint8_t)~TXF_IN_TABLE; /* the whole table goes */
+	esip__txn_discard(t);
+}
+
+void esip_txl_free(esip_txl *txl)
+{
+	if (!txl)
+		return;
+	esip_htab_foreach(&txl->table, free_one, NULL);
+	esip_htab_deinit(&txl->table);
+	esip_buf_free(&txl->scratch);
+	esip_free(txl->alloc, txl);
+}
+
+static unsigned rx_event(unsigned status)
+{
+	if (status < 200)
+		return TXEV_rx_1xx;
+	return status < 300 ? TXEV_rx_2xx : TXEV_rx_3xx_6xx;
+}
+
+int esip_txl_recv(esip_txl *txl, const esip_msg *m, const esip_rx_info *rx, uint64_t now)
+{
+	esip_txn *t;
+
+	if (!txl || !m || !rx || m->err)
+		return ESIP_EINVAL;
+	if (m->kind == ESIP_MSG_REQUEST)
+		return esip__server_recv(txl, m, rx, now);
+	if (m->kind != ESIP_MSG_RESPONSE)
+		return ESIP_EINVAL;
+	/* 8.1.3.3: more than one Via, or no usable mandatory headers: the
+	 * response was not meant for us (RFC 4475 3.3.10) */
+	if (esip_msg_response_must_drop(m)) {
+		txl->stats.dropped++;
+		return 0;
+	}
+	t = esip__match_response(txl, m);
+	if (!t) {
+		/* RFC 6026 7.2: "Any response received that does not match an
+		 * existing client transaction state machine is simply
+		 * dropped" - the owner sees it (a 2xx retransmission after
+		 * Timer M still needs its ACK from the TU, 13.2.2.4) */
+		txl->stats.stray_responses++;
+		if (txl->cb.event)
+			txl->cb.event(txl->ud, NULL, ESIP_TXE_STRAY_RESPONSE, m, rx, now);
+		return 0;
+	}
+	t->status = m->status;
+	esip__txn_event(t, rx_event(m->status), m, rx, now);
+	return 0;
+}
+
+typedef struct conn_scan {
+	uint32_t conn;
+	esip_txn **list;
+	size_t n, cap;
+} conn_scan;
+
+static void collect(esip_hnode *n, void *ud)
+{
+	conn_scan *s = ud;
+	esip_txn *t = ESIP_CONTAINER_OF(n, esip_txn, node);
+
+	if (t->dest.conn != s->conn || (t->flags & TXF_DEAD))
+		return;
+	if (txn_is_server(t)) {
+		/* 18.2.2: a response whose connection is gone goes over a
+		 * new one to the source address and the sent-by port */
+		t->dest.conn = 0;
+		esip_addr_set_port(&t->dest.addr, t->sent_by_port ? (uint16_t)t->sent_by_port
+								  : esip_tp_default_port(t->dest.tp));
+		return;
+	}
+	if (s->n < s->cap) {
+		esip__txn_hold(t);
+		s->list[s->n++] = t;
+	}
+}
+
+void esip_txl_conn_failed(esip_txl *txl, uint32_t conn, uint64_t now)
+{
+	conn_scan s = {conn, NULL, 0, 0};
+	size_t i;
+
+	if (!txl || !conn)
+		return;
+	/* collected first: the owner's callbacks may create or end other
+	 * transactions while the errors are delivered */
+	s.cap = txl->table.count;
+	s.list = s.cap ? esip_calloc(txl->alloc, s.cap, sizeof *s.list) : NULL;
+	if (s.cap && !s.list)
+		s.cap = 0;
+	esip_htab_foreach(&txl->table, collect, &s);
+	for (i = 0; i < s.n; i++) {
+		/* 17.1.4: a client transaction whose connection failed */
+		esip__txn_event(s.list[i], TXEV_tp_error, NULL, NULL, now);
+		esip__txn_release(s.list[i]);
+	}
+	esip_free(txl->alloc, s.list);
+}
+
+/* ---- accessors ------------------------------------------------------------ */
+
+esip_txn_kind esip_txn_get_kind(const esip_txn *t) { return (esip_txn_kind)t->kind; }
+void *esip_txn_owner(const esip_txn *t) { return t->owner; }
+void esip_txn_set_owner(esip_txn *t, void *owner) { t->owner = owner; }
+const esip_dest *esip_txn_dest(const esip_txn *t) { return &t->dest; }
+unsigned esip_txn_status(const esip_txn *t) { return t->status; }
+
+const char *esip_txn_state_name(const esip_txn *t)
+{
+	return esip_fsm_state_name(esip__txn_machine((esip_txn_kind)t->kind), t->state);
+}
+
+esip_str esip_txn_method(const esip_txn *t) { return txn_key(t, TK_METHOD); }
+
+void esip_txl_get_stats(const esip_txl *txl, esip_txl_stats *out) { *out = txl->stats; }
+
+const esip_fsm_machine *const *esip_txl_machines(size_t *n) { return esip__txn_machines(n); }
+
+/* ---- invariants (tests and the fuzz target) ------------------------------- */
+
+typedef struct check_acc {
+	const esip_txl *txl;
+	uint32_t count;
+	uint64_t bytes;
+	int bad;
+} check_acc;
+
+static void check_one(esip_hnode *n, void *ud)
+{
+	check_acc *a = ud;
+	esip_txn *t = ESIP_CONTAINER_OF(n, esip_txn, node);
+	const esip_fsm_machine *m = esip__txn_machine((esip_txn_kind)t->kind);
+
+	a->count++;
+	a->bytes += t->alloc_size + t->out_cap;
+	if (t->ctx)
+		a->bytes += sizeof *t->ctx + t->ctx->skel_len;
+	if (t->txl != a->txl || !m || (t->flags & TXF_DEAD) || !(t->flags & TXF_IN_TABLE))
+		a->bad |= 1;
+	/* a transaction in the table is alive: never in its final state,
+	 * never with an armed timer that is not its current one */
+	if (m && esip_fsm_is_final(m, t->state))
+		a->bad |= 2;
+	if ((t->retx_id != TM_NONE) != esip_timer_active(&t->t_retx) ||
+	    (t->life_id != TM_NONE) != esip_timer_active(&t->t_life))
+		a->bad |= 4;
+	if (t->pending_n)
+		a->bad |= 8;
+	if (t->out_len > t->out_cap)
+		a->bad |= 16;
+}
+
+int esip__txl_check(esip_txl *txl)
+{
+	check_acc a = {txl, 0, 0, 0};
+	uint32_t sum = 0;
+	int k;
+
+	esip_htab_foreach(&txl->table, check_one, &a);
+	for (k = 0; k < 5; k++)
+		sum += txl->stats.live[k];
+	if (a.bad)
+		return a.bad;
+	if (a.count != txl->table.count || a.count != txl->live_total || sum != a.count)
+		return 32;
+	if (a.bytes != txl->stats.bytes_live)
+		return 64;
+	return 0;
+}

@@ -1,0 +1,218 @@
+/*
+ * txn_int.h - internals of the transaction layer, shared by its files:
+ *
+ *   machines.c  the four machines, expanded from ict/nict/ist/nist.def
+ *   actions.c   the rows' actions: effects only, no I/O
+ *   interp.c    the one effect interpreter, timers, destruction
+ *   match.c     transaction keys and the matching of 17.1.3 / 17.2.3
+ *   client.c    client transactions, the ACK of 17.1.1.3, CANCEL of 9.1
+ *   server.c    server transactions, responses, CANCEL of 9.2, 503
+ *   txl.c       the layer object: config, receive path, stats
+ */
+#ifndef ESIP_TXN_INT_H
+#define ESIP_TXN_INT_H
+
+#include <esip/fsm.h>
+#include <esip/transaction.h>
+
+/* ---- events: one vocabulary for the four machines ------------------- */
+enum txev {
+#define FSM_EVENT(e) TXEV_##e,
+#include "txn_events.def"
+#undef FSM_EVENT
+	TXEV__COUNT
+};
+
+/* ---- what the actions ask for (esip_fx.what) -------------------------- */
+
+/* ESIP_FX_SEND */
+enum txn_send {
+	TXS_REQUEST = 1, /* client: the stored request (first send or retransmit) */
+	TXS_ACK,         /* client INVITE: the ACK for the 300-699 at hand (17.1.1.3) */
+	TXS_RESPONSE,    /* server: the last response the TU passed */
+	TXS_TRYING       /* server INVITE: a 100 Trying built by the layer (17.2.1) */
+};
+
+/* ESIP_FX_TIMER_START / STOP: RFC 3261 timer names.  A transaction has two
+ * embedded timers: the retransmission one (A, E, G, and the 100 Trying
+ * delay) and the lifetime one (B, C, D, F, H, I, J, K, L, M); a machine
+ * never needs two timers of the same group at once. */
+enum txn_timer {
+	TM_NONE = 0,
+	TM_A, TM_E, TM_G, TM_TRYING,                         /* retransmission */
+	TM_B, TM_C, TM_D, TM_F, TM_H, TM_I, TM_J, TM_K, TM_L, TM_M, /* lifetime */
+	TM__COUNT,
+	TM_ALL = 0xff  /* TIMER_STOP: both */
+};
+#define TM_IS_RETX(id) ((id) >= TM_A && (id) <= TM_TRYING)
+
+/* ---- machines (machines.c) -------------------------------------------- */
+extern const esip_fsm_machine esip__ict_machine, esip__nict_machine, esip__ist_machine,
+	esip__nist_machine;
+/* The machine of a transaction kind. */
+const esip_fsm_machine *esip__txn_machine(esip_txn_kind kind);
+/* All four, for the checker / diagram tool. */
+const esip_fsm_machine *const *esip__txn_machines(size_t *n);
+
+/* ---- the objects ---------------------------------------------------------- */
+
+/* A view into a transaction's key bytes (offset, length). */
+typedef struct txn_view {
+	uint16_t off, len;
+} txn_view;
+
+/* Key views, indexes into esip_txn.key[]. */
+enum {
+	TK_BRANCH,   /* top Via branch (both sides) */
+	TK_METHOD,   /* CSeq method of the request that created it */
+	TK_HOST,     /* server: top Via sent-by host */
+	/* server, RFC 2543 requests only (17.2.3 fallback) */
+	TK_RURI,
+	TK_FROM_TAG,
+	TK_TO_TAG,
+	TK_CALL_ID,
+	TK_VIA,      /* the whole top Via value */
+	/* server INVITE: room for the To tag of its responses (9.2, 17.2.3) */
+	TK_RESP_TAG,
+	TK__COUNT
+};
+
+/* esip_txn.flags */
+#define TXF_RELIABLE 0x01u   /* dest.tp is reliable: no retransmissions */
+#define TXF_INTERNAL 0x02u   /* the layer's own (a CANCEL's NIST): no reports */
+#define TXF_RFC2543 0x04u    /* server: matched by the 17.2.3 fallback */
+#define TXF_GOT_1XX 0x08u    /* client: a provisional response arrived */
+#define TXF_DEAD 0x10u       /* destroyed; freed when the last call returns */
+#define TXF_CANCELLED 0x20u  /* client INVITE: the TU sent a CANCEL (9.1) */
+#define TXF_IN_TABLE 0x40u   /* linked in txl->table */
+#define TXF_SERVER 0x80u
+
+/* Room kept in an INVITE server transaction for its responses' To tag. */
+#define TXN_RESP_TAG_MAX 64
+
+/*
+ * What a server transaction keeps when the TU has not sent a final
+ * response by the time the request's event returned: a copy of the
+ * header fields a response needs (start line, Via, From, To, Call-ID,
+ * CSeq, Record-Route, Timestamp) as a small message of its own, the
+ * and the receive information for the Via stamp (18.2.1, RFC 3581).
+ */
+typedef struct txn_srvctx {
+	esip_rx_info rx;
+	uint32_t skel_len;
+	char skel[]; /* a parseable request: the fields above, Content-Length 0 */
+} txn_srvctx;
+
+struct esip_txn {
+	esip_hnode node;       /* in txl->table */
+	esip_txl *txl;
+	void *owner;
+	esip_timer t_retx;     /* A / E / G / 100 Trying delay */
+	esip_timer t_life;     /* B / C / D / F / H / I / J / K / L / M */
+	esip_dest dest;        /* where the requests (client) or responses (server) go */
+	uint32_t retx_ms;      /* the current A / E / G interval */
+	uint32_t out_len, out_cap;
+	char *out;             /* client: the ACK; server: the last response */
+	txn_srvctx *ctx;       /* server: see above (NULL while not needed) */
+	uint32_t alloc_size;   /* bytes allocated for this transaction */
+	uint16_t status;       /* last response status received / sent */
+	uint8_t kind;          /* esip_txn_kind */
+	uint8_t state;
+	uint8_t retx_id, life_id; /* enum txn_timer armed in each slot */
+	uint8_t flags;
+	uint8_t depth;         /* nested interpreter calls on this transaction */
+	uint8_t method_id;     /* esip_method of the request */
+	uint8_t pending_n;     /* events queued by effects (zero timers, send errors) */
+	uint8_t pending[4];
+	txn_view key[TK__COUNT];
+	uint32_t sent_by_port; /* server: top Via sent-by port (0 = absent) */
+	uint32_t cseq;         /* CSeq number of the request */
+	uint32_t req_len;
+	char req[];            /* client: the whole request; server: key bytes */
+};
+
+struct esip_txl {
+	esip_txl_config cfg;
+	esip_txl_callbacks cb;
+	void *ud;
+	const esip_allocator *alloc;
+	esip_timerwheel *wheel;
+	esip_hash_key hkey;
+	esip_htab table;       /* every live transaction, by key hash */
+	esip_rand *rnd;
+	esip_buf scratch;      /* responses, ACKs, skeletons are built here */
+	esip_fsm_tracer tracer;
+	esip_txl_stats stats;
+	/* the request whose ESIP_TXE_REQUEST event is running, so that a
+	 * response sent inside it is built straight from it */
+	esip_txn *cur_txn;
+	const esip_msg *cur_req;
+	const esip_rx_info *cur_rx;
+	uint32_t live_total;
+};
+
+static inline esip_str txn_key(const esip_txn *t, int k)
+{
+	esip_str s = {t->req + t->key[k].off, t->key[k].len};
+	if (!t->key[k].len && !t->key[k].off)
+		s.p = NULL;
+	return s;
+}
+
+static inline bool txn_is_server(const esip_txn *t) { return (t->flags & TXF_SERVER) != 0; }
+
+/* ---- interp.c -------------------------------------------------------------- */
+/* Feeds one event into t's machine and applies the effects (re-entrant:
+ * an owner callback may feed another event into the same transaction).
+ * msg/rx: the message that caused it (NULL for timers and errors). */
+void esip__txn_event(esip_txn *t, unsigned ev, const esip_msg *msg, const esip_rx_info *rx,
+		     uint64_t now);
+/* Allocates a transaction with room for `extra` bytes of req[]. */
+esip_txn *esip__txn_alloc(esip_txl *txl, esip_txn_kind kind, size_t extra);
+/* Frees a transaction that never entered the interpreter (creation errors). */
+void esip__txn_discard(esip_txn *t);
+/* Keeps t allocated across calls that may destroy it (an owner callback);
+ * release frees it if it died meanwhile.  Do not touch t after release. */
+void esip__txn_hold(esip_txn *t);
+void esip__txn_release(esip_txn *t);
+/* Sends bytes to t->dest; a failure queues tp_error.  Returns the result. */
+int esip__txn_send(esip_txn *t, const void *bytes, size_t len);
+/* Copies bytes into t->out (growing it).  0 or ESIP_ENOMEM. */
+int esip__txn_store_out(esip_txn *t, const void *bytes, size_t len);
+
+/* ---- match.c ---------------------------------------------------------------- */
+uint64_t esip__txn_hash_branch(const esip_txl *txl, esip_str branch);
+uint64_t esip__txn_hash_2543(const esip_txl *txl, esip_str call_id, uint32_t cseq,
+			     esip_str from_tag);
+void esip__txn_table_insert(esip_txl *txl, esip_txn *t);
+/* The same with the hash a lookup for t's key already computed. */
+void esip__txn_table_insert_hashed(esip_txl *txl, esip_txn *t, uint64_t hash);
+void esip__txn_table_remove(esip_txl *txl, esip_txn *t);
+/* 17.1.3: the client transaction a response belongs to, or NULL. */
+esip_txn *esip__match_response(esip_txl *txl, const esip_msg *m);
+/* 17.2.3: the server transaction of request m.  method_as is the method
+ * to match (INVITE for ACK); a CANCEL looking for what it cancels sets
+ * any_but_cancel instead.  *hash (may be NULL) receives the key's hash,
+ * the one a new server transaction for m is inserted with. */
+esip_txn *esip__match_request(esip_txl *txl, const esip_msg *m, esip_str method_as,
+			      bool any_but_cancel, uint64_t *hash);
+/* 17.1.3 for the TU's CANCEL: the client INVITE with this branch. */
+esip_txn *esip__match_client_invite(esip_txl *txl, esip_str branch);
+
+/* ---- txl.c ------------------------------------------------------------------ */
+/* Walks every live transaction and checks the layer's invariants (each in
+ * the table alive, not final, timers consistent with their ids, counts and
+ * bytes as the statistics say).  0 if sound, else a bit mask of what is
+ * wrong.  For tests and fuzzers; O(live transactions). */
+int esip__txl_check(esip_txl *txl);
+
+/* ---- client.c / server.c -------------------------------------------------- */
+int esip__txn_build_ack(esip_txn *t, const esip_msg *resp);
+int esip__server_recv(esip_txl *txl, const esip_msg *m, const esip_rx_info *rx, uint64_t now);
+int esip__server_send_trying(esip_txn *t);
+/* Builds response spec for req (the request msg) into the scratch buffer
+ * and copies it into t->out.  0 or an error. */
+int esip__server_build(esip_txn *t, const esip_msg *req, const esip_rx_info *rx,
+		       const esip_response_spec *spec);
+
+#endif /* ESIP_TXN_INT_H */

@@ -1,0 +1,551 @@
+/*
+ * test_server.c - the server transactions (RFC 3261 17.2.1, 17.2.2, RFC
+ * 6026 7.1) and request matching (17.2.3): 100 Trying, Timer G / H / I /
+ * J / L, ACK handling, absorbed retransmissions, responses built later
+ * from the kept skeleton with the Via stamp of 18.2.1 / RFC 3581, RFC
+ * 2543 matching, the 503 over the limit, transport errors.
+ *
+ * Requests are injected as real bytes from a peer address; what the
+ * server sends is seen in simnet's log (to the node-less peer address).
+ */
+#include "txtest.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define BOB 5070
+
+static simnet *net;
+static txnode bob;
+static esip_addr peer; /* the client: a node-less address */
+static int peer_node;
+static char last_rx[4096];
+static size_t last_rx_len;
+static size_t rx_count;
+
+static void peer_recv(void *ud, const void *bytes, size_t len, const esip_rx_info *rx,
+		      uint64_t now)
+{
+	memcpy(last_rx, bytes, len < sizeof last_rx ? len : sizeof last_rx);
+	last_rx_len = len;
+	rx_count++;
+}
+
+static void setup(void)
+{
+	simnet_node_ops ops = {peer_recv, NULL, NULL, NULL};
+
+	net = simnet_new(7);
+	txt_node_init(&bob, net, "bob", BOB, NULL);
+	esip_addr_from_ip(&peer, ESIP_STR("127.0.0.1"), 5060);
+	peer_node = simnet_node_add(net, "peer", &peer, &ops, NULL);
+	rx_count = 0;
+	last_rx_len = 0;
+}
+
+static void teardown(void)
+{
+	txt_node_deinit(&bob);
+	simnet_free(net);
+}
+
+static size_t make(char *out, size_t cap, const char *method, const char *branch,
+		   const char *to_tag, const char *via_extra)
+{
+	int n = snprintf(out, cap,
+			 "%s sip:bob@127.0.0.1:5070 SIP/2.0\r\n"
+			 "Via: SIP/2.0/UDP 127.0.0.1:5060%s%s%s\r\n"
+			 "Via: SIP/2.0/UDP proxy.example.com;branch=z9hG4bKproxy\r\n"
+			 "Record-Route: <sip:rr.example.com;lr>\r\n"
+			 "Max-Forwards: 70\r\n"
+			 "From: Alice <sip:alice@example.com>;tag=a1\r\n"
+			 "To: Bob <sip:bob@example.com>%s%s\r\n"
+			 "Call-ID: srv-call\r\n"
+			 "CSeq: 7 %s\r\n"
+			 "Timestamp: 54\r\n"
+			 "Content-Length: 0\r\n\r\n",
+			 method, branch ? ";branch=" : "", branch ? branch : "",
+			 via_extra ? via_extra : "", to_tag ? ";tag=" : "", to_tag ? to_tag : "",
+			 !strcmp(method, "ACK") ? "ACK" : method);
+	ck_assert(n > 0 && (size_t)n < cap);
+	return (size_t)n;
+}
+
+static int inject(const char *method, const char *branch, const char *to_tag)
+{
+	char req[2048];
+	size_t len = make(req, sizeof req, method, branch, to_tag, NULL);
+
+	return txt_inject(&bob, req, len, &peer, ESIP_TP_UDP, 0);
+}
+
+static size_t sent(const char *prefix) { return simnet_count_sent(net, bob.id, SIMNET_ANY, prefix); }
+
+static void assert_times(const char *prefix, const uint64_t *want, size_t n)
+{
+	uint64_t got[64];
+	size_t k = simnet_log_times(net, bob.id, SIMNET_ANY, prefix, got, 64), i;
+
+	if (k != n)
+		simnet_log_dump(net, stderr);
+	ck_assert_uint_eq(k, n);
+	for (i = 0; i < n; i++)
+		ck_assert_msg(got[i] == want[i], "#%zu at %llu, want %llu", i,
+			      (unsigned long long)got[i], (unsigned long long)want[i]);
+}
+
+static esip_txl_stats stats(void)
+{
+	esip_txl_stats st;
+	esip_txl_get_stats(bob.txl, &st);
+	return st;
+}
+
+START_TEST(trying_after_200ms)
+{
+	/* 17.2.1: no TU answer within 200 ms: 100 Trying */
+	ck_assert_int_eq(inject("INVITE", "z9hG4bKi1", NULL), 0);
+	ck_assert_uint_eq(txt_count(&bob, ESIP_TXE_REQUEST), 1);
+	simnet_run_until(net, 199);
+	ck_assert_uint_eq(sent("SIP/2.0 100"), 0);
+	simnet_run_until(net, 200);
+	ck_assert_uint_eq(sent("SIP/2.0 100"), 1);
+}
+END_TEST
+
+START_TEST(no_trying_when_tu_answers)
+{
+	bob.answer_invite = 180;
+	ck_assert_int_eq(inject("INVITE", "z9hG4bKi2", NULL), 0);
+	simnet_run_until(net, 1000);
+	ck_assert_uint_eq(sent("SIP/2.0 100"), 0);
+	ck_assert_uint_eq(sent("SIP/2.0 180"), 1);
+}
+END_TEST
+
+START_TEST(invite_retransmission_gets_last_provisional)
+{
+	bob.answer_invite = 180;
+	ck_assert_int_eq(inject("INVITE", "z9hG4bKi3", NULL), 0);
+	ck_assert_int_eq(inject("INVITE", "z9hG4bKi3", NULL), 0);
+	ck_assert_int_eq(inject("INVITE", "z9hG4bKi3", NULL), 0);
+	simnet_run_until(net, 1);
+	ck_assert_uint_eq(txt_count(&bob, ESIP_TXE_REQUEST), 1);
+	ck_assert_uint_eq(sent("SIP/2.0 180"), 3);
+	ck_assert_uint_eq(stats().absorbed, 2);
+	ck_assert_uint_eq(stats().created[ESIP_TXN_IST], 1);
+}
+END_TEST
+
+START_TEST(timer_g_and_h)
+{
+	/* 17.2.1: 486 retransmitted at T1, then doubling to T2; Timer H at
+	 * 64*T1 gives up (no ACK) */
+	static const uint64_t want[] = {0,     500,   1500,  3500,  7500, 11500,
+					15500, 19500, 23500, 27500, 31500};
+	const txt_event *e;
+
+	bob.answer_invite = 486;
+	ck_assert_int_eq(inject("INVITE", "z9hG4bKg1", NULL), 0);
+	simnet_run(net, 100000);
+	assert_times("SIP/2.0 486", want, 11);
+	e = txt_find(&bob, ESIP_TXE_TIMEOUT, 0);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_uint_eq(e->now, 32000);
+	ck_assert_uint_eq(txt_live(&bob), 0);
+}
+END_TEST
+
+START_TEST(ack_confirms_then_timer_i)
+{
+	const txt_event *e;
+
+	bob.answer_invite = 486;
+	ck_assert_int_eq(inject("INVITE", "z9hG4bKg2", NULL), 0);
+	simnet_run_until(net, 600); /* one retransmission at 500 */
+	ck_assert_uint_eq(sent("SIP/2.0 486"), 2);
+	/* the ACK for the non-2xx has the INVITE's branch (17.1.1.3) */
+	ck_assert_int_eq(inject("ACK", "z9hG4bKg2", "x"), 0);
+	ck_assert_int_eq(inject("ACK", "z9hG4bKg2", "x"), 0); /* absorbed */
+	simnet_run_until(net, 5599);
+	ck_assert_uint_eq(sent("SIP/2.0 486"), 2); /* G stopped */
+	ck_assert_uint_eq(txt_count(&bob, ESIP_TXE_ACK_2XX), 0);
+	ck_assert_uint_eq(txt_live(&bob), 1);
+	simnet_run_until(net, 5600);
+	/* Timer I = T4 = 5 s after the ACK */
+	ck_assert_uint_eq(txt_live(&bob), 0);
+	e = txt_find(&bob, ESIP_TXE_TERMINATED, 0);
+	ck_assert_uint_eq(e->now, 5600);
+	ck_assert_uint_eq(txt_count(&bob, ESIP_TXE_TIMEOUT), 0);
+}
+END_TEST
+
+START_TEST(accepted_state_rfc6026)
+{
+	/* 2xx: Accepted; INVITE retransmissions absorbed (not to the TU,
+	 * no 2xx resent by the transaction); an ACK with the same branch
+	 * goes to the TU; Timer L ends it */
+	bob.answer_invite = 200;
+	ck_assert_int_eq(inject("INVITE", "z9hG4bKacc", NULL), 0);
+	ck_assert_uint_eq(sent("SIP/2.0 200"), 1);
+	ck_assert_int_eq(inject("INVITE", "z9hG4bKacc", NULL), 0);
+	ck_assert_uint_eq(sent("SIP/2.0 200"), 1);
+	ck_assert_uint_eq(txt_count(&bob, ESIP_TXE_REQUEST), 1);
+	ck_assert_int_eq(inject("ACK", "z9hG4bKacc", "x"), 0);
+	ck_assert_uint_eq(txt_count(&bob, ESIP_TXE_ACK_2XX), 1);
+	ck_assert_ptr_nonnull(txt_find(&bob, ESIP_TXE_ACK_2XX, 0)->txn);
+	simnet_run_until(net, 31999);
+	ck_assert_uint_eq(txt_live(&bob), 1);
+	simnet_run_until(net, 32000);
+	ck_assert_uint_eq(txt_live(&bob), 0);
+}
+END_TEST
+
+START_TEST(tu_retransmits_2xx_in_accepted)
+{
+	/* RFC 6026 7.1: the TU's 2xx retransmissions pass through (from the
+	 * saved 2xx when it answered inside the request's event, and from
+	 * the skeleton when it answered later) */
+	esip_response_spec spec;
+	esip_txn *t;
+
+	memset(&spec, 0, sizeof spec);
+	spec.status = 200;
+	bob.answer_invite = 200;
+	ck_assert_int_eq(inject("INVITE", "z9hG4bKr1", NULL), 0);
+	t = bob.last_server;
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(esip_txn_respond(t, &spec, simnet_now(net)), 0);
+	ck_assert_uint_eq(sent("SIP/2.0 200"), 2);
+	/* a 3xx-6xx now is refused */
+	spec.status = 486;
+	ck_assert_int_eq(esip_txn_respond(t, &spec, simnet_now(net)), ESIP_ESTATE);
+	spec.status = 180;
+	ck_assert_int_eq(esip_txn_respond(t, &spec, simnet_now(net)), ESIP_ESTATE);
+
+	bob.answer_invite = 0;
+	ck_assert_int_eq(inject("INVITE", "z9hG4bKr2", NULL), 0);
+	t = bob.last_server;
+	spec.status = 200;
+	ck_assert_int_eq(esip_txn_respond(t, &spec, simnet_now(net)), 0);
+	ck_assert_int_eq(esip_txn_respond(t, &spec, simnet_now(net)), 0);
+	ck_assert_uint_eq(sent("SIP/2.0 200"), 4);
+}
+END_TEST
+
+START_TEST(ack_for_2xx_is_not_a_transaction)
+{
+	/* an ACK with a new branch (the 2xx ACK of 13.2.2.4) goes to the
+	 * owner with no transaction */
+	ck_assert_int_eq(inject("ACK", "z9hG4bKfresh", "x"), 0);
+	ck_assert_uint_eq(txt_count(&bob, ESIP_TXE_ACK_2XX), 1);
+	ck_assert_ptr_null(txt_find(&bob, ESIP_TXE_ACK_2XX, 0)->txn);
+	ck_assert_uint_eq(txt_live(&bob), 0);
+	ck_assert_uint_eq(stats().ack_2xx, 1);
+	ck_assert_uint_eq(simnet_log_count(net), 0); /* never answered */
+}
+END_TEST
+
+START_TEST(late_response_from_skeleton)
+{
+	/* the TU answers 1 s later: the response is built from the kept
+	 * skeleton - both Vias in order, received/rport stamped, From, To
+	 * with a tag, Call-ID, CSeq, Record-Route (2xx to INVITE), Timestamp
+	 * only in 100 */
+	char req[2048];
+	size_t len = make(req, sizeof req, "INVITE", "z9hG4bKlate", NULL, ";rport");
+	esip_response_spec spec;
+	esip_hdr h[64];
+	esip_msg m;
+	esip_list_iter it;
+	esip_via v;
+	esip_addr from;
+
+	/* arrives from another source port than the Via says */
+	esip_addr_from_ip(&from, ESIP_STR("127.0.0.1"), 5060);
+	ck_assert_int_eq(txt_inject(&bob, req, len, &from, ESIP_TP_UDP, 0), 0);
+	simnet_run_until(net, 1000);
+	/* the 100 Trying at 200 ms was built from the skeleton too */
+	ck_assert_uint_eq(rx_count, 1);
+	esip_msg_init(&m, h, 64);
+	ck_assert_int_gt(esip_msg_parse(&m, last_rx, last_rx_len, ESIP_PARSE_DATAGRAM, NULL), 0);
+	ck_assert_uint_eq(m.status, 100);
+	ck_assert_ptr_nonnull(esip_msg_hdr(&m, ESIP_HDR_TIMESTAMP));
+	ck_assert_ptr_null(m.to.tag.p); /* 8.2.6.2: no tag in a 100 */
+
+	memset(&spec, 0, sizeof spec);
+	spec.status = 200;
+	ck_assert_int_eq(esip_txn_respond(bob.last_server, &spec, simnet_now(net)), 0);
+	simnet_run_until(net, 1001);
+	ck_assert_uint_eq(rx_count, 2);
+	esip_msg_init(&m, h, 64);
+	ck_assert_int_gt(esip_msg_parse(&m, last_rx, last_rx_len, ESIP_PARSE_DATAGRAM, NULL), 0);
+	ck_assert_uint_eq(m.status, 200);
+	ck_assert_uint_eq(m.via_count, 2);
+	esip_list_iter_init(&it, &m, ESIP_HDR_VIA);
+	ck_assert_int_eq(esip_via_next(&it, &v), 1);
+	ck_assert(esip_str_eq_cstr(v.branch, "z9hG4bKlate"));
+	ck_assert(esip_str_eq_cstr(v.rport, "5060"));
+	ck_assert_int_eq(esip_via_next(&it, &v), 1);
+	ck_assert(esip_str_eq_cstr(v.branch, "z9hG4bKproxy"));
+	ck_assert(esip_str_eq_cstr(m.from.tag, "a1"));
+	ck_assert_ptr_nonnull(m.to.tag.p);
+	ck_assert_uint_gt(m.to.tag.len, 0);
+	ck_assert(esip_str_eq_cstr(m.call_id, "srv-call"));
+	ck_assert_uint_eq(m.cseq, 7);
+	ck_assert(esip_str_eq_cstr(m.cseq_method, "INVITE"));
+	ck_assert_ptr_nonnull(esip_msg_hdr(&m, ESIP_HDR_RECORD_ROUTE));
+	ck_assert_ptr_null(esip_msg_hdr(&m, ESIP_HDR_TIMESTAMP));
+}
+END_TEST
+
+START_TEST(same_to_tag_for_every_response)
+{
+	esip_response_spec spec;
+	esip_hdr h[64];
+	esip_msg m;
+	char tag1[64];
+
+	ck_assert_int_eq(inject("INVITE", "z9hG4bKtags", NULL), 0);
+	memset(&spec, 0, sizeof spec);
+	spec.status = 180;
+	ck_assert_int_eq(esip_txn_respond(bob.last_server, &spec, 0), 0);
+	simnet_run_until(net, 1);
+	esip_msg_init(&m, h, 64);
+	ck_assert_int_gt(esip_msg_parse(&m, last_rx, last_rx_len, ESIP_PARSE_DATAGRAM, NULL), 0);
+	snprintf(tag1, sizeof tag1, "%.*s", ESIP_STR_FMT(m.to.tag));
+	ck_assert_uint_gt(strlen(tag1), 0);
+	spec.status = 486;
+	ck_assert_int_eq(esip_txn_respond(bob.last_server, &spec, 0), 0);
+	simnet_run_until(net, 2);
+	esip_msg_init(&m, h, 64);
+	ck_assert_int_gt(esip_msg_parse(&m, last_rx, last_rx_len, ESIP_PARSE_DATAGRAM, NULL), 0);
+	ck_assert_uint_eq(m.status, 486);
+	ck_assert(esip_str_eq_cstr(m.to.tag, tag1));
+}
+END_TEST
+
+START_TEST(nist_trying_absorbs_then_completed_resends)
+{
+	/* 17.2.2: Trying discards retransmissions; Completed answers them
+	 * with the final response; Timer J = 64*T1 */
+	esip_response_spec spec;
+	const txt_event *e;
+
+	ck_assert_int_eq(inject("OPTIONS", "z9hG4bKn1", NULL), 0);
+	ck_assert_int_eq(inject("OPTIONS", "z9hG4bKn1", NULL), 0);
+	ck_assert_uint_eq(simnet_log_count(net), 0);
+	ck_assert_uint_eq(stats().absorbed, 1);
+	memset(&spec, 0, sizeof spec);
+	spec.status = 200;
+	ck_assert_int_eq(esip_txn_respond(bob.last_server, &spec, 0), 0);
+	ck_assert_int_eq(esip_txn_respond(bob.last_server, &spec, 0), ESIP_ESTATE);
+	ck_assert_int_eq(inject("OPTIONS", "z9hG4bKn1", NULL), 0);
+	ck_assert_uint_eq(sent("SIP/2.0 200"), 2);
+	ck_assert_uint_eq(txt_count(&bob, ESIP_TXE_REQUEST), 1);
+	simnet_run(net, 100000);
+	e = txt_find(&bob, ESIP_TXE_TERMINATED, 0);
+	ck_assert_uint_eq(e->now, 32000);
+}
+END_TEST
+
+START_TEST(nist_provisional_then_final)
+{
+	esip_response_spec spec;
+
+	ck_assert_int_eq(inject("REGISTER", "z9hG4bKn2", NULL), 0);
+	memset(&spec, 0, sizeof spec);
+	spec.status = 100;
+	ck_assert_int_eq(esip_txn_respond(bob.last_server, &spec, 0), 0);
+	ck_assert_int_eq(inject("REGISTER", "z9hG4bKn2", NULL), 0);
+	ck_assert_uint_eq(sent("SIP/2.0 100"), 2); /* Proceeding resends */
+	spec.status = 500;
+	ck_assert_int_eq(esip_txn_respond(bob.last_server, &spec, 0), 0);
+	spec.status = 100;
+	ck_assert_int_eq(esip_txn_respond(bob.last_server, &spec, 0), ESIP_ESTATE);
+	ck_assert_uint_eq(sent("SIP/2.0 500"), 1);
+}
+END_TEST
+
+START_TEST(nist_over_tcp_timer_j_zero)
+{
+	char req[2048];
+	size_t len = make(req, sizeof req, "OPTIONS", "z9hG4bKtcp", NULL, NULL);
+
+	/* 17.2.2: over a reliable transport Timer J is zero: the NIST ends
+	 * as soon as its final response is sent */
+	bob.answer = 200;
+	memcpy(strstr(req, "UDP"), "TCP", 3);
+	ck_assert_int_eq(txt_inject(&bob, req, len, &bob.addr, ESIP_TP_TCP, 0), 0);
+	ck_assert_uint_eq(txt_live(&bob), 0);
+	ck_assert_uint_eq(txt_count(&bob, ESIP_TXE_TERMINATED), 1);
+}
+END_TEST
+
+START_TEST(transport_error_keeps_state)
+{
+	/* RFC 6026 7.1: an IST that fails to send stays in its state */
+	bob.fail_sends = 1;
+	bob.answer_invite = 180;
+	ck_assert_int_eq(inject("INVITE", "z9hG4bKte", NULL), 0);
+	ck_assert_uint_eq(txt_count(&bob, ESIP_TXE_TRANSPORT_ERROR), 1);
+	ck_assert_uint_eq(txt_live(&bob), 1);
+	ck_assert_str_eq(esip_txn_state_name(bob.last_server), "Proceeding");
+}
+END_TEST
+
+START_TEST(sent_by_and_method_are_part_of_the_key)
+{
+	/* 17.2.3: same branch, other sent-by: another transaction; same
+	 * branch, other method: another transaction */
+	char req[2048];
+	size_t len;
+
+	ck_assert_int_eq(inject("OPTIONS", "z9hG4bKdup", NULL), 0);
+	len = make(req, sizeof req, "OPTIONS", "z9hG4bKdup", NULL, NULL);
+	memcpy(strstr(req, "127.0.0.1:5060"), "127.0.0.2:5060", 14);
+	ck_assert_int_eq(txt_inject(&bob, req, len, &peer, ESIP_TP_UDP, 0), 0);
+	ck_assert_int_eq(inject("INFO", "z9hG4bKdup", NULL), 0);
+	ck_assert_uint_eq(txt_count(&bob, ESIP_TXE_REQUEST), 3);
+	ck_assert_uint_eq(txt_live(&bob), 3);
+}
+END_TEST
+
+START_TEST(rfc2543_matching)
+{
+	/* no magic cookie: matched on Request-URI, tags, Call-ID, CSeq and
+	 * top Via (17.2.3); the ACK by the To tag of the response */
+	esip_response_spec spec;
+	char tag[64];
+	char req[2048];
+	size_t len;
+
+	ck_assert_int_eq(inject("INVITE", NULL, NULL), 0);
+	ck_assert_int_eq(inject("INVITE", NULL, NULL), 0); /* retransmission */
+	ck_assert_uint_eq(txt_count(&bob, ESIP_TXE_REQUEST), 1);
+	ck_assert_int_eq(inject("INVITE", "old-style-1", NULL), 0); /* other Via */
+	ck_assert_uint_eq(txt_count(&bob, ESIP_TXE_REQUEST), 2);
+	/* answer the first with 486 and a known tag */
+	memset(&spec, 0, sizeof spec);
+	spec.status = 486;
+	spec.to_tag = ESIP_STR("t2543");
+	ck_assert_int_eq(esip_txn_respond(bob.events[0].txn, &spec, 0), 0);
+	snprintf(tag, sizeof tag, "t2543");
+	/* an ACK with the wrong To tag matches nothing (a 2xx ACK to the
+	 * owner); with the right one it confirms the transaction */
+	ck_assert_int_eq(inject("ACK", NULL, "wrong"), 0);
+	ck_assert_uint_eq(txt_count(&bob, ESIP_TXE_ACK_2XX), 1);
+	ck_assert_int_eq(inject("ACK", NULL, tag), 0);
+	ck_assert_uint_eq(txt_count(&bob, ESIP_TXE_ACK_2XX), 1);
+	ck_assert_str_eq(esip_txn_state_name(bob.events[0].txn), "Confirmed");
+	/* a different Request-URI (by URI rules) is another transaction */
+	len = make(req, sizeof req, "INVITE", NULL, NULL, NULL);
+	memcpy(strstr(req, "sip:bob@"), "sip:BOB@", 8); /* user part is case-sensitive */
+	ck_assert_int_eq(txt_inject(&bob, req, len, &peer, ESIP_TP_UDP, 0), 0);
+	ck_assert_uint_eq(txt_count(&bob, ESIP_TXE_REQUEST), 3);
+}
+END_TEST
+
+START_TEST(over_limit_503)
+{
+	esip_txl_config c;
+	txnode carol;
+	char req[2048];
+	size_t len;
+	int i;
+
+	esip_txl_config_init(&c);
+	c.max_transactions = 2;
+	c.retry_after_s = 9;
+	txt_node_init(&carol, net, "carol", 5080, &c);
+	for (i = 0; i < 3; i++) {
+		char br[32];
+		snprintf(br, sizeof br, "z9hG4bKover%d", i);
+		len = make(req, sizeof req, "OPTIONS", br, NULL, NULL);
+		ck_assert_int_eq(txt_inject(&carol, req, len, &peer, ESIP_TP_UDP, 0),
+				 i < 2 ? 0 : ESIP_ELIMIT);
+	}
+	ck_assert_uint_eq(txt_count(&carol, ESIP_TXE_REQUEST), 2);
+	simnet_run_until(net, 1);
+	ck_assert_uint_eq(simnet_count_sent(net, carol.id, SIMNET_ANY, "SIP/2.0 503"), 1);
+	ck_assert_ptr_nonnull(strstr(last_rx, "Retry-After: 9\r\n"));
+	/* an ACK over the limit is never answered */
+	len = make(req, sizeof req, "ACK", "z9hG4bKoverack", "x", NULL);
+	ck_assert_int_eq(txt_inject(&carol, req, len, &peer, ESIP_TP_UDP, 0), 0);
+	simnet_run_until(net, 2);
+	ck_assert_uint_eq(simnet_count_sent(net, carol.id, SIMNET_ANY, "SIP/2.0 503"), 1);
+	txt_node_deinit(&carol);
+}
+END_TEST
+
+START_TEST(stateless_response)
+{
+	static const char bad[] = "OPTIONS sip:bob@h SIP/2.0\r\n"
+				  "Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKsl\r\n"
+				  "From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\nCall-ID: sl\r\n"
+				  "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+	esip_hdr h[32];
+	esip_msg m;
+	esip_rx_info rx;
+	esip_response_spec spec;
+
+	esip_msg_init(&m, h, 32);
+	ck_assert_int_gt(esip_msg_parse(&m, bad, sizeof bad - 1, ESIP_PARSE_DATAGRAM, NULL), 0);
+	memset(&rx, 0, sizeof rx);
+	rx.tp = ESIP_TP_UDP;
+	rx.peer = peer;
+	rx.local = bob.addr;
+	memset(&spec, 0, sizeof spec);
+	spec.status = 400;
+	ck_assert_int_eq(esip_txl_respond_stateless(bob.txl, &m, &rx, &spec), 0);
+	simnet_run_until(net, 1);
+	ck_assert_uint_eq(rx_count, 1);
+	ck_assert(!strncmp(last_rx, "SIP/2.0 400 Bad Request\r\n", 25));
+	ck_assert_uint_eq(txt_live(&bob), 0);
+}
+END_TEST
+
+START_TEST(owner_may_leave_request_unanswered_then_free)
+{
+	/* live transactions are freed (no events) with the layer */
+	ck_assert_int_eq(inject("INVITE", "z9hG4bKleft", NULL), 0);
+	ck_assert_int_eq(inject("OPTIONS", "z9hG4bKleft2", NULL), 0);
+	ck_assert_uint_eq(txt_live(&bob), 2);
+	ck_assert_uint_gt(stats().bytes_live, 0);
+}
+END_TEST
+
+static Suite *suite_server(void)
+{
+	Suite *s = suite_create("transaction-server");
+	TCase *tc = tcase_create("server");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, trying_after_200ms);
+	tcase_add_test(tc, no_trying_when_tu_answers);
+	tcase_add_test(tc, invite_retransmission_gets_last_provisional);
+	tcase_add_test(tc, timer_g_and_h);
+	tcase_add_test(tc, ack_confirms_then_timer_i);
+	tcase_add_test(tc, accepted_state_rfc6026);
+	tcase_add_test(tc, tu_retransmits_2xx_in_accepted);
+	tcase_add_test(tc, ack_for_2xx_is_not_a_transaction);
+	tcase_add_test(tc, late_response_from_skeleton);
+	tcase_add_test(tc, same_to_tag_for_every_response);
+	tcase_add_test(tc, nist_trying_absorbs_then_completed_resends);
+	tcase_add_test(tc, nist_provisional_then_final);
+	tcase_add_test(tc, nist_over_tcp_timer_j_zero);
+	tcase_add_test(tc, transport_error_keeps_state);
+	tcase_add_test(tc, sent_by_and_method_are_part_of_the_key);
+	tcase_add_test(tc, rfc2543_matching);
+	tcase_add_test(tc, over_limit_503);
+	tcase_add_test(tc, stateless_response);
+	tcase_add_test(tc, owner_may_leave_request_unanswered_then_free);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	Suite *s[] = {suite_server()};
+	return test_run(s, 1);
+}
