@@ -131,6 +131,348 @@ void esip_via_stamp_compute(const esip_msg *req, const esip_rx_info *rx, esip_vi
 /* The UDP and TCP transports (sockets) follow.                         */
 /* ==================================================================== */
 
+/*
+ * These open sockets.  One esip_transport is one set of listening sockets,
+ * TCP connections and an epoll fd, used from ONE thread (the owner's loop;
+ * only the resolver's own worker thread runs beside it).  It knows nothing
+ * about transactions: messages come out through the callbacks, bytes go in
+ * through esip_transport_send().  No process-global state: a process may
+ * hold several transports.
+ *
+ * Callbacks: every callback (recv, conn_closed, resolver results) runs
+ * inside esip_transport_process(), never inside esip_transport_send() or a
+ * timer.  A callback may call esip_transport_send, _flush, _resolve,
+ * _resolve_cancel and the getters; it must not call esip_transport_process
+ * (ESIP_ESTATE) or esip_transport_free.
+ *
+ * Time: `now` is the owner's monotonic clock in ms, the same one that runs
+ * the timer wheel given to esip_transport_new().  The TCP connect and idle
+ * timeouts are timers in that wheel, which the owner runs
+ * (esip_timerwheel_run); an expiry closes the connection at once and its
+ * conn_closed callback follows in the next esip_transport_process() (the
+ * epoll fd is made readable for it).
+ */
+
+typedef struct esip_transport esip_transport;
+
+/* Most listening sockets one transport holds. */
+#define ESIP_TRANSPORT_MAX_LISTENERS 16
+
+/* Every field: 0 = the default (so a zeroed struct is a valid config). */
+typedef struct esip_transport_config {
+	esip_parse_limits limits; /* per message, UDP and TCP (ESIP_PARSE_LIMITS_INIT;
+				   * each 0 field takes its default) */
+	uint32_t max_udp_size;    /* largest datagram read or sent: 65535; a larger
+				   * one received is dropped and counted */
+	uint32_t udp_batch;       /* datagrams per recvmmsg/sendmmsg call: 32 (max 1024) */
+	uint32_t max_udp_queue;   /* per UDP listener: bytes of datagrams waiting
+				   * for the socket (EAGAIN): 1 MiB; over it a send
+				   * fails with ESIP_ELIMIT */
+	uint32_t mtu_threshold;   /* RFC 3261 18.1.1 "larger than 1300 bytes": 1300 */
+	uint32_t max_tcp_conns;   /* open TCP connections, both directions: 1024
+				   * (max 1048576); an accept() beyond it closes
+				   * the new connection, a connect beyond it is
+				   * ESIP_ELIMIT */
+	uint32_t tcp_idle_ms;     /* close a connection with no byte in or out for
+				   * that long: 64000 */
+	uint32_t tcp_connect_ms;  /* a connect() not completed by then fails: 32000 */
+	uint32_t max_tcp_buffer;  /* per connection, queued output bytes: 1 MiB;
+				   * over it the connection is failed (input is
+				   * bounded by limits, through the framer) */
+	uint32_t max_resolve;     /* resolver requests pending or undelivered: 64 */
+	const esip_allocator *alloc; /* NULL = libc */
+} esip_transport_config;
+
+/* Fills c with the defaults above. */
+void esip_transport_config_init(esip_transport_config *c);
+
+/* Values of the log callback's level (those of esip_log_level, stack.h). */
+enum {
+	ESIP_TLOG_ERROR = 0,
+	ESIP_TLOG_WARN,
+	ESIP_TLOG_INFO,
+	ESIP_TLOG_DEBUG
+};
+
+typedef struct esip_transport_callbacks {
+	/*
+	 * One received message (UDP: one datagram; TCP: one framed message).
+	 * rc > 0: it parsed (the bytes it spans).  rc < 0: the esip_err of a
+	 * parse failure; if m->flags has ESIP_MSGF_FRAMED its boundaries and
+	 * the up-front fields that did parse are known, so the owner may
+	 * answer 400 statelessly (on TCP the stream goes on); without it the
+	 * bytes were garbage (UDP only: a stream that cannot be framed is
+	 * closed instead).  m, its views and rx are valid only during the call.
+	 * Required.
+	 */
+	void (*recv)(void *ud, const esip_msg *m, int rc, const esip_rx_info *rx, uint64_t now);
+	/*
+	 * A TCP connection closed or failed; the id is dead from now on (a
+	 * send naming it opens a new connection to dest->addr, or fails).
+	 * err: ESIP_ECLOSED (the peer closed, possibly mid-message),
+	 * ESIP_ETRANSPORT (reset, refused, unreachable, any socket error),
+	 * ESIP_ETIMEDOUT (connect timeout or idle timeout), ESIP_ELIMIT (output
+	 * over max_tcp_buffer), ESIP_ENOMEM, or the framer's error for a
+	 * stream that cannot be framed (ESIP_ENO_CONTENT_LENGTH,
+	 * ESIP_EBAD_CONTENT_LENGTH, ESIP_EMSG_TOO_BIG, ... esip_err_is_peer()).
+	 * Not called for connections closed by esip_transport_free().
+	 * Optional.
+	 */
+	void (*conn_closed)(void *ud, uint32_t conn, int err, uint64_t now);
+	/*
+	 * Every message as bytes, both directions: received as delivered to
+	 * recv (also those that failed to parse), sent as handed to
+	 * esip_transport_send (before it reaches the socket).  CRLF keep-alives
+	 * are not traced.  local is the listener address for UDP and the
+	 * socket address for TCP (unset while a connect is in progress).
+	 * Optional.
+	 */
+	void (*trace)(void *ud, bool outgoing, esip_tp tp, const esip_addr *local,
+		      const esip_addr *peer, const void *bytes, size_t len);
+	/* Local failures (ESIP_TLOG_*); the peer's bad input is logged at
+	 * ESIP_TLOG_DEBUG at most.  msg is NUL-terminated.  Optional. */
+	void (*log)(void *ud, int level, const char *msg);
+} esip_transport_callbacks;
+
+/*
+ * Creates a transport: an epoll fd and an eventfd, no socket yet.  c and cb
+ * are copied (c may be NULL: defaults).  wheel is the owner's and must
+ * outlive the transport; NULL disables the TCP connect and idle timeouts.
+ * Returns 0, ESIP_EINVAL (cb or cb->recv NULL, out NULL), ESIP_ENOMEM or
+ * ESIP_ESYS (epoll_create1/eventfd failed; errno says why).
+ */
+int esip_transport_new(const esip_transport_config *c, const esip_transport_callbacks *cb,
+		       void *ud, esip_timerwheel *wheel, esip_transport **out);
+
+/*
+ * Closes every socket and frees everything; no callback is called,
+ * queued datagrams and TCP output are dropped, resolver requests are
+ * cancelled.  Waits for the resolver thread unless a getaddrinfo() call
+ * is in progress: then the thread is detached, finishes that call on its
+ * own and frees its block (libc memory, see esip_transport_resolve).
+ * NULL is a no-op.  Not from a callback.
+ */
+void esip_transport_free(esip_transport *t);
+
+/*
+ * Opens a listening socket: UDP (bound, non-blocking) or TCP (bound,
+ * SO_REUSEADDR, listening; while accept() fails for want of descriptors
+ * the listener pauses and retries after 100 ms on the wheel, or when a
+ * connection closes).  IPv6 sockets are IPV6_V6ONLY: listen on
+ * 0.0.0.0 and :: separately for both families.  Port 0 binds any free
+ * port (esip_transport_local_addr tells which).  *listener (optional)
+ * receives the listener id (1..ESIP_TRANSPORT_MAX_LISTENERS, never 0).
+ * Returns 0, ESIP_ENOTSUP (TLS, SCTP, WS, WSS), ESIP_EINVAL (addr unset or
+ * not IPv4/IPv6, tp NONE), ESIP_ELIMIT (ESIP_TRANSPORT_MAX_LISTENERS),
+ * ESIP_ESYS (socket/bind/listen failed: errno, e.g. EADDRINUSE; logged).
+ */
+int esip_transport_listen(esip_transport *t, esip_tp tp, const esip_addr *addr,
+			  uint32_t *listener);
+
+/* The bound address of a listener (with the port chosen for port 0).
+ * Returns 0 or ESIP_ENOTFOUND. */
+int esip_transport_local_addr(const esip_transport *t, uint32_t listener, esip_addr *out);
+
+/* The first listener of transport tp and address family (AF_INET,
+ * AF_INET6, or 0 for any).  Returns 0 or ESIP_ENOTFOUND. */
+int esip_transport_find_listener(const esip_transport *t, esip_tp tp, int family,
+				 uint32_t *listener);
+
+/* True if the transport has a listener of kind tp. */
+bool esip_transport_has(const esip_transport *t, esip_tp tp);
+
+/*
+ * RFC 3261 18.1.1 for a REQUEST of len bytes meant for tp: UDP becomes TCP
+ * when len > mtu_threshold and this transport has a TCP listener (the
+ * caller then rewrites the Via transport before sending).  Any other tp is
+ * returned unchanged.  Responses keep the transport of their request.
+ */
+esip_tp esip_transport_request_tp(const esip_transport *t, esip_tp tp, size_t len);
+
+/*
+ * The epoll fd to wait on for reading (poll/epoll/select): it is readable
+ * whenever esip_transport_process() has work (a datagram, a connection, a
+ * writable socket with queued output, a closed connection to report, a
+ * resolver result).  Never close it.
+ */
+int esip_transport_fd(const esip_transport *t);
+
+/*
+ * Non-blocking: handles what is ready (bounded work per call: the epoll fd
+ * stays readable if more is left), runs the callbacks, reports closed
+ * connections and resolver results, then flushes queued datagrams.
+ * Returns the number of readiness events handled (>= 0), ESIP_ESTATE when
+ * called from one of its own callbacks, or ESIP_ESYS (epoll_wait failed).
+ */
+int esip_transport_process(esip_transport *t, uint64_t now);
+
+/*
+ * Sends one message (bytes are copied or written before it returns).
+ *  - UDP: from dest->listener, or when 0 from the first UDP listener of
+ *    dest->addr's family; queued and sent in batches with sendmmsg at
+ *    esip_transport_flush() (process() flushes at its end, a full batch
+ *    flushes at once).  A socket that says EAGAIN keeps its datagrams and
+ *    retries when writable (up to max_udp_queue bytes).
+ *  - TCP: on dest->conn if it is open, else on an open connection to
+ *    dest->addr (RFC 3261 18.1, 18.2.2: reused by remote address), else
+ *    on a new non-blocking connection to dest->addr.  Bytes are written at
+ *    once when possible, the rest queued until writable or connected.
+ * *conn_out (optional) receives the connection id (0 for UDP).
+ * Returns 0 or:
+ *   ESIP_EINVAL     bytes NULL with len > 0, dest NULL, no usable address,
+ *                   UDP: len 0 or a destination of the other family;
+ *   ESIP_ENOTSUP    TLS, SCTP, WS, WSS;
+ *   ESIP_ENOTFOUND  UDP: no UDP listener of that family (or that id);
+ *   ESIP_ELIMIT     UDP: len > max_udp_size or the queue is over
+ *                   max_udp_queue; TCP: max_tcp_conns reached, or the
+ *                   connection's output over max_tcp_buffer (the
+ *                   connection is failed: conn_closed follows);
+ *   ESIP_ETRANSPORT TCP: dest->conn is dead and dest->addr is unset, the
+ *                   connect() or the write failed at once (a failed
+ *                   existing connection gets its conn_closed too);
+ *   ESIP_ENOMEM, ESIP_ESYS (socket() failed, e.g. EMFILE).
+ * A failure after this returns (refused, reset, timeout) comes as
+ * conn_closed.
+ */
+int esip_transport_send(esip_transport *t, const esip_dest *dest, const void *bytes,
+			size_t len, uint64_t now, uint32_t *conn_out);
+
+/* Hands the queued datagrams to the kernel now (sendmmsg per listener).
+ * Call it after sends made outside esip_transport_process(). */
+void esip_transport_flush(esip_transport *t);
+
+/* True if connection id is open or connecting (not closed or failed). */
+bool esip_transport_conn_alive(const esip_transport *t, uint32_t conn);
+
+/* A live TCP connection, for the owner's bookkeeping and diagnostics. */
+typedef struct esip_conn_info {
+	esip_addr peer;
+	esip_addr local;       /* unset while connecting */
+	uint32_t listener;     /* accepted on it; outgoing: a TCP listener of
+				* the family, or 0 */
+	bool outgoing;
+	bool connecting;
+	size_t queued;         /* output bytes waiting for the socket */
+	uint64_t last_active;  /* `now` of the last byte in or out */
+	uint64_t last_pong;    /* `now` of the last RFC 5626 pong, 0 if none */
+} esip_conn_info;
+
+/* Returns 0 or ESIP_ENOTFOUND (not a live connection). */
+int esip_transport_conn_info(const esip_transport *t, uint32_t conn, esip_conn_info *out);
+
+/*
+ * RFC 5626 4.4.1 client keep-alive: sends a CRLF CRLF ping on conn and
+ * makes its next CRLF count as the pong at once (esip_framer_expect_pong);
+ * the pong shows in last_pong and the stats.  Whether and when to ping
+ * (and what a missing pong means) is the owner's decision.
+ * Returns 0, ESIP_ENOTFOUND (not a live connection) or a send error
+ * (ESIP_ETRANSPORT, ESIP_ELIMIT: the connection is failed).
+ */
+int esip_transport_keepalive(esip_transport *t, uint32_t conn, uint64_t now);
+
+/* Counters since esip_transport_new. */
+typedef struct esip_transport_stats {
+	uint64_t udp_datagrams_in, udp_bytes_in;
+	uint64_t udp_datagrams_out, udp_bytes_out;
+	uint64_t udp_recv_batches;     /* recvmmsg calls that returned datagrams */
+	uint64_t udp_send_batches;     /* sendmmsg calls that sent datagrams */
+	uint64_t udp_dropped_oversized;/* received datagrams over max_udp_size */
+	uint64_t udp_keepalives;       /* CRLF-only datagrams ignored */
+	uint64_t udp_send_errors;      /* datagrams the kernel refused (dropped) */
+	uint64_t udp_queue_full;       /* sends refused with ESIP_ELIMIT */
+	uint64_t tcp_accepted;         /* inbound connections accepted */
+	uint64_t tcp_rejected;         /* inbound closed at once: max_tcp_conns */
+	uint64_t tcp_connected;        /* outbound connects completed */
+	uint64_t tcp_connect_failed;   /* outbound that never connected */
+	uint64_t tcp_closed;           /* connections closed, any reason */
+	uint64_t tcp_idle_timeouts;
+	uint64_t tcp_framing_errors;   /* streams closed for bad framing */
+	uint64_t tcp_buffer_overflows; /* output over max_tcp_buffer */
+	uint64_t tcp_queued_sends;     /* sends not written whole at once */
+	uint64_t tcp_msgs_in, tcp_msgs_out;
+	uint64_t tcp_bytes_in, tcp_bytes_out;
+	uint64_t keepalives_answered;  /* RFC 5626 CRLFCRLF pings answered */
+	uint64_t keepalives_sent;      /* pings sent (esip_transport_keepalive) */
+	uint64_t pongs_received;       /* RFC 5626 CRLF pongs */
+	uint64_t parse_errors;         /* messages delivered with rc < 0 */
+	uint64_t resolved, resolve_failed;
+	uint32_t tcp_open;             /* open or connecting now */
+	uint32_t listeners;
+} esip_transport_stats;
+
+void esip_transport_get_stats(const esip_transport *t, esip_transport_stats *out);
+
+/* ------------------------------------------------------------------ */
+/* Target selection (pure) and the asynchronous resolver                */
+/* ------------------------------------------------------------------ */
+
+/* Where a URI says a request goes, before any lookup. */
+typedef struct esip_target {
+	esip_tp tp;          /* from ;transport= or the default */
+	uint16_t port;       /* from the URI or the transport's default */
+	bool tp_explicit;    /* ;transport= was present */
+	bool port_explicit;  /* the URI had a port (RFC 3263 4.2: no SRV) */
+	bool numeric;        /* host is an IP literal: addr is set */
+	esip_addr addr;      /* numeric host + port */
+	char host[256];      /* the host (maddr if present), NUL-terminated,
+			      * IPv6 without brackets */
+} esip_target;
+
+/*
+ * RFC 3261 18 / 19.1 and the non-SRV part of RFC 3263 4 for a sip: URI:
+ *  - transport: the ;transport= parameter (udp, tcp; case-insensitive),
+ *    else default_tp (NONE = UDP).  RFC 3263 4.1 would look up NAPTR/SRV
+ *    for a name without port or transport; esip does no SRV yet and uses
+ *    default_tp instead;
+ *  - host: the maddr parameter when present (RFC 3261 19.1.1: it
+ *    overrides the host), else the URI host;
+ *  - port: the URI port, else the transport's default (5060; RFC 3263 4.2);
+ *  - a numeric host (IPv4, [IPv6]) gives out->addr directly; a name is
+ *    left in out->host for esip_transport_resolve().
+ * Returns 0 or:
+ *   ESIP_ENOTSUP  sips: (needs TLS, not implemented), or ;transport= tls,
+ *                 sctp, ws, wss or an unknown token (esip implements UDP and
+ *                 TCP only); default_tp not UDP or TCP;
+ *   ESIP_EINVAL   not a sip: URI, no host, a malformed maddr.
+ */
+int esip_target_from_uri(const esip_uri *u, esip_tp default_tp, esip_target *out);
+
+/* Most addresses one resolver result carries. */
+#define ESIP_RESOLVE_MAX_ADDRS 8
+
+/*
+ * A resolver result, on the loop thread inside esip_transport_process().
+ * err 0: addrs[0..n) (n >= 1, each with the requested port, in
+ * getaddrinfo's preference order, only families usable for tp: for UDP
+ * those of a UDP listener); else ESIP_ERESOLVE (no such name, no usable
+ * address, lookup failure) or ESIP_ENOMEM, with n == 0.  The array is
+ * valid only during the call.
+ */
+typedef void (*esip_resolve_cb)(void *ud, int err, const esip_addr *addrs, size_t n);
+
+/*
+ * Resolves host (a name or a numeric IPv4/IPv6 literal, brackets allowed,
+ * NUL-terminated) for port and tp without ever blocking the loop: names go
+ * to a resolver thread (started on first use) that runs getaddrinfo();
+ * numeric hosts are answered without it.  The result always comes later,
+ * through cb inside esip_transport_process() (never from this call).
+ * *req_id (optional) receives the request id (non-zero) for cancelling.
+ * Returns 0, ESIP_EINVAL (host NULL, empty or longer than 255, cb NULL),
+ * ESIP_ELIMIT (max_resolve requests outstanding), ESIP_ENOMEM or ESIP_ESYS
+ * (the thread could not be started).
+ * The queue shared with the thread is allocated with libc malloc, not
+ * the transport's allocator, because an in-progress lookup may outlive
+ * esip_transport_free().
+ */
+int esip_transport_resolve(esip_transport *t, const char *host, uint16_t port, esip_tp tp,
+			   esip_resolve_cb cb, void *ud, uint64_t *req_id);
+
+/* Cancels a request: its callback will not be called (also when its
+ * lookup already finished but was not delivered).  Returns 0 or
+ * ESIP_ENOTFOUND (unknown id, already delivered or cancelled). */
+int esip_transport_resolve_cancel(esip_transport *t, uint64_t req_id);
+
+
 #ifdef __cplusplus
 }
 #endif

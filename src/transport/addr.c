@@ -38,21 +38,56 @@ uint16_t esip_tp_default_port(esip_tp tp)
 	return tp == ESIP_TP_TLS || tp == ESIP_TP_WSS ? 5061 : 5060;
 }
 
+/* Dotted-quad IPv4 as inet_pton(AF_INET) takes it (four decimal parts of
+ * 0-255, no leading zeros), without its copy and NUL: every received
+ * request's Via host goes through here (18.2.1). */
+static bool parse_ipv4(esip_str ip, uint32_t *be)
+{
+	uint32_t v = 0;
+	unsigned part = 0, digits = 0, parts = 0;
+	size_t i;
+
+	for (i = 0; i <= ip.len; i++) {
+		char c = i < ip.len ? ip.p[i] : '.';
+		if (c >= '0' && c <= '9') {
+			if (digits && part == 0)
+				return false; /* leading zero */
+			part = part * 10 + (unsigned)(c - '0');
+			if (part > 255 || ++digits > 3)
+				return false;
+		} else if (c == '.' && digits) {
+			v = (v << 8) | part;
+			parts++;
+			part = digits = 0;
+		} else {
+			return false;
+		}
+	}
+	if (parts != 4)
+		return false;
+	*be = htonl(v);
+	return true;
+}
+
 int esip_addr_from_ip(esip_addr *a, esip_str ip, uint16_t port)
 {
 	char tmp[INET6_ADDRSTRLEN];
+	uint32_t v4;
 
 	memset(a, 0, sizeof *a);
 	if (!ip.p || !ip.len || ip.len >= sizeof tmp || memchr(ip.p, 0, ip.len))
 		return ESIP_EINVAL;
-	memcpy(tmp, ip.p, ip.len);
-	tmp[ip.len] = 0;
-	if (inet_pton(AF_INET, tmp, &a->u.in4.sin_addr) == 1) {
+	if (parse_ipv4(ip, &v4)) {
 		a->u.in4.sin_family = AF_INET;
+		a->u.in4.sin_addr.s_addr = v4;
 		a->u.in4.sin_port = htons(port);
 		a->len = sizeof a->u.in4;
 		return 0;
 	}
+	if (!memchr(ip.p, ':', ip.len))
+		return ESIP_EINVAL;
+	memcpy(tmp, ip.p, ip.len);
+	tmp[ip.len] = 0;
 	if (inet_pton(AF_INET6, tmp, &a->u.in6.sin6_addr) == 1) {
 		a->u.in6.sin6_family = AF_INET6;
 		a->u.in6.sin6_port = htons(port);
@@ -129,16 +164,41 @@ bool esip_addr_eq(const esip_addr *a, const esip_addr *b)
 	return esip_addr_eq_ip(a, b) && esip_addr_port(a) == esip_addr_port(b);
 }
 
+/* "a.b.c.d" into out (at least 16 bytes); returns the length.  glibc's
+ * inet_ntop formats IPv4 with sprintf, which costs more than a whole
+ * response build on the hot path of every stamped Via. */
+static int format_ipv4(uint32_t be, char *out)
+{
+	uint32_t v = ntohl(be);
+	int n = 0, k;
+
+	for (k = 3; k >= 0; k--) {
+		unsigned b = (v >> (8 * k)) & 0xff;
+		if (b >= 100)
+			out[n++] = (char)('0' + b / 100);
+		if (b >= 10)
+			out[n++] = (char)('0' + b / 10 % 10);
+		out[n++] = (char)('0' + b % 10);
+		if (k)
+			out[n++] = '.';
+	}
+	out[n] = 0;
+	return n;
+}
+
 int esip_addr_ip_str(const esip_addr *a, char *out, size_t cap)
 {
-	const void *src = a->u.sa.sa_family == AF_INET ? (const void *)&a->u.in4.sin_addr
-						       : (const void *)&a->u.in6.sin6_addr;
 	char tmp[INET6_ADDRSTRLEN];
 	size_t n;
 
-	if (!a->len || !inet_ntop(a->u.sa.sa_family, src, tmp, sizeof tmp))
+	if (!a->len)
 		return ESIP_EINVAL;
-	n = strlen(tmp);
+	if (a->u.sa.sa_family == AF_INET)
+		n = (size_t)format_ipv4(a->u.in4.sin_addr.s_addr, tmp);
+	else if (!inet_ntop(AF_INET6, &a->u.in6.sin6_addr, tmp, sizeof tmp))
+		return ESIP_EINVAL;
+	else
+		n = strlen(tmp);
 	if (n + 1 > cap)
 		return ESIP_ENOSPC;
 	memcpy(out, tmp, n + 1);

@@ -1,0 +1,305 @@
+/*
+ * conn.c - the TCP connection table and connection lifecycle: ids, the
+ * remote-address index, the dead list, the connect/idle timer.  The
+ * socket I/O is in tcp.c.
+ *
+ * Connection table: id = (generation << slot_bits) | slot.  Lookup is one
+ * array index plus an id compare (O(1)); free slots are reused in FIFO
+ * order and each reuse bumps the slot's generation, so an id comes back
+ * only after 2^(32 - slot_bits) reuses of its slot.  A second table hashes
+ * live connections by remote address for reuse (RFC 3261 18.1, 18.2.2).
+ *
+ * Closing: esip__conn_kill() closes the socket and removes the connection
+ * from both tables at once (a connection that saw EOF or an error is never
+ * found again), then parks it on the dead list.  The list is reaped inside
+ * esip_transport_process(): conn_closed is called and the memory freed
+ * there, never inside a send or a timer callback, and never while a recv
+ * callback may still look at a message in the connection's framer.
+ *
+ * Timers: one esip_timer per connection.  While connecting it is the
+ * connect timeout; then the idle timeout, re-armed lazily: traffic only
+ * stores last_active, and on expiry the timer either closes the
+ * connection or re-arms itself at last_active + tcp_idle_ms.
+ */
+#include "transport_int.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+static void accept_retry(esip_timer *tm, uint64_t now);
+
+/* ---- tables ---------------------------------------------------------- */
+
+int esip__tcp_init(esip_transport *t)
+{
+	uint32_t n = 16, bits = 4, i;
+
+	while (n < t->cfg.max_tcp_conns) {
+		n <<= 1;
+		bits++;
+	}
+	t->nslots = n;
+	t->slot_bits = bits;
+	t->slots = esip_calloc(t->a, n, sizeof *t->slots);
+	t->slot_gen = esip_calloc(t->a, n, sizeof *t->slot_gen);
+	t->free_ring = esip_calloc(t->a, n, sizeof *t->free_ring);
+	t->buckets = esip_calloc(t->a, n, sizeof *t->buckets);
+	if (!t->slots || !t->slot_gen || !t->free_ring || !t->buckets)
+		return ESIP_ENOMEM;
+	for (i = 0; i < n; i++) {
+		t->free_ring[i] = i;
+		t->slot_gen[i] = 1; /* so that no id is 0 */
+	}
+	t->free_head = 0;
+	t->free_count = n;
+	esip_timer_init(&t->accept_retry, accept_retry);
+	return 0;
+}
+
+tcp_conn *esip__tcp_lookup(const esip_transport *t, uint32_t id)
+{
+	tcp_conn *c;
+
+	if (!id || !t->slots)
+		return NULL;
+	c = t->slots[id & (t->nslots - 1)];
+	return c && c->id == id ? c : NULL;
+}
+
+static uint32_t slot_take(esip_transport *t)
+{
+	uint32_t s = t->free_ring[t->free_head], gmask = (uint32_t)(0xffffffffu >> t->slot_bits);
+
+	t->free_head = (t->free_head + 1) & (t->nslots - 1);
+	t->free_count--;
+	return (t->slot_gen[s] & gmask) << t->slot_bits | s;
+}
+
+static void slot_release(esip_transport *t, uint32_t id)
+{
+	uint32_t s = id & (t->nslots - 1), gmask = (uint32_t)(0xffffffffu >> t->slot_bits);
+
+	t->slots[s] = NULL;
+	t->slot_gen[s] = (t->slot_gen[s] + 1) & gmask;
+	if (!t->slot_gen[s])
+		t->slot_gen[s] = 1;
+	t->free_ring[(t->free_head + t->free_count) & (t->nslots - 1)] = s;
+	t->free_count++;
+}
+
+static uint32_t addr_hash(const esip_transport *t, const esip_addr *a)
+{
+	const unsigned char *p;
+	size_t n, i;
+	uint32_t h = 2166136261u; /* FNV-1a */
+	uint16_t port = esip_addr_port(a);
+
+	if (esip_addr_family(a) == AF_INET) {
+		p = (const unsigned char *)&a->u.in4.sin_addr;
+		n = 4;
+	} else {
+		p = (const unsigned char *)&a->u.in6.sin6_addr;
+		n = 16;
+	}
+	for (i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	h = (h ^ (port & 0xff)) * 16777619u;
+	h = (h ^ (port >> 8)) * 16777619u;
+	return h & (t->nslots - 1);
+}
+
+static void hash_remove(esip_transport *t, tcp_conn *c)
+{
+	tcp_conn **pp = &t->buckets[addr_hash(t, &c->peer)];
+
+	for (; *pp; pp = &(*pp)->hnext)
+		if (*pp == c) {
+			*pp = c->hnext;
+			c->hnext = NULL;
+			return;
+		}
+}
+
+tcp_conn *esip__conn_find_addr(const esip_transport *t, const esip_addr *a)
+{
+	tcp_conn *c;
+
+	for (c = t->buckets[addr_hash(t, a)]; c; c = c->hnext)
+		if (esip_addr_eq(&c->peer, a))
+			return c;
+	return NULL;
+}
+
+/* ---- lifecycle ------------------------------------------------------- */
+
+static void conn_timer(esip_timer *tm, uint64_t now);
+
+void esip__tcp_resume_listeners(esip_transport *t)
+{
+	size_t i;
+
+	for (i = 0; i < ESIP_TRANSPORT_MAX_LISTENERS; i++) {
+		listener *l = &t->ls[i];
+		if (l->id && l->paused &&
+		    esip__tp_epoll(t, EPOLL_CTL_MOD, l->fd, EPOLLIN, EV_DATA(EV_TCPL, l->id)) == 0)
+			l->paused = false;
+	}
+}
+
+/* 100 ms after accept() ran out of descriptors: try again (the epoll fd
+ * turns readable if connections are still waiting). */
+static void accept_retry(esip_timer *tm, uint64_t now)
+{
+	(void)now;
+	esip__tcp_resume_listeners(ESIP_CONTAINER_OF(tm, esip_transport, accept_retry));
+}
+
+static void conn_destroy(esip_transport *t, tcp_conn *c)
+{
+	esip_framer_deinit(&c->fr);
+	esip_free(t->a, c->out);
+	esip_free(t->a, c);
+}
+
+/* A new connection in both tables and the epoll set; NULL (fd left open)
+ * on failure. */
+tcp_conn *esip__conn_new(esip_transport *t, int fd, const esip_addr *peer, uint8_t state)
+{
+	tcp_conn *c;
+	uint32_t b;
+
+	if (t->nconns >= t->cfg.max_tcp_conns || !t->free_count)
+		return NULL;
+	c = esip_calloc(t->a, 1, sizeof *c);
+	if (!c)
+		return NULL;
+	if (esip_framer_init(&c->fr, t->a, &t->cfg.limits) < 0) {
+		esip_free(t->a, c);
+		return NULL;
+	}
+	c->fd = fd;
+	c->t = t;
+	c->state = state;
+	c->peer = *peer;
+	c->last_active = t->now;
+	c->want_out = state == CONN_CONNECTING;
+	c->id = slot_take(t);
+	if (esip__tp_epoll(t, EPOLL_CTL_ADD, fd, EPOLLIN | (c->want_out ? EPOLLOUT : 0),
+			   EV_DATA(EV_CONN, c->id)) < 0) {
+		esip__tp_log(t, ESIP_TLOG_WARN, "TCP epoll_ctl: %s", strerror(errno));
+		slot_release(t, c->id);
+		conn_destroy(t, c);
+		return NULL;
+	}
+	t->slots[c->id & (t->nslots - 1)] = c;
+	b = addr_hash(t, peer);
+	c->hnext = t->buckets[b];
+	t->buckets[b] = c;
+	t->nconns++;
+	esip_timer_init(&c->timer, conn_timer);
+	if (t->wheel)
+		esip_timer_start(t->wheel, &c->timer,
+				 t->now + (state == CONN_CONNECTING ? t->cfg.tcp_connect_ms
+								    : t->cfg.tcp_idle_ms));
+	return c;
+}
+
+/* Closes c now and queues its conn_closed for the next reap. */
+void esip__conn_kill(esip_transport *t, tcp_conn *c, int err)
+{
+	if (c->state == CONN_DEAD)
+		return;
+	if (c->state == CONN_CONNECTING)
+		t->st.tcp_connect_failed++;
+	c->state = CONN_DEAD;
+	c->close_err = err;
+	if (t->wheel)
+		esip_timer_stop(t->wheel, &c->timer);
+	hash_remove(t, c);
+	slot_release(t, c->id);
+	t->nconns--;
+	t->st.tcp_closed++;
+	/* close() also removes it from the epoll set */
+	close(c->fd);
+	c->fd = -1;
+	c->dnext = NULL;
+	if (t->dead_tail)
+		t->dead_tail->dnext = c;
+	else
+		t->dead_head = c;
+	t->dead_tail = c;
+	/* a descriptor is free again: listeners paused by EMFILE resume */
+	esip__tcp_resume_listeners(t);
+	esip__tp_wake(t);
+}
+
+void esip__tcp_reap(esip_transport *t)
+{
+	tcp_conn *c;
+
+	/* conn_closed may send and so kill more: the loop takes those too;
+	 * each kill needs a live connection, so it ends */
+	while ((c = t->dead_head)) {
+		t->dead_head = c->dnext;
+		if (!t->dead_head)
+			t->dead_tail = NULL;
+		if (t->cb.conn_closed)
+			t->cb.conn_closed(t->ud, c->id, c->close_err, t->now);
+		conn_destroy(t, c);
+	}
+}
+
+void esip__tcp_deinit(esip_transport *t)
+{
+	tcp_conn *c;
+	uint32_t i;
+
+	if (t->wheel)
+		esip_timer_stop(t->wheel, &t->accept_retry);
+	if (t->slots)
+		for (i = 0; i < t->nslots; i++) {
+			if (!(c = t->slots[i]))
+				continue;
+			if (t->wheel)
+				esip_timer_stop(t->wheel, &c->timer);
+			close(c->fd);
+			conn_destroy(t, c);
+		}
+	while ((c = t->dead_head)) {
+		t->dead_head = c->dnext;
+		conn_destroy(t, c);
+	}
+	t->dead_tail = NULL;
+	esip_free(t->a, t->slots);
+	esip_free(t->a, t->slot_gen);
+	esip_free(t->a, t->free_ring);
+	esip_free(t->a, t->buckets);
+	t->slots = NULL;
+}
+
+static void conn_timer(esip_timer *tm, uint64_t now)
+{
+	tcp_conn *c = ESIP_CONTAINER_OF(tm, tcp_conn, timer);
+	esip_transport *t = c->t;
+	uint64_t due;
+
+	if (c->state == CONN_CONNECTING) {
+		esip__tp_log(t, ESIP_TLOG_DEBUG, "TCP connection %u: connect timed out", c->id);
+		esip__conn_kill(t, c, ESIP_ETIMEDOUT);
+		return;
+	}
+	if (c->state != CONN_OPEN)
+		return;
+	due = c->last_active + t->cfg.tcp_idle_ms;
+	if (now < due) {
+		esip_timer_start(t->wheel, tm, due);
+		return;
+	}
+	t->st.tcp_idle_timeouts++;
+	esip__tp_log(t, ESIP_TLOG_DEBUG, "TCP connection %u: idle for %u ms, closed", c->id,
+		     t->cfg.tcp_idle_ms);
+	esip__conn_kill(t, c, ESIP_ETIMEDOUT);
+}

@@ -1,0 +1,287 @@
+/*
+ * udp.c - UDP listeners: recvmmsg batches in, one esip_msg_parse per
+ * datagram (RFC 3261 18.3: a datagram is one message), sendmmsg batches
+ * out.
+ *
+ * Send queue: esip_transport_send() appends the datagram (copied: the
+ * caller's buffer is transient) to its listener's queue; flush hands the
+ * queue to sendmmsg in batches of udp_batch.  On EAGAIN the rest stays
+ * queued, EPOLLOUT is registered and the flush resumes when the socket is
+ * writable -- no busy loop; the queue is bounded by max_udp_queue bytes.
+ */
+#include "transport_int.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#define UDP_READ_ROUNDS 8 /* recvmmsg calls per readiness event */
+
+int esip__udp_open(esip_transport *t, listener *l)
+{
+	int fam = esip_addr_family(&l->local), one = 1;
+	socklen_t alen = sizeof l->local.u;
+
+	l->fd = socket(fam, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (l->fd < 0)
+		return ESIP_ESYS;
+	/* one family per socket: [::] must not also take IPv4 (mapped) */
+	if (fam == AF_INET6 && setsockopt(l->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) < 0)
+		return ESIP_ESYS;
+	if (bind(l->fd, &l->local.u.sa, l->local.len) < 0)
+		return ESIP_ESYS;
+	if (getsockname(l->fd, &l->local.u.sa, &alen) < 0)
+		return ESIP_ESYS;
+	l->local.len = alen;
+	if (esip__tp_epoll(t, EPOLL_CTL_ADD, l->fd, EPOLLIN,
+			   EV_DATA(EV_UDP, (uint32_t)(l - t->ls) + 1)) < 0)
+		return ESIP_ESYS;
+	return 0;
+}
+
+void esip__udp_close(esip_transport *t, listener *l)
+{
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = -1;
+	esip_free(t->a, l->q.bytes);
+	esip_free(t->a, l->q.ents);
+	memset(&l->q, 0, sizeof l->q);
+}
+
+/* A datagram of nothing but CR/LF: a keep-alive some UAs send over UDP
+ * (RFC 5626 itself uses STUN there).  Not a message: no 400 for it. */
+static bool crlf_only(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != '\r' && p[i] != '\n')
+			return false;
+	return true;
+}
+
+static void udp_one(esip_transport *t, listener *l, const struct mmsghdr *mh, esip_addr *from,
+		    const char *buf)
+{
+	size_t len = mh->msg_len;
+	esip_rx_info rx;
+	esip_msg m;
+	int rc, fam;
+
+	from->len = mh->msg_hdr.msg_namelen;
+	fam = esip_addr_family(from);
+	if (fam != AF_INET && fam != AF_INET6)
+		return;
+	t->st.udp_datagrams_in++;
+	t->st.udp_bytes_in += len;
+	if (mh->msg_hdr.msg_flags & MSG_TRUNC) {
+		/* larger than max_udp_size: a message we would not accept */
+		t->st.udp_dropped_oversized++;
+		esip__tp_log(t, ESIP_TLOG_DEBUG, "UDP: datagram over %u bytes dropped",
+			     t->cfg.max_udp_size);
+		return;
+	}
+	if (crlf_only(buf, len)) {
+		t->st.udp_keepalives++;
+		return;
+	}
+	memset(&rx, 0, sizeof rx);
+	rx.tp = ESIP_TP_UDP;
+	rx.peer = *from;
+	rx.local = l->local;
+	rx.listener = l->id;
+	if (t->cb.trace)
+		t->cb.trace(t->ud, false, ESIP_TP_UDP, &rx.local, &rx.peer, buf, len);
+	esip_msg_init(&m, t->hdrs, t->cfg.limits.max_headers);
+	rc = esip_msg_parse(&m, buf, len, ESIP_PARSE_DATAGRAM, &t->cfg.limits);
+	esip__tp_deliver(t, &m, rc, &rx);
+}
+
+void esip__udp_readable(esip_transport *t, listener *l)
+{
+	size_t b = t->cfg.udp_batch, msz = t->cfg.max_udp_size, i;
+	int round, n;
+
+	for (round = 0; round < UDP_READ_ROUNDS && l->id; round++) {
+		for (i = 0; i < b; i++) {
+			struct msghdr *h = &t->rx_msgs[i].msg_hdr;
+			t->rx_iov[i].iov_base = t->rx_buf + i * msz;
+			t->rx_iov[i].iov_len = msz;
+			memset(h, 0, sizeof *h);
+			h->msg_name = &t->rx_from[i].u;
+			h->msg_namelen = sizeof t->rx_from[i].u;
+			h->msg_iov = &t->rx_iov[i];
+			h->msg_iovlen = 1;
+			t->rx_msgs[i].msg_len = 0;
+		}
+		n = recvmmsg(l->fd, t->rx_msgs, (unsigned)b, MSG_DONTWAIT, NULL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				/* e.g. an ICMP error queued on the socket */
+				esip__tp_log(t, ESIP_TLOG_DEBUG, "UDP recvmmsg: %s", strerror(errno));
+			return;
+		}
+		if (n == 0)
+			return;
+		t->st.udp_recv_batches++;
+		for (i = 0; i < (size_t)n; i++)
+			udp_one(t, l, &t->rx_msgs[i], &t->rx_from[i], t->rx_buf + i * msz);
+		if ((size_t)n < b)
+			return;
+	}
+}
+
+/* Moves the unsent datagrams to the front of the queue. */
+static void txq_compact(udp_txq *q)
+{
+	size_t base = q->head < q->n ? q->ents[q->head].off : q->blen, i;
+
+	if (!q->head)
+		return;
+	memmove(q->bytes, q->bytes + base, q->blen - base);
+	q->blen -= base;
+	memmove(q->ents, q->ents + q->head, (q->n - q->head) * sizeof *q->ents);
+	q->n -= q->head;
+	q->head = 0;
+	for (i = 0; i < q->n; i++)
+		q->ents[i].off -= base;
+}
+
+static int txq_push(esip_transport *t, udp_txq *q, const void *bytes, size_t len,
+		    const esip_addr *to)
+{
+	size_t pending = q->blen - (q->head < q->n ? q->ents[q->head].off : q->blen);
+
+	if (pending + len > t->cfg.max_udp_queue) {
+		t->st.udp_queue_full++;
+		return ESIP_ELIMIT;
+	}
+	if (q->head && (q->n == q->cap || q->blen + len > q->bcap))
+		txq_compact(q);
+	if (q->n == q->cap) {
+		size_t nc = q->cap ? q->cap * 2 : 64;
+		udp_pending *ne = esip_realloc(t->a, q->ents, nc * sizeof *ne);
+		if (!ne)
+			return ESIP_ENOMEM;
+		q->ents = ne;
+		q->cap = nc;
+	}
+	if (q->blen + len > q->bcap) {
+		size_t nc = q->bcap ? q->bcap : 16384;
+		char *nb;
+		while (nc < q->blen + len)
+			nc *= 2;
+		nb = esip_realloc(t->a, q->bytes, nc);
+		if (!nb)
+			return ESIP_ENOMEM;
+		q->bytes = nb;
+		q->bcap = nc;
+	}
+	if (len)
+		memcpy(q->bytes + q->blen, bytes, len);
+	q->ents[q->n].off = q->blen;
+	q->ents[q->n].len = len;
+	q->ents[q->n].to = *to;
+	q->n++;
+	q->blen += len;
+	return 0;
+}
+
+int esip__udp_send(esip_transport *t, const esip_dest *dest, const void *bytes, size_t len)
+{
+	int fam = esip_addr_family(&dest->addr), err;
+	listener *l;
+
+	if ((fam != AF_INET && fam != AF_INET6) || !len)
+		return ESIP_EINVAL;
+	if (dest->listener)
+		l = esip__tp_listener(t, dest->listener);
+	else {
+		const listener *cl = esip__tp_listener_for(t, ESIP_TP_UDP, fam);
+		l = cl ? esip__tp_listener(t, cl->id) : NULL;
+	}
+	if (!l || l->tp != ESIP_TP_UDP)
+		return ESIP_ENOTFOUND;
+	if (esip_addr_family(&l->local) != fam)
+		return ESIP_EINVAL;
+	if (len > t->cfg.max_udp_size)
+		return ESIP_ELIMIT;
+	if ((err = txq_push(t, &l->q, bytes, len, &dest->addr)) < 0)
+		return err;
+	if (t->cb.trace)
+		t->cb.trace(t->ud, true, ESIP_TP_UDP, &l->local, &dest->addr, bytes, len);
+	/* a full batch goes at once: the queue never holds more than needed */
+	if (!l->q.blocked && l->q.n - l->q.head >= t->cfg.udp_batch)
+		esip__udp_flush(t, l);
+	return 0;
+}
+
+void esip__udp_flush(esip_transport *t, listener *l)
+{
+	udp_txq *q = &l->q;
+	int intr = 0;
+
+	while (q->head < q->n && !q->blocked) {
+		size_t cnt = q->n - q->head, j;
+		int r;
+
+		if (cnt > t->cfg.udp_batch)
+			cnt = t->cfg.udp_batch;
+		for (j = 0; j < cnt; j++) {
+			udp_pending *p = &q->ents[q->head + j];
+			struct msghdr *h = &t->tx_msgs[j].msg_hdr;
+			t->tx_iov[j].iov_base = q->bytes + p->off;
+			t->tx_iov[j].iov_len = p->len;
+			memset(h, 0, sizeof *h);
+			h->msg_name = &p->to.u;
+			h->msg_namelen = p->to.len;
+			h->msg_iov = &t->tx_iov[j];
+			h->msg_iovlen = 1;
+		}
+		r = sendmmsg(l->fd, t->tx_msgs, (unsigned)cnt, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (r < 0) {
+			if (errno == EINTR && ++intr < 8)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				/* keep them; resume when writable */
+				q->blocked = true;
+				if (esip__tp_epoll(t, EPOLL_CTL_MOD, l->fd, EPOLLIN | EPOLLOUT,
+						   EV_DATA(EV_UDP, l->id)) < 0)
+					q->blocked = false; /* cannot wait: retried next flush */
+				break;
+			}
+			/* this datagram cannot go (EMSGSIZE, ENETUNREACH, EACCES...):
+			 * drop it, like the network would, and go on */
+			t->st.udp_send_errors++;
+			esip__tp_log(t, ESIP_TLOG_WARN, "UDP sendmmsg: %s (datagram dropped)",
+				     strerror(errno));
+			q->head++;
+			continue;
+		}
+		if (r == 0)
+			break;
+		t->st.udp_send_batches++;
+		for (j = 0; j < (size_t)r; j++)
+			t->st.udp_bytes_out += q->ents[q->head + j].len;
+		t->st.udp_datagrams_out += (uint64_t)r;
+		q->head += (size_t)r;
+	}
+	if (q->head == q->n)
+		q->head = q->n = q->blen = 0;
+}
+
+void esip__udp_writable(esip_transport *t, listener *l)
+{
+	udp_txq *q = &l->q;
+
+	if (q->blocked) {
+		q->blocked = false;
+		esip__tp_epoll(t, EPOLL_CTL_MOD, l->fd, EPOLLIN, EV_DATA(EV_UDP, l->id));
+	}
+	esip__udp_flush(t, l);
+}
