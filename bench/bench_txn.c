@@ -2,15 +2,17 @@
  * bench_txn.c - transaction-layer throughput and memory (a benchmark,
  * never a test).
  *
- *   bench-txn [-n TRANSACTIONS] [-r ROUNDS] [-c CASE]
+ *   bench-txn [-n TRANSACTIONS] [-r ROUNDS] [-c CASE] [-p PER_MS]
  *
  * Every transaction is the whole server-side path on one core, with no
  * socket: the request's bytes (a unique branch each) are parsed
  * (esip_msg_parse), matched (17.2.3: a miss, then a new transaction),
  * run through the machine, answered by the owner inside the request's
  * event (esip_build_response with the Via stamp), handed to the send
- * callback, and - after the virtual clock passes Timer J / L - destroyed
- * and freed.  So a figure is the full life of a transaction, amortised:
+ * callback, and - when the virtual clock passes its Timer J / L -
+ * destroyed and freed.  The clock advances 1 ms every PER_MS transactions
+ * (default 2: about 64,000 live at any time, a steady state where as many
+ * expire as arrive).  So a figure is the full life of a transaction:
  *
  *   NIST/UDP  OPTIONS -> 200, Completed, Timer J (64*T1) fires, freed
  *   NIST/TCP  OPTIONS -> 200, Timer J = 0: freed at once
@@ -64,6 +66,7 @@ typedef struct bench {
 	char req[1024];
 	size_t req_len;
 	size_t branch_off;   /* where the 10 digits of the branch are */
+	esip_rx_info rx[2];  /* as a transport fills it: [0] UDP, [1] TCP */
 } bench;
 
 static int b_send(void *ud, esip_dest *d, const void *bytes, size_t len)
@@ -106,6 +109,14 @@ static void setup(bench *b, const char *tpl, unsigned status)
 	b->req_len = strlen(tpl);
 	memcpy(b->req, tpl, b->req_len);
 	b->branch_off = (size_t)(strstr(b->req, "z9hG4bK") - b->req) + 7;
+	for (int k = 0; k < 2; k++) {
+		esip_rx_info *rx = &b->rx[k];
+		rx->tp = k ? ESIP_TP_TCP : ESIP_TP_UDP;
+		esip_addr_from_ip(&rx->peer, ESIP_STR("192.0.2.20"), 5060);
+		esip_addr_from_ip(&rx->local, ESIP_STR("192.0.2.10"), 5060);
+		rx->conn = k ? 7 : 0;
+		rx->listener = 1;
+	}
 }
 
 /* Writes i as the 10 digits of the branch. */
@@ -124,20 +135,14 @@ static void feed(bench *b, esip_tp tp, uint64_t now)
 {
 	esip_hdr hdrs[32];
 	esip_msg m;
-	esip_rx_info rx;
+	const esip_rx_info *rx = &b->rx[esip_tp_reliable(tp)];
 
-	memset(&rx, 0, sizeof rx);
-	rx.tp = tp;
-	esip_addr_from_ip(&rx.peer, ESIP_STR("192.0.2.20"), 5060);
-	esip_addr_from_ip(&rx.local, ESIP_STR("192.0.2.10"), 5060);
-	rx.conn = esip_tp_reliable(tp) ? 7 : 0;
-	rx.listener = 1;
 	esip_msg_init(&m, hdrs, 32);
 	if (esip_msg_parse(&m, b->req, b->req_len, ESIP_PARSE_DATAGRAM, NULL) <= 0) {
 		fprintf(stderr, "bench request does not parse\n");
 		exit(1);
 	}
-	esip_txl_recv(b->txl, &m, &rx, now);
+	esip_txl_recv(b->txl, &m, rx, now);
 }
 
 static double now_s(void)
@@ -160,12 +165,13 @@ static uint32_t live(const bench *b)
 	return s;
 }
 
-/* n transactions in batches of `batch`; after each batch the virtual
- * clock jumps past Timer J/L so the batch is destroyed (in the timing).
- * Returns ns per transaction. */
-static double run(const char *tpl, unsigned status, esip_tp tp, uint64_t n, int retrans)
+/* n transactions in steady state: the virtual clock advances 1 ms every
+ * `per_ms` transactions, so about per_ms * 32000 are alive at any time
+ * (Timer J / L expire as many as arrive, run inside the timing); at the
+ * end the clock runs past the last expiry.  Returns ns per transaction. */
+static double run(const char *tpl, unsigned status, esip_tp tp, uint64_t n, int retrans,
+		  uint64_t per_ms)
 {
-	const uint64_t batch = 50000;
 	bench b;
 	uint64_t i, now = 1;
 	double t0, t1;
@@ -177,8 +183,8 @@ static double run(const char *tpl, unsigned status, esip_tp tp, uint64_t n, int 
 		feed(&b, tp, now);
 		if (retrans)
 			feed(&b, tp, now);
-		if ((i + 1) % batch == 0) {
-			now += 64 * 500 + 1;
+		if ((i + 1) % per_ms == 0) {
+			now++;
 			esip_timerwheel_run(&b.wheel, now);
 		}
 	}
@@ -229,7 +235,7 @@ static double median(double *v, int n)
 
 int main(int argc, char **argv)
 {
-	uint64_t n = 1000000;
+	uint64_t n = 1000000, per_ms = 2;
 	int rounds = 3, i, r, only = -1;
 	struct {
 		const char *name;
@@ -252,23 +258,28 @@ int main(int argc, char **argv)
 			rounds = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "-c") && i + 1 < argc)
 			only = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "-p") && i + 1 < argc)
+			per_ms = strtoull(argv[++i], NULL, 10);
 		else {
-			fprintf(stderr, "usage: bench-txn [-n TRANSACTIONS] [-r ROUNDS] [-c CASE]\n"
-					"  -c CASE: only case CASE (0-3), no memory figures (for callgrind)\n");
+			fprintf(stderr, "usage: bench-txn [-n TRANSACTIONS] [-r ROUNDS] [-c CASE] [-p PER_MS]\n"
+					"  -c CASE: only case CASE (0-3), no memory figures (for callgrind)\n"
+					"  -p PER_MS: transactions per virtual millisecond (live = PER_MS * 32000)\n");
 			return 2;
 		}
 	}
 	if (rounds < 1 || rounds > 99)
 		rounds = 3;
-	printf("transaction layer, %llu transactions per run, median of %d runs\n",
-	       (unsigned long long)n, rounds);
+	printf("transaction layer, %llu transactions per run, median of %d runs, steady state "
+	       "with about %llu live (Timer J/L = 32 s of virtual time)\n",
+	       (unsigned long long)n, rounds, (unsigned long long)(per_ms * 32000));
 	printf("%-40s %10s %14s\n", "case", "ns/tx", "tx/s per core");
 	for (i = 0; i < (int)(sizeof cases / sizeof cases[0]); i++) {
 		double v[99];
 		if (only >= 0 && i != only)
 			continue;
 		for (r = 0; r < rounds; r++)
-			v[r] = run(cases[i].tpl, cases[i].status, cases[i].tp, n, cases[i].retrans);
+			v[r] = run(cases[i].tpl, cases[i].status, cases[i].tp, n, cases[i].retrans,
+				   per_ms ? per_ms : 1);
 		double med = median(v, rounds);
 		printf("%-40s %10.0f %14.0f\n", cases[i].name, med, 1e9 / med);
 	}

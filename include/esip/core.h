@@ -214,36 +214,54 @@ uint64_t esip_hash(const esip_hash_key *key, const void *data, size_t len);
 int esip_hash_key_init(esip_hash_key *key, esip_rand *r);
 
 /*
- * Chained hash table of nodes embedded in their owners (inserting never
- * allocates a node).  The bucket array doubles when the load passes 1, up
- * to max_buckets (a bound fixed by whoever owns the table, from its own
- * limit on entries); a failed growth keeps the old array.  The caller
- * computes the hash and walks the chain comparing its own keys.
+ * Hash table of nodes embedded in their owners (inserting never allocates
+ * a node): open addressing with linear probing over (hash, node) slots,
+ * so that a lookup compares stored 64-bit hashes and touches a node only
+ * when its hash matches, and a removal (backward shift, no tombstones)
+ * touches no other node.  The slot array doubles when it is half full, up
+ * to max_slots (a bound fixed by whoever owns the table, from its own limit
+ * on entries); a failed growth keeps the old array, which then fills up to
+ * 15/16 before an insert fails.  The caller computes the hash and compares
+ * its own keys among the nodes with that hash.
  */
 typedef struct esip_hnode {
-	struct esip_hnode *next;
-	uint64_t hash;
+	uint64_t hash; /* set by esip_htab_insert */
 } esip_hnode;
 
+typedef struct esip_hslot {
+	uint64_t hash;
+	esip_hnode *node; /* NULL = empty */
+} esip_hslot;
+
 typedef struct esip_htab {
-	esip_hnode **b;
-	size_t mask;        /* buckets - 1 (a power of two) */
+	esip_hslot *slots;
+	size_t mask;        /* slots - 1 (a power of two) */
 	size_t count;
-	size_t max_buckets;
+	size_t max_slots;
 	const esip_allocator *alloc;
 } esip_htab;
 
-/* initial and max_buckets are rounded up to powers of two.
+/* Iteration over the nodes with one hash. */
+typedef struct esip_hiter {
+	const esip_htab *t;
+	size_t pos;
+	uint64_t hash;
+} esip_hiter;
+
+/* initial and max_slots are rounded up to powers of two (at least 8).
  * 0 or ESIP_ENOMEM. */
-int esip_htab_init(esip_htab *t, const esip_allocator *a, size_t initial, size_t max_buckets);
+int esip_htab_init(esip_htab *t, const esip_allocator *a, size_t initial, size_t max_slots);
 void esip_htab_deinit(esip_htab *t);
-void esip_htab_insert(esip_htab *t, esip_hnode *n, uint64_t hash);
+/* 0, or ESIP_ENOMEM when the table is full and cannot grow. */
+int esip_htab_insert(esip_htab *t, esip_hnode *n, uint64_t hash);
 /* n must be in the table. */
 void esip_htab_remove(esip_htab *t, esip_hnode *n);
-/* The first node with this hash, then the next ones (NULL at the end). */
-esip_hnode *esip_htab_first(const esip_htab *t, uint64_t hash);
-esip_hnode *esip_htab_next(const esip_hnode *n, uint64_t hash);
-/* Calls fn for every node (fn may remove the node it is given). */
+/* The first node with this hash, then the next ones (NULL at the end).
+ * The table must not change during an iteration. */
+esip_hnode *esip_htab_first(const esip_htab *t, uint64_t hash, esip_hiter *it);
+esip_hnode *esip_htab_next(esip_hiter *it);
+/* Calls fn for every node; fn may remove the node it is given (and no
+ * other), and must not insert. */
 void esip_htab_foreach(esip_htab *t, void (*fn)(esip_hnode *n, void *ud), void *ud);
 
 /* ------------------------------------------------------------------ */

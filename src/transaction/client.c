@@ -69,7 +69,10 @@ int esip_txl_request(esip_txl *txl, const void *bytes, size_t len, const esip_de
 	t->owner = owner;
 	if (esip_tp_reliable(dest->tp))
 		t->flags |= TXF_RELIABLE;
-	esip__txn_table_insert(txl, t);
+	if (esip__txn_table_insert(txl, t) < 0) {
+		esip__txn_discard(t);
+		return ESIP_ENOMEM;
+	}
 
 	/* 9.1: a CANCEL for a pending INVITE starts its 64*T1 guard */
 	if (m.method_id == ESIP_METHOD_CANCEL) {

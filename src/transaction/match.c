@@ -7,7 +7,7 @@
  * branch (unique per client by 8.1.1.7), with a different seed bit for
  * the client and the server side (a stack talking to itself has both
  * with one branch); the rest of the key (sent-by, method, side) is
- * compared on the chain.  RFC 2543 transactions hash Call-ID, CSeq number
+ * compared among the nodes with that hash.  RFC 2543 transactions hash Call-ID, CSeq number
  * and From tag.  The hash is keyed (SipHash, esip/core.h), so peers
  * cannot pick colliding branches.
  */
@@ -64,16 +64,18 @@ static uint64_t txn_hash(const esip_txl *txl, const esip_txn *t)
 	return side_hash(esip__txn_hash_branch(txl, txn_key(t, TK_BRANCH)), txn_is_server(t));
 }
 
-void esip__txn_table_insert(esip_txl *txl, esip_txn *t)
+int esip__txn_table_insert(esip_txl *txl, esip_txn *t)
 {
-	esip_htab_insert(&txl->table, &t->node, txn_hash(txl, t));
-	t->flags |= TXF_IN_TABLE;
+	return esip__txn_table_insert_hashed(txl, t, txn_hash(txl, t));
 }
 
-void esip__txn_table_insert_hashed(esip_txl *txl, esip_txn *t, uint64_t hash)
+int esip__txn_table_insert_hashed(esip_txl *txl, esip_txn *t, uint64_t hash)
 {
-	esip_htab_insert(&txl->table, &t->node, hash);
-	t->flags |= TXF_IN_TABLE;
+	int rc = esip_htab_insert(&txl->table, &t->node, hash);
+
+	if (rc == 0)
+		t->flags |= TXF_IN_TABLE;
+	return rc;
 }
 
 void esip__txn_table_remove(esip_txl *txl, esip_txn *t)
@@ -90,13 +92,14 @@ esip_txn *esip__match_response(esip_txl *txl, const esip_msg *m)
 {
 	uint64_t h;
 	esip_hnode *n;
+	esip_hiter it;
 
 	/* 17.1.3: the branch of the top Via and the CSeq method both match
 	 * the request's (the method tells a CANCEL's 200 from the INVITE's) */
 	if (!m->via.branch.p || !m->via.branch.len || !m->cseq_method.p)
 		return NULL;
 	h = side_hash(esip__txn_hash_branch(txl, m->via.branch), false);
-	for (n = esip_htab_first(&txl->table, h); n; n = esip_htab_next(n, h)) {
+	for (n = esip_htab_first(&txl->table, h, &it); n; n = esip_htab_next(&it)) {
 		esip_txn *t = NODE_TXN(n);
 		if (txn_is_server(t) || (t->flags & (TXF_DEAD | TXF_RFC2543)))
 			continue;
@@ -111,8 +114,9 @@ esip_txn *esip__match_client_invite(esip_txl *txl, esip_str branch)
 {
 	uint64_t h = side_hash(esip__txn_hash_branch(txl, branch), false);
 	esip_hnode *n;
+	esip_hiter it;
 
-	for (n = esip_htab_first(&txl->table, h); n; n = esip_htab_next(n, h)) {
+	for (n = esip_htab_first(&txl->table, h, &it); n; n = esip_htab_next(&it)) {
 		esip_txn *t = NODE_TXN(n);
 		if (!txn_is_server(t) && !(t->flags & TXF_DEAD) && t->kind == ESIP_TXN_ICT &&
 		    esip_str_eq(txn_key(t, TK_BRANCH), branch))
@@ -146,9 +150,10 @@ static esip_txn *match_3261(esip_txl *txl, const esip_msg *m, esip_str method_as
 {
 	uint64_t h = side_hash(esip__txn_hash_branch(txl, m->via.branch), true);
 	esip_hnode *n;
+	esip_hiter it;
 
 	*hash = h;
-	for (n = esip_htab_first(&txl->table, h); n; n = esip_htab_next(n, h)) {
+	for (n = esip_htab_first(&txl->table, h, &it); n; n = esip_htab_next(&it)) {
 		esip_txn *t = NODE_TXN(n);
 		if (!txn_is_server(t) || (t->flags & (TXF_DEAD | TXF_RFC2543)))
 			continue;
@@ -175,9 +180,10 @@ static esip_txn *match_2543(esip_txl *txl, const esip_msg *m, esip_str method_as
 	uint64_t h = esip__txn_hash_2543(txl, m->call_id, m->cseq, m->from.tag);
 	bool is_ack = m->method_id == ESIP_METHOD_ACK;
 	esip_hnode *n;
+	esip_hiter it;
 
 	*hash = h;
-	for (n = esip_htab_first(&txl->table, h); n; n = esip_htab_next(n, h)) {
+	for (n = esip_htab_first(&txl->table, h, &it); n; n = esip_htab_next(&it)) {
 		esip_txn *t = NODE_TXN(n);
 		if (!txn_is_server(t) || !(t->flags & TXF_RFC2543) || (t->flags & TXF_DEAD))
 			continue;

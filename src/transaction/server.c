@@ -334,7 +334,11 @@ static esip_txn *create(esip_txl *txl, const esip_msg *m, const esip_rx_info *rx
 		t->flags |= TXF_RELIABLE;
 	t->dest = dest;
 	set_keys(t, m);
-	esip__txn_table_insert_hashed(txl, t, hash);
+	if (esip__txn_table_insert_hashed(txl, t, hash) < 0) {
+		esip__txn_discard(t);
+		*err = ESIP_ENOMEM;
+		return NULL;
+	}
 	return t;
 }
 

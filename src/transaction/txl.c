@@ -75,8 +75,9 @@ int esip_txl_new(const esip_txl_config *c, const esip_txl_callbacks *cb, void *u
 	rc = esip_hash_key_init(&txl->hkey, rnd);
 	if (rc < 0)
 		goto fail;
-	/* the table never needs more buckets than transactions allowed */
-	max_buckets = txl->cfg.max_transactions;
+	/* the table never needs more than twice the transactions allowed
+	 * (it grows at half load) */
+	max_buckets = 2 * (size_t)txl->cfg.max_transactions;
 	rc = esip_htab_init(&txl->table, a, 64, max_buckets);
 	if (rc < 0)
 		goto fail;
@@ -97,8 +98,7 @@ static void free_one(esip_hnode *n, void *ud)
 	esip_txn *t = ESIP_CONTAINER_OF(n, esip_txn, node);
 
 	(void)ud;
-	t->flags &= (uint8_t)~TXF_IN_TABLE; /* the whole table goes */
-	esip__txn_discard(t);
+	esip__txn_discard(t); /* removes it from the table: foreach allows that */
 }
 
 void esip_txl_free(esip_txl *txl)

@@ -184,9 +184,10 @@ int esip__txn_store_out(esip_txn *t, const void *bytes, size_t len);
 uint64_t esip__txn_hash_branch(const esip_txl *txl, esip_str branch);
 uint64_t esip__txn_hash_2543(const esip_txl *txl, esip_str call_id, uint32_t cseq,
 			     esip_str from_tag);
-void esip__txn_table_insert(esip_txl *txl, esip_txn *t);
+/* 0, or ESIP_ENOMEM when the table is full and cannot grow. */
+int esip__txn_table_insert(esip_txl *txl, esip_txn *t);
 /* The same with the hash a lookup for t's key already computed. */
-void esip__txn_table_insert_hashed(esip_txl *txl, esip_txn *t, uint64_t hash);
+int esip__txn_table_insert_hashed(esip_txl *txl, esip_txn *t, uint64_t hash);
 void esip__txn_table_remove(esip_txl *txl, esip_txn *t);
 /* 17.1.3: the client transaction a response belongs to, or NULL. */
 esip_txn *esip__match_response(esip_txl *txl, const esip_msg *m);

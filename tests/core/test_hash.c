@@ -2,9 +2,10 @@
  * test_hash.c - SipHash-1-3 (esip_hash) against vectors computed with an
  * independent implementation that reproduces the SipHash paper's
  * SipHash-2-4 test vector (key 00..0f, message 00..0e ->
- * a129ca6149be45e5) with c = 1, d = 3; and the intrusive hash table:
- * insert, lookup by hash, remove, growth up to its bound, a failed growth,
- * removal while iterating.
+ * a129ca6149be45e5) with c = 1, d = 3; and the hash table of embedded
+ * nodes: insert, lookup by hash, remove (backward shift, checked against
+ * a model under random operations), growth up to its bound, a full table,
+ * a failed growth, removal while iterating.
  */
 #include "testutil.h"
 
@@ -64,12 +65,13 @@ static uint64_t h_of(int key) { return (uint64_t)key * 0x9e3779b97f4a7c15ull; }
 
 static item *find(esip_htab *t, int key)
 {
+	esip_hiter hi;
 	esip_hnode *n;
 
-	for (n = esip_htab_first(t, h_of(key)); n; n = esip_htab_next(n, h_of(key))) {
-		item *it = ESIP_CONTAINER_OF(n, item, node);
-		if (it->key == key)
-			return it;
+	for (n = esip_htab_first(t, h_of(key), &hi); n; n = esip_htab_next(&hi)) {
+		item *x = ESIP_CONTAINER_OF(n, item, node);
+		if (x->key == key)
+			return x;
 	}
 	return NULL;
 }
@@ -82,14 +84,14 @@ START_TEST(htab_insert_find_remove_grow)
 	int i;
 
 	test_alloc_init(&ta, 0);
-	ck_assert_int_eq(esip_htab_init(&t, &ta.a, 4, 1024), 0);
+	ck_assert_int_eq(esip_htab_init(&t, &ta.a, 4, 8192), 0);
 	for (i = 0; i < 5000; i++) {
 		items[i].key = i;
-		esip_htab_insert(&t, &items[i].node, h_of(i));
+		ck_assert_int_eq(esip_htab_insert(&t, &items[i].node, h_of(i)), 0);
 	}
 	ck_assert_uint_eq(t.count, 5000);
-	/* grown, but never past its bound */
-	ck_assert_uint_eq(t.mask + 1, 1024);
+	/* grown at half load, but never past its bound */
+	ck_assert_uint_eq(t.mask + 1, 8192);
 	for (i = 0; i < 5000; i++)
 		ck_assert_ptr_eq(find(&t, i), &items[i]);
 	ck_assert_ptr_null(find(&t, 5000));
@@ -111,51 +113,135 @@ START_TEST(htab_same_hash_chain)
 	esip_htab t;
 	item it[50];
 	esip_hnode *n;
+	esip_hiter hi;
 	int i, seen = 0;
 
-	ck_assert_int_eq(esip_htab_init(&t, NULL, 16, 16), 0);
+	ck_assert_int_eq(esip_htab_init(&t, NULL, 16, 1024), 0);
 	for (i = 0; i < 50; i++) {
 		it[i].key = i;
-		esip_htab_insert(&t, &it[i].node, 42);
+		ck_assert_int_eq(esip_htab_insert(&t, &it[i].node, 42), 0);
 	}
-	for (n = esip_htab_first(&t, 42); n; n = esip_htab_next(n, 42))
+	for (n = esip_htab_first(&t, 42, &hi); n; n = esip_htab_next(&hi))
 		seen++;
 	ck_assert_int_eq(seen, 50);
-	ck_assert_ptr_null(esip_htab_first(&t, 43));
+	ck_assert_ptr_null(esip_htab_first(&t, 43, &hi));
+	/* remove from the middle of the run: the others stay reachable */
+	esip_htab_remove(&t, &it[20].node);
+	seen = 0;
+	for (n = esip_htab_first(&t, 42, &hi); n; n = esip_htab_next(&hi)) {
+		ck_assert_ptr_ne(n, &it[20].node);
+		seen++;
+	}
+	ck_assert_int_eq(seen, 49);
 	esip_htab_deinit(&t);
 }
 END_TEST
+
+/* An allocator that grants only its first allocation. */
+static int grants;
+static void *one_alloc(size_t n, void *ud) { return grants-- > 0 ? malloc(n) : NULL; }
+static void *one_realloc(void *p, size_t n, void *ud) { return NULL; }
+static void one_free(void *p, void *ud) { free(p); }
 
 START_TEST(htab_failed_growth_keeps_working)
 {
-	test_alloc ta;
+	esip_allocator once = {one_alloc, one_realloc, one_free, NULL};
 	esip_htab t;
-	item it[300];
-	int i;
+	item items[300];
+	int i, ok = 0;
 
-	test_alloc_init(&ta, 2); /* the first growth fails */
-	ck_assert_int_eq(esip_htab_init(&t, &ta.a, 16, 4096), 0);
+	grants = 1; /* the initial array; every growth fails */
+	ck_assert_int_eq(esip_htab_init(&t, &once, 64, 4096), 0);
 	for (i = 0; i < 300; i++) {
-		it[i].key = i;
-		esip_htab_insert(&t, &it[i].node, h_of(i));
+		items[i].key = i;
+		if (esip_htab_insert(&t, &items[i].node, h_of(i)) == 0)
+			ok++;
 	}
-	ck_assert_uint_ge(ta.failed, 1);
+	/* the 64 slots fill to 15/16, then inserts fail cleanly */
+	ck_assert_int_eq(ok, 60);
 	for (i = 0; i < 300; i++)
-		ck_assert_ptr_eq(find(&t, i), &it[i]);
+		ck_assert_ptr_eq(find(&t, i), i < 60 ? &items[i] : NULL);
 	esip_htab_deinit(&t);
-	ck_assert_int_eq(ta.live, 0);
 	/* no memory at all for the initial array */
-	test_alloc_init(&ta, 1);
-	ck_assert_int_eq(esip_htab_init(&t, &ta.a, 16, 16), ESIP_ENOMEM);
+	grants = 0;
+	ck_assert_int_eq(esip_htab_init(&t, &once, 16, 16), ESIP_ENOMEM);
 }
 END_TEST
 
+START_TEST(htab_bound_is_a_limit)
+{
+	esip_htab t;
+	item it[64];
+	int i, ok = 0;
+
+	ck_assert_int_eq(esip_htab_init(&t, NULL, 8, 32), 0);
+	for (i = 0; i < 64; i++)
+		ok += esip_htab_insert(&t, &it[i].node, h_of(i)) == 0;
+	ck_assert_int_eq(ok, 30); /* 15/16 of 32 */
+	ck_assert_uint_eq(t.mask + 1, 32);
+	esip_htab_deinit(&t);
+}
+END_TEST
+
+START_TEST(htab_random_against_model)
+{
+	/* random inserts and removals with clustered hashes (few distinct
+	 * home slots) against a presence array: every find is right */
+	enum { N = 2000 };
+	esip_htab t;
+	item *items = calloc(N, sizeof *items);
+	bool *in = calloc(N, sizeof *in);
+	uint64_t x = 88172645463325252ull;
+	int step, i;
+
+	ck_assert_int_eq(esip_htab_init(&t, NULL, 8, 1 << 14), 0);
+	for (i = 0; i < N; i++)
+		items[i].key = i;
+	for (step = 0; step < 200000; step++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		i = (int)(x % N);
+		if (in[i])
+			esip_htab_remove(&t, &items[i].node);
+		else
+			ck_assert_int_eq(esip_htab_insert(&t, &items[i].node, (uint64_t)(i % 97) * 7919u), 0);
+		in[i] = !in[i];
+		if (step % 997 == 0) {
+			int k;
+			size_t count = 0;
+			for (k = 0; k < N; k++) {
+				esip_hiter hi;
+				esip_hnode *n;
+				bool found = false;
+				for (n = esip_htab_first(&t, (uint64_t)(k % 97) * 7919u, &hi); n;
+				     n = esip_htab_next(&hi))
+					found |= n == &items[k].node;
+				ck_assert_int_eq(found, in[k]);
+				count += in[k];
+			}
+			ck_assert_uint_eq(count, t.count);
+		}
+	}
+	esip_htab_deinit(&t);
+	free(items);
+	free(in);
+}
+END_TEST
+
+typedef struct visit {
+	esip_htab *t;
+	int seen[100];
+} visit;
+
 static void remove_odd(esip_hnode *n, void *ud)
 {
+	visit *v = ud;
 	item *it = ESIP_CONTAINER_OF(n, item, node);
 
+	v->seen[it->key]++;
 	if (it->key % 2)
-		esip_htab_remove(ud, n);
+		esip_htab_remove(v->t, n);
 }
 
 START_TEST(htab_foreach_may_remove)
@@ -164,15 +250,24 @@ START_TEST(htab_foreach_may_remove)
 	item it[100];
 	int i;
 
-	ck_assert_int_eq(esip_htab_init(&t, NULL, 8, 8), 0);
+	ck_assert_int_eq(esip_htab_init(&t, NULL, 8, 1024), 0);
 	for (i = 0; i < 100; i++) {
 		it[i].key = i;
-		esip_htab_insert(&t, &it[i].node, h_of(i));
+		/* every 4th in one cluster: removals shift entries back */
+		ck_assert_int_eq(esip_htab_insert(&t, &it[i].node, i % 4 ? h_of(i) : 5), 0);
 	}
-	esip_htab_foreach(&t, remove_odd, &t);
+	{
+		static visit v;
+		v.t = &t;
+		esip_htab_foreach(&t, remove_odd, &v);
+		/* every node exactly once, even those shifted by a removal */
+		for (i = 0; i < 100; i++)
+			ck_assert_int_eq(v.seen[i], 1);
+	}
 	ck_assert_uint_eq(t.count, 50);
 	for (i = 0; i < 100; i++)
-		ck_assert_ptr_eq(find(&t, i), i % 2 ? NULL : &it[i]);
+		if (i % 4)
+			ck_assert_ptr_eq(find(&t, i), i % 2 ? NULL : &it[i]);
 	esip_htab_deinit(&t);
 }
 END_TEST
@@ -187,6 +282,8 @@ Suite *suite_hash(void)
 	tcase_add_test(tc, htab_insert_find_remove_grow);
 	tcase_add_test(tc, htab_same_hash_chain);
 	tcase_add_test(tc, htab_failed_growth_keeps_working);
+	tcase_add_test(tc, htab_bound_is_a_limit);
+	tcase_add_test(tc, htab_random_against_model);
 	tcase_add_test(tc, htab_foreach_may_remove);
 	suite_add_tcase(s, tc);
 	return s;
