@@ -156,11 +156,13 @@ typedef struct esip_stack_stats {
 	uint64_t requests_out[ESIP_METHOD__COUNT];
 	uint64_t responses_in[7];                   /* by class: [1]..[6] */
 	uint64_t responses_out[7];
-	uint64_t parse_errors;       /* messages that failed to parse */
+	uint64_t parse_errors;       /* messages that failed to parse (also those over
+				      * limits.max_msg_size: dropped) */
 	uint64_t dropped;            /* stray responses, ACKs, undeliverable */
 	uint64_t retransmissions;    /* sent by transaction timers */
 	uint64_t absorbed;           /* received retransmissions */
-	uint64_t over_limit;         /* requests refused with 503 (max_transactions) */
+	uint64_t over_limit;         /* requests refused over max_transactions: received
+				      * ones with 503, our own with ESIP_ELIMIT */
 	uint32_t transactions_live;
 	uint32_t tcp_conns;          /* open now */
 	uint64_t tcp_accepted, tcp_connected, tcp_closed;

@@ -25,7 +25,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define ESIP_VERSION_STRING "0.2.0"
+#ifndef ESIP_VERSION_STRING
+#error "meson passes ESIP_VERSION_STRING (the project version)"
+#endif
 
 const char *esip_version(void) { return "esip " ESIP_VERSION_STRING; }
 
@@ -165,14 +167,28 @@ static int open_listeners(esip_stack *s)
 	return 0;
 }
 
+/* Checks what esip_stack_new needs before it allocates; the problem goes
+ * to the log callback directly (no stack exists yet to queue it; the
+ * caller's thread, no lock held). */
 static int validate_config(const esip_stack_config *c)
 {
-	if (!c->listen || !c->n_listen || c->n_listen > 16)
-		return ESIP_EINVAL;
-	if (c->default_tp != ESIP_TP_NONE && c->default_tp != ESIP_TP_UDP &&
-	    c->default_tp != ESIP_TP_TCP)
-		return ESIP_ENOTSUP;
-	return 0;
+	const char *why = NULL;
+	int rc = 0;
+
+	if (!c->listen || !c->n_listen) {
+		why = "no listen address";
+		rc = ESIP_EINVAL;
+	} else if (c->n_listen > 16) {
+		why = "more than 16 listen addresses";
+		rc = ESIP_EINVAL;
+	} else if (c->default_tp != ESIP_TP_NONE && c->default_tp != ESIP_TP_UDP &&
+		   c->default_tp != ESIP_TP_TCP) {
+		why = "default_tp must be UDP or TCP (TLS, SCTP and WS are not implemented)";
+		rc = ESIP_ENOTSUP;
+	}
+	if (why && c->log && ESIP_LOG_ERROR <= c->log_level)
+		c->log(c->ud, ESIP_LOG_ERROR, why);
+	return rc;
 }
 
 static void destroy(esip_stack *s)
@@ -216,8 +232,11 @@ int esip_stack_new(const esip_stack_config *c, esip_stack **out)
 	s->alloc = a;
 	s->epfd = s->wake_fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
-	snprintf(s->user_agent, sizeof s->user_agent, "%s",
-		 c->user_agent ? c->user_agent : esip_version());
+	/* stack.h: NULL = "esip/<version>" (a product token, RFC 3261 20.41) */
+	if (c->user_agent)
+		snprintf(s->user_agent, sizeof s->user_agent, "%s", c->user_agent);
+	else
+		snprintf(s->user_agent, sizeof s->user_agent, "esip/%s", ESIP_VERSION_STRING);
 	snprintf(s->domain, sizeof s->domain, "%s", c->domain ? c->domain : "");
 	esip_timerwheel_init(&s->wheel, esip__stack_now());
 	esip_rand_init(&s->rnd);
@@ -434,6 +453,8 @@ void esip_stack_get_stats(esip_stack *s, esip_stack_stats *out)
 	esip_transport_stats ps;
 	int k;
 
+	if (!s || !out)
+		return;
 	pthread_mutex_lock(&s->lock);
 	*out = s->stats;
 	esip_txl_get_stats(s->txl, &ts);

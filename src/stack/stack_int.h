@@ -45,9 +45,14 @@ typedef struct stk_req {
 	esip_txn *txn;               /* NULL while resolving */
 	uint64_t resolve_id;         /* non-zero while resolving */
 	esip_target target;
+	esip_addr dst;               /* where the last transaction went */
 	char method[16];
 	char uri[512];
+	unsigned busy;               /* inside a call that may end its txn */
 	bool done;                   /* the outcome was queued */
+	bool upgraded;               /* moved from UDP to TCP by size (18.1.1) */
+	bool retry_udp;              /* ... and that TCP failed: retry over UDP */
+	bool udp_retried;
 } stk_req;
 
 struct esip_stack {

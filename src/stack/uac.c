@@ -149,8 +149,11 @@ static int build(esip_stack *s, stk_req *r, esip_tp tp, const char *host, uint16
 }
 
 /* Builds and starts the client transaction towards dst.  On a sync error
- * before a transaction exists, returns it (no outcome queued). */
-static int send_to(esip_stack *s, stk_req *r, esip_tp tp, const esip_addr *dst)
+ * before a transaction exists, returns it (no outcome queued).  The
+ * transaction may end inside (a first send that fails): then r->txn is
+ * NULL again when this returns, and req_settle() decides.  no_upgrade:
+ * the UDP retry of 18.1.1, which must not move to TCP again. */
+static int send_to(esip_stack *s, stk_req *r, esip_tp tp, const esip_addr *dst, bool no_upgrade)
 {
 	char mem[8192], host[256];
 	esip_buf b;
@@ -167,8 +170,9 @@ static int send_to(esip_stack *s, stk_req *r, esip_tp tp, const esip_addr *dst)
 	if (rc < 0)
 		return rc;
 	/* 18.1.1: a request over 1300 bytes goes over TCP when we have it */
-	if (esip_transport_request_tp(s->tp, tp, b.len) != tp) {
+	if (!no_upgrade && esip_transport_request_tp(s->tp, tp, b.len) != tp) {
 		tp = esip_transport_request_tp(s->tp, tp, b.len);
+		r->upgraded = true;
 		if ((rc = our_address(s, tp, dst, host, sizeof host, &port, &listener)) < 0 ||
 		    (rc = build(s, r, tp, host, port, &b)) < 0)
 			return rc;
@@ -177,10 +181,36 @@ static int send_to(esip_stack *s, stk_req *r, esip_tp tp, const esip_addr *dst)
 	d.tp = tp;
 	d.addr = *dst;
 	d.listener = listener;
+	r->dst = *dst;
 	rc = esip_txl_request(s->txl, b.p, b.len, &d, r, s->now, &r->txn);
 	if (rc == ESIP_ETRANSPORT)
-		return 0; /* the owner had TRANSPORT_ERROR: the outcome is queued */
+		return 0; /* it ended inside: TRANSPORT_ERROR and TERMINATED came */
 	return rc;
+}
+
+/* After a call that may have ended the request's transaction: a request
+ * with neither a transaction nor a lookup in flight is finished. */
+static void req_settle(esip_stack *s, stk_req *r)
+{
+	if (r->busy || r->txn || r->resolve_id)
+		return;
+	if (r->retry_udp) {
+		/* 18.1.1: "If ... a TCP connection ... fails, the element
+		 * SHOULD retry the request, using UDP" (once) */
+		int rc;
+		r->retry_udp = false;
+		r->udp_retried = true;
+		r->busy++;
+		rc = send_to(s, r, ESIP_TP_UDP, &r->dst, true);
+		r->busy--;
+		if (rc < 0)
+			outcome(s, r, 503, "Service Unavailable", 19);
+		if (r->txn)
+			return;
+	}
+	if (!r->done)
+		outcome(s, r, 408, "Request Timeout", 15);
+	req_free(s, r);
 }
 
 static void on_resolved(void *ud, int err, const esip_addr *addrs, size_t n)
@@ -190,17 +220,17 @@ static void on_resolved(void *ud, int err, const esip_addr *addrs, size_t n)
 	int rc = err;
 
 	r->resolve_id = 0;
+	r->busy++;
 	if (!err && n)
-		rc = send_to(s, r, r->target.tp, &addrs[0]);
+		rc = send_to(s, r, r->target.tp, &addrs[0], false);
+	r->busy--;
 	if (rc < 0 || !n) {
+		/* 8.1.3.1 treats a failed target like a transport failure */
 		esip__stack_log(s, ESIP_LOG_INFO, "%s %s: %s", r->method, r->uri,
 				esip_strerror(rc ? rc : ESIP_ERESOLVE));
 		outcome(s, r, 503, "Service Unavailable", 19);
-		req_free(s, r);
-		return;
 	}
-	if (r->done && !r->txn)
-		req_free(s, r);
+	req_settle(s, r);
 }
 
 static int start_request(esip_stack *s, const char *method, const char *uri,
@@ -229,24 +259,27 @@ static int start_request(esip_stack *s, const char *method, const char *uri,
 	if (s->reqs)
 		s->reqs->prev = r;
 	s->reqs = r;
-	rc = esip_uri_parse(esip_str_cstr(r->uri), &u);
+	/* the URI is the caller's argument: a malformed one is EINVAL */
+	rc = esip_uri_parse(esip_str_cstr(r->uri), &u) < 0 ? ESIP_EINVAL : 0;
 	if (rc == 0)
 		rc = esip_target_from_uri(&u, s->cfg.default_tp, &r->target);
+	r->busy++;
 	if (rc == 0) {
 		if (r->target.numeric)
-			rc = send_to(s, r, r->target.tp, &r->target.addr);
+			rc = send_to(s, r, r->target.tp, &r->target.addr, false);
 		else
 			rc = esip_transport_resolve(s->tp, r->target.host, r->target.port,
 						    r->target.tp, on_resolved, r, &r->resolve_id);
 	}
-	if (rc < 0) {
+	r->busy--;
+	if (rc < 0 && !r->done && !r->txn) {
+		/* refused before anything started: no callback will come */
 		req_free(s, r);
 		return rc;
 	}
-	/* a transaction that ended at once (first send failed) has queued
-	 * its outcome and is gone: so is the request */
-	if (r->done && !r->txn && !r->resolve_id)
-		req_free(s, r);
+	/* a transaction that ended at once (its first send failed) has
+	 * queued its outcome, or left a UDP retry to start */
+	req_settle(s, r);
 	return 0;
 }
 
@@ -280,14 +313,17 @@ void esip__uac_event(esip_stack *s, esip_txn *txn, esip_txn_event ev, const esip
 		outcome(s, r, 408, "Request Timeout", 15);
 		break;
 	case ESIP_TXE_TRANSPORT_ERROR:
+		if (r->upgraded && !r->udp_retried && !r->done) {
+			r->retry_udp = true; /* after TERMINATED: req_settle */
+			break;
+		}
 		/* 8.1.3.1: a transport failure is a 503 */
 		outcome(s, r, 503, "Service Unavailable", 19);
 		break;
 	case ESIP_TXE_TERMINATED:
-		if (!r->done)
-			outcome(s, r, 408, "Request Timeout", 15);
+		/* the request may be inside send_to (busy): it settles there */
 		r->txn = NULL;
-		req_free(s, r);
+		req_settle(s, r);
 		break;
 	default:
 		break;

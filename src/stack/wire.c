@@ -46,8 +46,7 @@ static void tp_recv(void *ud, const esip_msg *m, int rc, const esip_rx_info *rx,
 		 * 505); a malformed response or garbage is dropped */
 		if (m->kind == ESIP_MSG_REQUEST && (m->flags & ESIP_MSGF_FRAMED))
 			esip__uas_bad_request(s, m, rc, rx);
-		else
-			s->stats.dropped++;
+		/* else counted in parse_errors (the transport's count) */
 		return;
 	}
 	esip_txl_recv(s->txl, m, rx, now);
