@@ -740,7 +740,7 @@ static void originate_to_peer(esip_stack_config *c, const char *want_sentby, con
 		 * outside a dialog */
 		ck_assert(hdr_get(req, "Call-ID", v, sizeof v));
 		ck_assert_uint_gt(strlen(v), 8);
-		snprintf(callids[i], sizeof callids[i], "%s", v);
+		snprintf(callids[i], sizeof callids[i], "%.127s", v);
 		for (k = 0; k < i; k++) {
 			ck_assert_str_ne(callids[k], callids[i]);
 			ck_assert_str_ne(ftags[k], ftags[i]);
