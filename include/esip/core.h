@@ -213,6 +213,19 @@ typedef struct esip_hash_key {
 uint64_t esip_hash(const esip_hash_key *key, const void *data, size_t len);
 int esip_hash_key_init(esip_hash_key *key, esip_rand *r);
 
+/* The same hash over data given in pieces: begin, update..., end gives
+ * esip_hash() of the concatenation. */
+typedef struct esip_hash_state {
+	uint64_t v[4];
+	uint64_t total;
+	unsigned char tail[8];
+	unsigned ntail;
+} esip_hash_state;
+
+void esip_hash_begin(esip_hash_state *st, const esip_hash_key *key);
+void esip_hash_update(esip_hash_state *st, const void *data, size_t len);
+uint64_t esip_hash_end(esip_hash_state *st);
+
 /*
  * Hash table of nodes embedded in their owners (inserting never allocates
  * a node): open addressing with linear probing over (hash, node) slots,

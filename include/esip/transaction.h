@@ -41,10 +41,16 @@ typedef enum esip_txn_event {
 	ESIP_TXE_REQUEST = 1, /* a new request created a server transaction:
 			       * respond with esip_txn_respond() */
 	ESIP_TXE_CANCEL,      /* CANCEL matching this INVITE server transaction
-			       * (RFC 3261 9.2); the layer already answered the
-			       * CANCEL with 200; the owner decides about 487 */
+			       * (RFC 3261 9.2), in Proceeding; the owner decides
+			       * about 487 (it may answer inside the event).  The
+			       * layer answers the CANCEL itself, 200 right after
+			       * this event, with the To tag of this INVITE's
+			       * responses (the one the 487 will carry) */
 	ESIP_TXE_ACK_2XX,     /* an ACK for a 2xx: not a transaction (17.2.3,
-			       * RFC 6026); txn is NULL */
+			       * RFC 6026); txn is NULL - except when the ACK
+			       * matched an INVITE server transaction in Accepted
+			       * (an RFC 2543 ACK, or a peer reusing the branch):
+			       * then txn is that transaction */
 	/* client side */
 	ESIP_TXE_PROVISIONAL, /* 1xx received */
 	ESIP_TXE_SUCCESS,     /* 2xx received (every 2xx retransmission of an
@@ -136,10 +142,12 @@ int esip_txl_request(esip_txl *txl, const void *bytes, size_t len, const esip_de
 		     void *owner, uint64_t now, esip_txn **out);
 
 /*
- * Builds (into b) the CANCEL for a client INVITE transaction (RFC 3261
- * 9.1: same Request-URI, Call-ID, To, From, CSeq number and top Via, Route
- * headers of the INVITE).  The owner sends it with esip_txl_request().
- * ESIP_ESTATE if no provisional response has arrived yet (9.1: wait).
+ * Appends (to b, which is not reset) the CANCEL for a client INVITE
+ * transaction (RFC 3261 9.1: same Request-URI, Call-ID, To, From, CSeq
+ * number and top Via, Route headers of the INVITE).  The owner sends it
+ * with esip_txl_request() to esip_txn_dest() of the INVITE.  ESIP_ESTATE
+ * if no provisional response has arrived yet (9.1: wait) or a final one
+ * has; ESIP_EINVAL for a transaction that is not a client INVITE.
  */
 int esip_txn_build_cancel(const esip_txn *invite, esip_buf *b);
 

@@ -41,33 +41,65 @@ static inline uint64_t load_le64(const unsigned char *p)
 	return w;
 }
 
-uint64_t esip_hash(const esip_hash_key *key, const void *data, size_t len)
+void esip_hash_begin(esip_hash_state *st, const esip_hash_key *key)
+{
+	st->v[0] = key->k0 ^ 0x736f6d6570736575ull;
+	st->v[1] = key->k1 ^ 0x646f72616e646f6dull;
+	st->v[2] = key->k0 ^ 0x6c7967656e657261ull;
+	st->v[3] = key->k1 ^ 0x7465646279746573ull;
+	st->total = 0;
+	st->ntail = 0;
+}
+
+static inline void compress(uint64_t v[4], uint64_t m)
+{
+	v[3] ^= m;
+	sipround(v); /* c = 1 */
+	v[0] ^= m;
+}
+
+void esip_hash_update(esip_hash_state *st, const void *data, size_t len)
 {
 	const unsigned char *p = data;
-	uint64_t v[4], m;
-	unsigned char tail[8] = {0};
-	size_t i, full = len & ~(size_t)7;
 
-	v[0] = key->k0 ^ 0x736f6d6570736575ull;
-	v[1] = key->k1 ^ 0x646f72616e646f6dull;
-	v[2] = key->k0 ^ 0x6c7967656e657261ull;
-	v[3] = key->k1 ^ 0x7465646279746573ull;
-	for (i = 0; i < full; i += 8) {
-		m = load_le64(p + i);
-		v[3] ^= m;
-		sipround(v);
-		v[0] ^= m;
+	st->total += len;
+	if (st->ntail) {
+		while (len && st->ntail < 8) {
+			st->tail[st->ntail++] = *p++;
+			len--;
+		}
+		if (st->ntail < 8)
+			return;
+		compress(st->v, load_le64(st->tail));
+		st->ntail = 0;
 	}
-	memcpy(tail, p + full, len - full);
-	m = load_le64(tail) | ((uint64_t)(len & 0xff) << 56);
-	v[3] ^= m;
-	sipround(v);
-	v[0] ^= m;
+	for (; len >= 8; p += 8, len -= 8)
+		compress(st->v, load_le64(p));
+	memcpy(st->tail, p, len);
+	st->ntail = (unsigned)len;
+}
+
+uint64_t esip_hash_end(esip_hash_state *st)
+{
+	unsigned char last[8] = {0};
+	uint64_t *v = st->v;
+
+	memcpy(last, st->tail, st->ntail);
+	compress(v, load_le64(last) | ((st->total & 0xff) << 56));
 	v[2] ^= 0xff;
-	sipround(v);
+	sipround(v); /* d = 3 */
 	sipround(v);
 	sipround(v);
 	return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
+uint64_t esip_hash(const esip_hash_key *key, const void *data, size_t len)
+{
+	esip_hash_state st;
+
+	esip_hash_begin(&st, key);
+	esip_hash_update(&st, data, len);
+	return esip_hash_end(&st);
 }
 
 int esip_hash_key_init(esip_hash_key *key, esip_rand *r)

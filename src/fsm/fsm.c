@@ -64,12 +64,14 @@ int esip_fsm_dispatch(const esip_fsm_machine *m, uint8_t *state, unsigned ev, vo
 	c = esip_fsm_lookup(m, from, ev);
 	if (!c && m->policy == ESIP_FSM_POLICY_ERROR) {
 		int e = error_event(m);
-		if (e >= 0 && (unsigned)e != ev) {
+		const esip_fsm_cell *ce = e >= 0 && (unsigned)e != ev ? esip_fsm_lookup(m, from, (unsigned)e) : NULL;
+		if (ce) {
+			/* the unhandled event is traced, then the error row runs */
 			if (tr && tr->fn)
 				tr->fn(tr->ud, m->name, instance, m->state_names[from],
 				       m->event_names[ev], NULL);
 			ev = (unsigned)e;
-			c = esip_fsm_lookup(m, from, ev);
+			c = ce;
 		}
 	}
 	if (!c) {

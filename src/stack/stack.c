@@ -321,13 +321,20 @@ static void *loop_main(void *arg)
 		if (cbs)
 			timeout = 0; /* a callback may have started something */
 		if (epoll_wait(s->epfd, evs, 4, timeout) < 0 && errno != EINTR) {
+			int e = errno;
 			pthread_mutex_lock(&s->lock);
-			esip__stack_log(s, ESIP_LOG_ERROR, "epoll_wait: %s", strerror(errno));
+			esip__stack_log(s, ESIP_LOG_ERROR, "epoll_wait: %s; the loop stops",
+					strerror(e));
 			break;
 		}
 		pthread_mutex_lock(&s->lock);
 	}
-	pthread_mutex_unlock(&s->lock);
+	/* whatever the loop queued last (a log line of its end) still goes */
+	{
+		stk_cb *cbs = esip__stack_take_callbacks(s);
+		pthread_mutex_unlock(&s->lock);
+		esip__stack_run_callbacks(s, cbs);
+	}
 	return NULL;
 }
 
@@ -338,7 +345,10 @@ int esip_stack_start(esip_stack *s)
 	if (!s)
 		return ESIP_EINVAL;
 	pthread_mutex_lock(&s->lock);
-	if (s->thread_running) {
+	/* one loop at a time: not while the thread runs (or is being
+	 * joined), not while the application's esip_stack_process runs
+	 * callbacks, not once esip_stack_free began */
+	if (s->thread_running || s->in_process || s->closing) {
 		pthread_mutex_unlock(&s->lock);
 		return ESIP_ESTATE;
 	}
@@ -352,22 +362,31 @@ int esip_stack_start(esip_stack *s)
 
 int esip_stack_stop(esip_stack *s)
 {
+	pthread_t th;
+
 	if (!s)
 		return ESIP_EINVAL;
 	pthread_mutex_lock(&s->lock);
-	if (!s->thread_running) {
+	if (!s->thread_running || s->joining) {
 		pthread_mutex_unlock(&s->lock);
 		return ESIP_ESTATE;
 	}
 	s->stop_requested = true;
 	esip__stack_wake(s);
-	pthread_mutex_unlock(&s->lock);
-	/* joining from the loop thread itself would deadlock */
-	if (pthread_equal(pthread_self(), s->thread))
+	/* joining from the loop thread itself would deadlock: the loop ends
+	 * after this callback, a later stop (or free) joins it */
+	if (pthread_equal(pthread_self(), s->thread)) {
+		pthread_mutex_unlock(&s->lock);
 		return ESIP_ESTATE;
-	pthread_join(s->thread, NULL);
+	}
+	/* one caller joins; a second concurrent stop gets ESIP_ESTATE */
+	s->joining = true;
+	th = s->thread;
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(th, NULL);
 	pthread_mutex_lock(&s->lock);
 	s->thread_running = false;
+	s->joining = false;
 	pthread_mutex_unlock(&s->lock);
 	return 0;
 }
@@ -376,13 +395,20 @@ void esip_stack_free(esip_stack *s)
 {
 	stk_cb *cbs;
 
+	bool running;
+
 	if (!s)
 		return;
-	if (s->thread_running)
+	pthread_mutex_lock(&s->lock);
+	/* from now on no request starts and no loop thread either */
+	s->closing = true;
+	running = s->thread_running;
+	pthread_mutex_unlock(&s->lock);
+	if (running)
 		esip_stack_stop(s);
 	pthread_mutex_lock(&s->lock);
 	/* every request still pending hears of it, so its owner can free
-	 * what it gave as ud */
+	 * what it gave as ud; callbacks cannot start new ones (closing) */
 	esip__uac_fail_all(s, 503, "Stack Stopped");
 	cbs = esip__stack_take_callbacks(s);
 	pthread_mutex_unlock(&s->lock);
@@ -419,14 +445,18 @@ int esip_stack_process(esip_stack *s)
 	if (!s)
 		return ESIP_EINVAL;
 	pthread_mutex_lock(&s->lock);
-	if (s->thread_running) {
+	if (s->thread_running || s->in_process) {
 		pthread_mutex_unlock(&s->lock);
 		return ESIP_ESTATE;
 	}
 	iterate_locked(s);
 	cbs = esip__stack_take_callbacks(s);
+	s->in_process = true; /* callbacks one at a time: no thread starts now */
 	pthread_mutex_unlock(&s->lock);
 	esip__stack_run_callbacks(s, cbs);
+	pthread_mutex_lock(&s->lock);
+	s->in_process = false;
+	pthread_mutex_unlock(&s->lock);
 	return 0;
 }
 

@@ -51,6 +51,11 @@ typedef struct stk_req {
 	unsigned busy;               /* inside a call that may end its txn */
 	bool done;                   /* the outcome was queued */
 	bool upgraded;               /* moved from UDP to TCP by size (18.1.1) */
+	bool got_response;           /* some response arrived (no UDP retry then) */
+	bool have_ident;             /* tag/call_id/cseq chosen (a retry keeps them) */
+	char tag[24];
+	char call_id[300];
+	uint32_t cseq;
 	bool retry_udp;              /* ... and that TCP failed: retry over UDP */
 	bool udp_retried;
 } stk_req;
@@ -68,6 +73,9 @@ struct esip_stack {
 	pthread_mutex_t lock;
 	pthread_t thread;
 	bool thread_running;
+	bool joining;                /* a stop is joining the thread */
+	bool in_process;             /* esip_stack_process runs callbacks */
+	bool closing;                /* esip_stack_free began */
 	volatile bool stop_requested;
 	int epfd;                    /* the stack's own epoll: transport fd + wake */
 	int wake_fd;                 /* eventfd: a public call changed something */

@@ -105,17 +105,26 @@ static int our_address(esip_stack *s, esip_tp tp, const esip_addr *dst, char *ho
 static int build(esip_stack *s, stk_req *r, esip_tp tp, const char *host, uint16_t port,
 		 esip_buf *b)
 {
-	char branch[32], tag[24], callid[300], from[300], contact[320];
+	char branch[32], from[300], contact[320];
 	esip_hdr_kv extra[40];
 	esip_request_spec spec;
 	size_t n = 0, i;
 	bool v6 = strchr(host, ':') != NULL;
 	int rc;
 
-	if ((rc = esip_gen_branch(&s->rnd, branch, sizeof branch)) < 0 ||
-	    (rc = esip_gen_tag(&s->rnd, tag, sizeof tag)) < 0 ||
-	    (rc = esip_gen_call_id(&s->rnd, esip_str_cstr(host), callid, sizeof callid)) < 0)
+	/* a new branch for every transaction (8.1.1.7); the request's identity
+	 * (From tag, Call-ID, CSeq) is chosen once: the UDP retry of 18.1.1 is
+	 * the same request, so that the server can recognise it */
+	if ((rc = esip_gen_branch(&s->rnd, branch, sizeof branch)) < 0)
 		return rc;
+	if (!r->have_ident) {
+		if ((rc = esip_gen_tag(&s->rnd, r->tag, sizeof r->tag)) < 0 ||
+		    (rc = esip_gen_call_id(&s->rnd, esip_str_cstr(host), r->call_id,
+					   sizeof r->call_id)) < 0)
+			return rc;
+		r->cseq = s->cseq++;
+		r->have_ident = true;
+	}
 	snprintf(from, sizeof from, v6 ? "sip:esip@[%s]" : "sip:esip@%s",
 		 s->domain[0] ? s->domain : host);
 	snprintf(contact, sizeof contact, v6 ? "sip:esip@[%s]:%u%s" : "sip:esip@%s:%u%s", host,
@@ -129,10 +138,10 @@ static int build(esip_stack *s, stk_req *r, esip_tp tp, const char *host, uint16
 	spec.via_branch = esip_str_cstr(branch);
 	spec.via_rport = true; /* RFC 3581 3: ask for the source port */
 	spec.from_uri = esip_str_cstr(from);
-	spec.from_tag = esip_str_cstr(tag);
+	spec.from_tag = esip_str_cstr(r->tag);
 	spec.to_uri = spec.ruri;
-	spec.call_id = esip_str_cstr(callid);
-	spec.cseq = s->cseq++;
+	spec.call_id = esip_str_cstr(r->call_id);
+	spec.cseq = r->cseq;
 	spec.max_forwards = 70;
 	spec.contact = esip_str_cstr(contact);
 	extra[n].name = "User-Agent";
@@ -290,6 +299,11 @@ int esip_stack_send_options(esip_stack *s, const char *uri, esip_response_cb cb,
 	if (!s)
 		return ESIP_EINVAL;
 	pthread_mutex_lock(&s->lock);
+	if (s->closing) {
+		/* a callback run by esip_stack_free: nothing starts any more */
+		pthread_mutex_unlock(&s->lock);
+		return ESIP_ECLOSED;
+	}
 	s->now = esip__stack_now();
 	rc = start_request(s, "OPTIONS", uri, cb, ud);
 	esip_transport_flush(s->tp);
@@ -304,8 +318,12 @@ void esip__uac_event(esip_stack *s, esip_txn *txn, esip_txn_event ev, const esip
 	stk_req *r = esip_txn_owner(txn);
 
 	switch (ev) {
+	case ESIP_TXE_PROVISIONAL:
+		r->got_response = true;
+		break;
 	case ESIP_TXE_SUCCESS:
 	case ESIP_TXE_FAILURE:
+		r->got_response = true;
 		outcome(s, r, m->status, m->reason.p ? m->reason.p : "", m->reason.len);
 		break;
 	case ESIP_TXE_TIMEOUT:
@@ -313,7 +331,10 @@ void esip__uac_event(esip_stack *s, esip_txn *txn, esip_txn_event ev, const esip
 		outcome(s, r, 408, "Request Timeout", 15);
 		break;
 	case ESIP_TXE_TRANSPORT_ERROR:
-		if (r->upgraded && !r->udp_retried && !r->done) {
+		/* 18.1.1: the UDP retry is for a TCP connection that could not
+		 * be used at all; once a response came over it, the server has
+		 * the request and a retry would be a second one */
+		if (r->upgraded && !r->udp_retried && !r->done && !r->got_response) {
 			r->retry_udp = true; /* after TERMINATED: req_settle */
 			break;
 		}

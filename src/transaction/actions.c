@@ -140,6 +140,10 @@ void txa_cancel_guard(void *ctx, const void *arg, esip_fsm_fx *fx)
 	/* 9.1: "If there is no final response for the original request in
 	 * 64*T1 seconds ..., the client SHOULD then consider the original
 	 * transaction cancelled and SHOULD destroy the client transaction" */
+	/* the first CANCEL starts it; a retransmitted or repeated one does
+	 * not push it further */
+	if (t->flags & TXF_CANCELLED)
+		return;
 	t->flags |= TXF_CANCELLED;
 	start(fx, TM_C, t64(t));
 }

@@ -67,6 +67,7 @@ int esip_txl_request(esip_txl *txl, const void *bytes, size_t len, const esip_de
 	t->cseq = m.cseq;
 	t->dest = *dest;
 	t->owner = owner;
+	esip__txn_conn_attach(t);
 	if (esip_tp_reliable(dest->tp))
 		t->flags |= TXF_RELIABLE;
 	if (esip__txn_table_insert(txl, t) < 0) {

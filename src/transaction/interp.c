@@ -19,6 +19,7 @@
  */
 #include "txn_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static unsigned timer_event(unsigned tm)
@@ -93,6 +94,7 @@ static void txn_free(esip_txn *t)
 	esip_timer_stop(txl->wheel, &t->t_life);
 	if (t->flags & TXF_IN_TABLE)
 		esip__txn_table_remove(txl, t);
+	esip__txn_conn_detach(t);
 	if (txl->cur_txn == t)
 		txl->cur_txn = NULL;
 	txl->stats.live[t->kind]--;
@@ -135,18 +137,24 @@ int esip__txn_store_out(esip_txn *t, const void *bytes, size_t len)
 static void queue_event(esip_txn *t, unsigned ev)
 {
 	/* at most a send error and a zero timer per effect list; the queue
-	 * is drained before the next list runs */
-	if (t->pending_n < sizeof t->pending)
-		t->pending[t->pending_n++] = (uint8_t)ev;
+	 * is drained before the next list runs.  NEVER more than fits: a
+	 * dropped zero-length Timer J/K/I would leave a live transaction
+	 * with no timer, so an overflow is a bug and aborts. */
+	if (t->pending_n >= sizeof t->pending)
+		abort();
+	t->pending[t->pending_n++] = (uint8_t)ev;
 }
 
 int esip__txn_send(esip_txn *t, const void *bytes, size_t len)
 {
 	esip_txl *txl = t->txl;
+	uint32_t conn = t->dest.conn;
 	int rc = txl->cb.send(txl->ud, &t->dest, bytes, len);
 
 	if (rc < 0)
 		queue_event(t, TXEV_tp_error);
+	else if (t->dest.conn != conn)
+		esip__txn_conn_attach(t); /* the transport chose a connection */
 	return rc;
 }
 

@@ -3,65 +3,100 @@
  * transactions (RFC 3261 17.1.3), requests to server transactions
  * (17.2.3, with the RFC 2543 fallback), a CANCEL to what it cancels (9.2).
  *
- * One table holds every transaction.  RFC 3261 transactions hash their
- * branch (unique per client by 8.1.1.7), with a different seed bit for
- * the client and the server side (a stack talking to itself has both
- * with one branch); the rest of the key (sent-by, method, side) is
- * compared among the nodes with that hash.  RFC 2543 transactions hash Call-ID, CSeq number
- * and From tag.  The hash is keyed (SipHash, esip/core.h), so peers
- * cannot pick colliding branches.
+ * One table holds every transaction.  Server transactions of RFC 3261
+ * requests hash branch and sent-by (the method is compared among the
+ * nodes of one hash: a CANCEL looking for its target does not know it);
+ * client transactions hash their branch; RFC 2543 transactions hash
+ * Call-ID, CSeq number and From tag.  Each side has its own domain byte
+ * (a stack talking to itself has both with one branch).  The hash is
+ * keyed (SipHash, esip/core.h) and covers the whole key, so peers cannot
+ * pick colliding keys; what they can do is repeat one key with other
+ * methods or Request-URIs - the lookups count those (`same`) and the
+ * layer refuses more than a few per key (server.c).
  */
 #include "txn_int.h"
 
 #include <string.h>
 
-#define HASH_INPUT_MAX 512 /* longer keys are hashed by prefix + length */
-
-static uint64_t hash_parts(const esip_txl *txl, unsigned char domain, const esip_str *parts,
-			   size_t n)
+/* Each part goes in as its length and its bytes, so that no two
+ * different keys give the same byte stream ("ab"+"c" vs "a"+"bc"), and
+ * the whole key is hashed: only SipHash collisions (infeasible without the
+ * key) put two different keys under one hash. */
+static void put_part(esip_hash_state *st, esip_str s)
 {
-	unsigned char buf[HASH_INPUT_MAX];
-	size_t len = 0, i;
+	uint32_t n = (uint32_t)s.len;
 
-	buf[len++] = domain;
-	for (i = 0; i < n; i++) {
-		size_t k = parts[i].len;
-		if (k > sizeof buf - len - 1)
-			k = sizeof buf - len - 1;
-		if (k)
-			memcpy(buf + len, parts[i].p, k);
-		len += k;
-		buf[len++] = 0; /* separator: "ab"+"c" differs from "a"+"bc" */
-		if (len >= sizeof buf - 1)
-			break;
-	}
-	return esip_hash(&txl->hkey, buf, len);
+	esip_hash_update(st, &n, sizeof n);
+	if (s.len)
+		esip_hash_update(st, s.p, s.len);
 }
 
-uint64_t esip__txn_hash_branch(const esip_txl *txl, esip_str branch)
+/* Host names compare case-insensitively (19.1.4): hash them lowercased. */
+static void put_part_lower(esip_hash_state *st, esip_str s)
 {
-	return hash_parts(txl, 'B', &branch, 1);
+	char tmp[64];
+	uint32_t n = (uint32_t)s.len;
+	size_t off = 0;
+
+	esip_hash_update(st, &n, sizeof n);
+	while (off < s.len) {
+		size_t k = s.len - off < sizeof tmp ? s.len - off : sizeof tmp, i;
+		for (i = 0; i < k; i++) {
+			char c = s.p[off + i];
+			tmp[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+		}
+		esip_hash_update(st, tmp, k);
+		off += k;
+	}
+}
+
+uint64_t esip__txn_hash_client(const esip_txl *txl, esip_str branch)
+{
+	esip_hash_state st;
+
+	esip_hash_begin(&st, &txl->hkey);
+	esip_hash_update(&st, "C", 1);
+	put_part(&st, branch);
+	return esip_hash_end(&st);
+}
+
+/* 17.2.3: branch and sent-by; the method is compared among the nodes of
+ * one hash (a CANCEL looking for its target does not know it). */
+uint64_t esip__txn_hash_server(const esip_txl *txl, esip_str branch, esip_str host,
+			       uint32_t port)
+{
+	esip_hash_state st;
+
+	esip_hash_begin(&st, &txl->hkey);
+	esip_hash_update(&st, "S", 1);
+	put_part(&st, branch);
+	put_part_lower(&st, host);
+	esip_hash_update(&st, &port, sizeof port);
+	return esip_hash_end(&st);
 }
 
 uint64_t esip__txn_hash_2543(const esip_txl *txl, esip_str call_id, uint32_t cseq,
 			     esip_str from_tag)
 {
-	char num[4] = {(char)(cseq >> 24), (char)(cseq >> 16), (char)(cseq >> 8), (char)cseq};
-	esip_str parts[3] = {call_id, {num, 4}, from_tag};
+	esip_hash_state st;
 
-	return hash_parts(txl, 'R', parts, 3);
+	esip_hash_begin(&st, &txl->hkey);
+	esip_hash_update(&st, "R", 1);
+	put_part(&st, call_id);
+	esip_hash_update(&st, &cseq, sizeof cseq);
+	put_part(&st, from_tag);
+	return esip_hash_end(&st);
 }
-
-/* The client and the server transaction of one branch must not share a
- * hash value only by accident of the side: flip a bit for servers. */
-static uint64_t side_hash(uint64_t h, bool server) { return server ? h ^ 0x5bd1e9955bd1e995ull : h; }
 
 static uint64_t txn_hash(const esip_txl *txl, const esip_txn *t)
 {
 	if (t->flags & TXF_RFC2543)
 		return esip__txn_hash_2543(txl, txn_key(t, TK_CALL_ID), t->cseq,
 					   txn_key(t, TK_FROM_TAG));
-	return side_hash(esip__txn_hash_branch(txl, txn_key(t, TK_BRANCH)), txn_is_server(t));
+	if (txn_is_server(t))
+		return esip__txn_hash_server(txl, txn_key(t, TK_BRANCH), txn_key(t, TK_HOST),
+					     t->sent_by_port);
+	return esip__txn_hash_client(txl, txn_key(t, TK_BRANCH));
 }
 
 int esip__txn_table_insert(esip_txl *txl, esip_txn *t)
@@ -98,7 +133,7 @@ esip_txn *esip__match_response(esip_txl *txl, const esip_msg *m)
 	 * the request's (the method tells a CANCEL's 200 from the INVITE's) */
 	if (!m->via.branch.p || !m->via.branch.len || !m->cseq_method.p)
 		return NULL;
-	h = side_hash(esip__txn_hash_branch(txl, m->via.branch), false);
+	h = esip__txn_hash_client(txl, m->via.branch);
 	for (n = esip_htab_first(&txl->table, h, &it); n; n = esip_htab_next(&it)) {
 		esip_txn *t = NODE_TXN(n);
 		if (txn_is_server(t) || (t->flags & (TXF_DEAD | TXF_RFC2543)))
@@ -112,7 +147,7 @@ esip_txn *esip__match_response(esip_txl *txl, const esip_msg *m)
 
 esip_txn *esip__match_client_invite(esip_txl *txl, esip_str branch)
 {
-	uint64_t h = side_hash(esip__txn_hash_branch(txl, branch), false);
+	uint64_t h = esip__txn_hash_client(txl, branch);
 	esip_hnode *n;
 	esip_hiter it;
 
@@ -146,9 +181,9 @@ static bool sent_by_matches(const esip_txn *t, const esip_via *v)
 }
 
 static esip_txn *match_3261(esip_txl *txl, const esip_msg *m, esip_str method_as,
-			    bool any_but_cancel, uint64_t *hash)
+			    bool any_but_cancel, uint64_t *hash, unsigned *same)
 {
-	uint64_t h = side_hash(esip__txn_hash_branch(txl, m->via.branch), true);
+	uint64_t h = esip__txn_hash_server(txl, m->via.branch, m->via.host, m->via.port);
 	esip_hnode *n;
 	esip_hiter it;
 
@@ -157,8 +192,11 @@ static esip_txn *match_3261(esip_txl *txl, const esip_msg *m, esip_str method_as
 		esip_txn *t = NODE_TXN(n);
 		if (!txn_is_server(t) || (t->flags & (TXF_DEAD | TXF_RFC2543)))
 			continue;
-		if (esip_str_eq(txn_key(t, TK_BRANCH), m->via.branch) &&
-		    sent_by_matches(t, &m->via) && method_matches(t, method_as, any_but_cancel))
+		if (!esip_str_eq(txn_key(t, TK_BRANCH), m->via.branch) ||
+		    !sent_by_matches(t, &m->via))
+			continue;
+		(*same)++;
+		if (method_matches(t, method_as, any_but_cancel))
 			return t;
 	}
 	return NULL;
@@ -175,7 +213,7 @@ static bool ruri_matches(const esip_txn *t, const esip_msg *m)
 }
 
 static esip_txn *match_2543(esip_txl *txl, const esip_msg *m, esip_str method_as,
-			    bool any_but_cancel, uint64_t *hash)
+			    bool any_but_cancel, uint64_t *hash, unsigned *same)
 {
 	uint64_t h = esip__txn_hash_2543(txl, m->call_id, m->cseq, m->from.tag);
 	bool is_ack = m->method_id == ESIP_METHOD_ACK;
@@ -187,6 +225,7 @@ static esip_txn *match_2543(esip_txl *txl, const esip_msg *m, esip_str method_as
 		esip_txn *t = NODE_TXN(n);
 		if (!txn_is_server(t) || !(t->flags & TXF_RFC2543) || (t->flags & TXF_DEAD))
 			continue;
+		(*same)++;
 		if (t->cseq != m->cseq || !esip_str_eq(txn_key(t, TK_CALL_ID), m->call_id) ||
 		    !esip_str_eq(txn_key(t, TK_FROM_TAG), m->from.tag) ||
 		    !esip_str_eq(txn_key(t, TK_VIA), m->via.raw) ||
@@ -203,13 +242,17 @@ static esip_txn *match_2543(esip_txl *txl, const esip_msg *m, esip_str method_as
 }
 
 esip_txn *esip__match_request(esip_txl *txl, const esip_msg *m, esip_str method_as,
-			      bool any_but_cancel, uint64_t *hash)
+			      bool any_but_cancel, uint64_t *hash, unsigned *same)
 {
 	uint64_t h;
+	unsigned sm = 0;
 
 	if (!hash)
 		hash = &h;
+	if (!same)
+		same = &sm;
+	*same = 0;
 	if (esip_via_branch_is_rfc3261(&m->via))
-		return match_3261(txl, m, method_as, any_but_cancel, hash);
-	return match_2543(txl, m, method_as, any_but_cancel, hash);
+		return match_3261(txl, m, method_as, any_but_cancel, hash, same);
+	return match_2543(txl, m, method_as, any_but_cancel, hash, same);
 }

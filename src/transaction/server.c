@@ -91,7 +91,7 @@ static int save_ctx(esip_txn *t, const esip_msg *m, const esip_rx_info *rx)
 {
 	esip_txl *txl = t->txl;
 	esip_buf *b = &txl->scratch;
-	uint32_t i;
+	uint32_t i, nh = 1; /* + Content-Length */
 
 	esip_buf_reset(b);
 	esip_buf_putstr(b, m->method);
@@ -102,6 +102,7 @@ static int save_ctx(esip_txn *t, const esip_msg *m, const esip_rx_info *rx)
 		const esip_hdr *h = &m->hdrs[i];
 		if (!skeleton_header((esip_hdr_id)h->id))
 			continue;
+		nh++;
 		esip_buf_putstr(b, h->name);
 		esip_buf_puts(b, ": ");
 		esip_buf_putstr(b, h->value);
@@ -114,6 +115,7 @@ static int save_ctx(esip_txn *t, const esip_msg *m, const esip_rx_info *rx)
 	if (!t->ctx)
 		return ESIP_ENOMEM;
 	t->ctx->rx = *rx;
+	t->ctx->skel_hdrs = nh;
 	t->ctx->skel_len = (uint32_t)b->len;
 	memcpy(t->ctx->skel, b->p, b->len);
 	txl->stats.bytes_live += sizeof *t->ctx + b->len;
@@ -161,8 +163,10 @@ int esip__server_build(esip_txn *t, const esip_msg *req, const esip_rx_info *rx,
 			s.to_tag = esip_str_make(tag, (size_t)rc);
 		}
 	}
+	/* the tag the response carries: the request's own (in a dialog),
+	 * else the one given or made here */
 	if (spec->status > 100)
-		remember_tag(t, s.to_tag.p ? s.to_tag : req->to.tag);
+		remember_tag(t, req->to.tag.p ? req->to.tag : s.to_tag);
 	esip_buf_reset(b);
 	rc = esip_build_response(b, req, &s);
 	if (rc < 0)
@@ -170,15 +174,14 @@ int esip__server_build(esip_txn *t, const esip_msg *req, const esip_rx_info *rx,
 	return esip__txn_store_out(t, b->p, b->len);
 }
 
-/* Parses the skeleton into m (hdrs has SKEL_PARSE_HDRS entries). */
-static int parse_skeleton(const esip_txn *t, esip_msg *m, esip_hdr *hdrs)
+/* Parses the skeleton into m, with a header array of its own size (the
+ * request may have had as many header fields as the limits allow). */
+static int parse_skeleton(const esip_txn *t, esip_msg *m, esip_hdr *hdrs, size_t cap)
 {
-	esip_parse_limits lim = {UINT32_MAX, UINT32_MAX, SKEL_PARSE_HDRS};
+	esip_parse_limits lim = {UINT32_MAX, UINT32_MAX, (uint32_t)cap};
 	int rc;
 
-	if (!t->ctx)
-		return ESIP_ESTATE;
-	esip_msg_init(m, hdrs, SKEL_PARSE_HDRS);
+	esip_msg_init(m, hdrs, cap);
 	rc = esip_msg_parse(m, t->ctx->skel, t->ctx->skel_len, ESIP_PARSE_DATAGRAM, &lim);
 	return rc < 0 ? rc : 0;
 }
@@ -188,16 +191,27 @@ static int parse_skeleton(const esip_txn *t, esip_msg *m, esip_hdr *hdrs)
 static int build_for(esip_txn *t, const esip_response_spec *spec)
 {
 	esip_txl *txl = t->txl;
-	esip_hdr hdrs[SKEL_PARSE_HDRS];
+	esip_hdr local[SKEL_PARSE_HDRS], *hdrs = local;
+	size_t cap = SKEL_PARSE_HDRS;
 	esip_msg m;
 	int rc;
 
 	if (txl->cur_txn == t && txl->cur_req)
 		return esip__server_build(t, txl->cur_req, txl->cur_rx, spec);
-	rc = parse_skeleton(t, &m, hdrs);
-	if (rc < 0)
-		return rc;
-	return esip__server_build(t, &m, &t->ctx->rx, spec);
+	if (!t->ctx)
+		return ESIP_ESTATE;
+	if (t->ctx->skel_hdrs > cap) {
+		cap = t->ctx->skel_hdrs;
+		hdrs = esip_calloc(txl->alloc, cap, sizeof *hdrs);
+		if (!hdrs)
+			return ESIP_ENOMEM;
+	}
+	rc = parse_skeleton(t, &m, hdrs, cap);
+	if (rc == 0)
+		rc = esip__server_build(t, &m, &t->ctx->rx, spec);
+	if (hdrs != local)
+		esip_free(txl->alloc, hdrs);
+	return rc;
 }
 
 int esip__server_send_trying(esip_txn *t)
@@ -334,6 +348,7 @@ static esip_txn *create(esip_txl *txl, const esip_msg *m, const esip_rx_info *rx
 		t->flags |= TXF_RELIABLE;
 	t->dest = dest;
 	set_keys(t, m);
+	esip__txn_conn_attach(t);
 	if (esip__txn_table_insert_hashed(txl, t, hash) < 0) {
 		esip__txn_discard(t);
 		*err = ESIP_ENOMEM;
@@ -351,6 +366,10 @@ static void start_server(esip_txl *txl, esip_txn *t, const esip_msg *m, const es
 	const esip_msg *prev_req = txl->cur_req;
 	const esip_rx_info *prev_rx = txl->cur_rx;
 
+	/* a nested receive (from an owner callback) must find the outer
+	 * request's transaction still there when it restores it */
+	if (prev_txn)
+		esip__txn_hold(prev_txn);
 	txl->cur_txn = t;
 	txl->cur_req = m;
 	txl->cur_rx = rx;
@@ -366,44 +385,89 @@ static void start_server(esip_txl *txl, esip_txn *t, const esip_msg *m, const es
 	txl->cur_txn = prev_txn;
 	txl->cur_req = prev_req;
 	txl->cur_rx = prev_rx;
+	if (prev_txn)
+		esip__txn_release(prev_txn);
+}
+
+/* The To tag the target's responses use: the remembered one, or a new
+ * one kept for them (9.2: the 200 to the CANCEL and the response to the
+ * INVITE SHOULD carry the same tag, even when the TU answers later). */
+static esip_str target_tag(esip_txn *target, const esip_msg *cancel)
+{
+	char tag[24];
+	int n;
+
+	if (cancel->to.tag.p || target->kind != ESIP_TXN_IST)
+		return ESIP_STR_NULL; /* the request has its tag (a dialog's) */
+	if (!target->key[TK_RESP_TAG].len) {
+		n = esip_gen_tag(target->txl->rnd, tag, sizeof tag);
+		if (n > 0)
+			remember_tag(target, esip_str_make(tag, (size_t)n));
+	}
+	return txn_key(target, TK_RESP_TAG);
 }
 
 /* 9.2: a CANCEL is its own (non-INVITE) transaction, answered here: 200
  * if it matched a transaction (with the To tag of that transaction's
  * responses), 481 if not.  The INVITE it cancels hears of it first
- * (ESIP_TXE_CANCEL), so its owner can send the 487 before the 200. */
-static int server_cancel(esip_txl *txl, const esip_msg *m, const esip_rx_info *rx, uint64_t now)
+ * (ESIP_TXE_CANCEL), so its owner can send the 487 before the 200.  Over
+ * the transaction limit a CANCEL that matches is still honoured (answered
+ * statelessly): the INVITE it ends frees a transaction. */
+static int server_cancel(esip_txl *txl, const esip_msg *m, const esip_rx_info *rx, uint64_t now,
+			 bool over_limit)
 {
 	uint64_t hash;
-	esip_txn *target = esip__match_request(txl, m, ESIP_STR_NULL, true, &hash);
+	esip_txn *target = esip__match_request(txl, m, ESIP_STR_NULL, true, &hash, NULL);
+	esip_txn *prev_txn = txl->cur_txn, *t = NULL;
+	const esip_msg *prev_req = txl->cur_req;
+	const esip_rx_info *prev_rx = txl->cur_rx;
 	esip_response_spec spec;
-	esip_txn *t;
-	int err;
+	char tag[TXN_RESP_TAG_MAX];
+	int err = 0;
 
-	t = create(txl, m, rx, hash, &err);
-	if (!t)
-		return err;
-	t->flags |= TXF_INTERNAL;
-	esip__txn_hold(t);
-	if (target) {
-		esip__txn_hold(target);
-		esip__txn_event(target, TXEV_rx_cancel, m, rx, now);
+	if (over_limit && !target)
+		return ESIP_ELIMIT; /* the caller answers 503 */
+	if (prev_txn)
+		esip__txn_hold(prev_txn);
+	if (!over_limit) {
+		t = create(txl, m, rx, hash, &err);
+		if (!t) {
+			if (prev_txn)
+				esip__txn_release(prev_txn);
+			return err;
+		}
+		t->flags |= TXF_INTERNAL;
+		esip__txn_hold(t);
 	}
 	memset(&spec, 0, sizeof spec);
 	spec.status = target ? 200 : 481;
-	if (target && target->key[TK_RESP_TAG].len && !m->to.tag.p)
-		spec.to_tag = txn_key(target, TK_RESP_TAG);
-	if (target)
+	if (target) {
+		esip_str tg;
+		esip__txn_hold(target);
+		/* copied: the target may end before the 200 is built */
+		tg = target_tag(target, m);
+		if (tg.p) {
+			memcpy(tag, tg.p, tg.len);
+			spec.to_tag = esip_str_make(tag, tg.len);
+		}
+		esip__txn_event(target, TXEV_rx_cancel, m, rx, now);
 		esip__txn_release(target);
-	txl->cur_txn = t;
-	txl->cur_req = m;
-	txl->cur_rx = rx;
-	esip__txn_event(t, TXEV_rx_request, m, rx, now);
-	esip_txn_respond(t, &spec, now);
-	txl->cur_txn = NULL;
-	txl->cur_req = NULL;
-	txl->cur_rx = NULL;
-	esip__txn_release(t);
+	}
+	if (t) {
+		txl->cur_txn = t;
+		txl->cur_req = m;
+		txl->cur_rx = rx;
+		esip__txn_event(t, TXEV_rx_request, m, rx, now);
+		esip_txn_respond(t, &spec, now);
+		esip__txn_release(t);
+	} else {
+		esip_txl_respond_stateless(txl, m, rx, &spec);
+	}
+	txl->cur_txn = prev_txn;
+	txl->cur_req = prev_req;
+	txl->cur_rx = prev_rx;
+	if (prev_txn)
+		esip__txn_release(prev_txn);
 	return 0;
 }
 
@@ -411,6 +475,7 @@ int esip__server_recv(esip_txl *txl, const esip_msg *m, const esip_rx_info *rx, 
 {
 	esip_txn *t;
 	uint64_t hash;
+	unsigned same;
 	int err;
 
 	if (!m->via.host.p || !m->cseq_method.p || !m->call_id.p)
@@ -419,7 +484,7 @@ int esip__server_recv(esip_txl *txl, const esip_msg *m, const esip_rx_info *rx, 
 		/* 17.2.3: an ACK matches the INVITE transaction it acknowledges
 		 * (a non-2xx: absorbed there); otherwise it acknowledges a 2xx
 		 * and is not a transaction: the owner gets it (RFC 6026 7.1) */
-		t = esip__match_request(txl, m, ESIP_STR("INVITE"), false, NULL);
+		t = esip__match_request(txl, m, ESIP_STR("INVITE"), false, NULL, NULL);
 		if (t) {
 			esip__txn_event(t, TXEV_rx_ack, m, rx, now);
 			return 0;
@@ -429,17 +494,25 @@ int esip__server_recv(esip_txl *txl, const esip_msg *m, const esip_rx_info *rx, 
 			txl->cb.event(txl->ud, NULL, ESIP_TXE_ACK_2XX, m, rx, now);
 		return 0;
 	}
-	t = esip__match_request(txl, m, m->method, false, &hash);
+	t = esip__match_request(txl, m, m->method, false, &hash, &same);
 	if (t) {
 		esip__txn_event(t, TXEV_rx_retransmit, m, rx, now);
 		return 0;
 	}
-	if (txl->live_total >= txl->cfg.max_transactions)
-		return refuse_over_limit(txl, m, rx);
+	if (same >= TXN_SAME_KEY_MAX) {
+		/* one key repeated with ever other methods: a flood, dropped */
+		txl->stats.dropped++;
+		return ESIP_ELIMIT;
+	}
 	/* the CANCEL's own key is the one just looked up (its method is
 	 * CANCEL): server_cancel looks for its target itself */
-	if (m->method_id == ESIP_METHOD_CANCEL)
-		return server_cancel(txl, m, rx, now);
+	if (m->method_id == ESIP_METHOD_CANCEL) {
+		bool over = txl->live_total >= txl->cfg.max_transactions;
+		err = server_cancel(txl, m, rx, now, over);
+		return err == ESIP_ELIMIT ? refuse_over_limit(txl, m, rx) : err;
+	}
+	if (txl->live_total >= txl->cfg.max_transactions)
+		return refuse_over_limit(txl, m, rx);
 	t = create(txl, m, rx, hash, &err);
 	if (!t)
 		return err;

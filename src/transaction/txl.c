@@ -16,21 +16,29 @@ void esip_txl_config_init(esip_txl_config *c)
 	c->retry_after_s = 5;
 }
 
-/* Fills the zero ("default") fields and derives Timer B, C, D, F. */
+/* Fills the zero ("default") fields and derives Timer B, C, D, F.  T1
+ * is capped at 60 s (64*T1 must fit the 32-bit timer durations) and T2
+ * is at least T1 (17.1.2.2 doubles E "up to T2"). */
 static void normalise(esip_txl_config *c)
 {
 	if (!c->t1_ms)
 		c->t1_ms = 500;
+	if (c->t1_ms > 60000)
+		c->t1_ms = 60000;
 	if (!c->t2_ms)
 		c->t2_ms = 4000;
+	if (c->t2_ms < c->t1_ms)
+		c->t2_ms = c->t1_ms;
 	if (!c->t4_ms)
 		c->t4_ms = 5000;
 	if (!c->timer_b_ms)
 		c->timer_b_ms = 64 * c->t1_ms; /* Table 4 */
 	if (!c->timer_f_ms)
 		c->timer_f_ms = 64 * c->t1_ms;
+	/* 17.1.1.2: "at least 32 seconds"; it absorbs the server's
+	 * retransmissions, which last 64*T1 (Timer H): the longer of both */
 	if (!c->timer_d_ms)
-		c->timer_d_ms = 32000; /* 17.1.1.2: "at least 32 seconds" */
+		c->timer_d_ms = 64 * c->t1_ms > 32000 ? 64 * c->t1_ms : 32000;
 	if (!c->timer_c_ms)
 		c->timer_c_ms = 185000; /* ict.def: more than 3 minutes */
 	if (!c->max_transactions)
@@ -81,8 +89,14 @@ int esip_txl_new(const esip_txl_config *c, const esip_txl_callbacks *cb, void *u
 	rc = esip_htab_init(&txl->table, a, 64, max_buckets);
 	if (rc < 0)
 		goto fail;
+	rc = esip_htab_init(&txl->conns, a, 16, max_buckets);
+	if (rc < 0) {
+		esip_htab_deinit(&txl->table);
+		goto fail;
+	}
 	rc = esip_buf_init_dyn(&txl->scratch, a, 1024, 1u << 20);
 	if (rc < 0) {
+		esip_htab_deinit(&txl->conns);
 		esip_htab_deinit(&txl->table);
 		goto fail;
 	}
@@ -107,6 +121,7 @@ void esip_txl_free(esip_txl *txl)
 		return;
 	esip_htab_foreach(&txl->table, free_one, NULL);
 	esip_htab_deinit(&txl->table);
+	esip_htab_deinit(&txl->conns); /* emptied as the transactions went */
 	esip_buf_free(&txl->scratch);
 	esip_free(txl->alloc, txl);
 }
@@ -145,58 +160,12 @@ int esip_txl_recv(esip_txl *txl, const esip_msg *m, const esip_rx_info *rx, uint
 			txl->cb.event(txl->ud, NULL, ESIP_TXE_STRAY_RESPONSE, m, rx, now);
 		return 0;
 	}
-	t->status = m->status;
+	/* the status only goes up: a late 1xx after the final response is
+	 * no reason to allow a CANCEL again (9.1) */
+	if (m->status > t->status)
+		t->status = m->status;
 	esip__txn_event(t, rx_event(m->status), m, rx, now);
 	return 0;
-}
-
-typedef struct conn_scan {
-	uint32_t conn;
-	esip_txn **list;
-	size_t n, cap;
-} conn_scan;
-
-static void collect(esip_hnode *n, void *ud)
-{
-	conn_scan *s = ud;
-	esip_txn *t = ESIP_CONTAINER_OF(n, esip_txn, node);
-
-	if (t->dest.conn != s->conn || (t->flags & TXF_DEAD))
-		return;
-	if (txn_is_server(t)) {
-		/* 18.2.2: a response whose connection is gone goes over a
-		 * new one to the source address and the sent-by port */
-		t->dest.conn = 0;
-		esip_addr_set_port(&t->dest.addr, t->sent_by_port ? (uint16_t)t->sent_by_port
-								  : esip_tp_default_port(t->dest.tp));
-		return;
-	}
-	if (s->n < s->cap) {
-		esip__txn_hold(t);
-		s->list[s->n++] = t;
-	}
-}
-
-void esip_txl_conn_failed(esip_txl *txl, uint32_t conn, uint64_t now)
-{
-	conn_scan s = {conn, NULL, 0, 0};
-	size_t i;
-
-	if (!txl || !conn)
-		return;
-	/* collected first: the owner's callbacks may create or end other
-	 * transactions while the errors are delivered */
-	s.cap = txl->table.count;
-	s.list = s.cap ? esip_calloc(txl->alloc, s.cap, sizeof *s.list) : NULL;
-	if (s.cap && !s.list)
-		s.cap = 0;
-	esip_htab_foreach(&txl->table, collect, &s);
-	for (i = 0; i < s.n; i++) {
-		/* 17.1.4: a client transaction whose connection failed */
-		esip__txn_event(s.list[i], TXEV_tp_error, NULL, NULL, now);
-		esip__txn_release(s.list[i]);
-	}
-	esip_free(txl->alloc, s.list);
 }
 
 /* ---- accessors ------------------------------------------------------------ */

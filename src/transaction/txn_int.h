@@ -87,6 +87,9 @@ enum {
 #define TXF_IN_TABLE 0x40u   /* linked in txl->table */
 #define TXF_SERVER 0x80u
 
+/* esip_txn.flags2 */
+#define TXF2_CONN_UNLISTED 0x01u /* uses a connection, not in its list (no memory) */
+
 /* Room kept in an INVITE server transaction for its responses' To tag. */
 #define TXN_RESP_TAG_MAX 64
 
@@ -99,6 +102,7 @@ enum {
  */
 typedef struct txn_srvctx {
 	esip_rx_info rx;
+	uint32_t skel_hdrs;  /* header fields in the skeleton */
 	uint32_t skel_len;
 	char skel[]; /* a parseable request: the fields above, Content-Length 0 */
 } txn_srvctx;
@@ -124,6 +128,9 @@ struct esip_txn {
 	uint8_t method_id;     /* esip_method of the request */
 	uint8_t pending_n;     /* events queued by effects (zero timers, send errors) */
 	uint8_t pending[4];
+	uint8_t flags2;        /* TXF2_* */
+	esip_tlink conn_link;  /* in the list of the connection it uses (conns.c) */
+	uint32_t listed_conn;  /* the connection of that list, 0 if none */
 	txn_view key[TK__COUNT];
 	uint32_t sent_by_port; /* server: top Via sent-by port (0 = absent) */
 	uint32_t cseq;         /* CSeq number of the request */
@@ -139,6 +146,8 @@ struct esip_txl {
 	esip_timerwheel *wheel;
 	esip_hash_key hkey;
 	esip_htab table;       /* every live transaction, by key hash */
+	esip_htab conns;       /* connection -> its transactions (conns.c) */
+	uint32_t conn_unlisted;/* transactions on a connection but in no list */
 	esip_rand *rnd;
 	esip_buf scratch;      /* responses, ACKs, skeletons are built here */
 	esip_fsm_tracer tracer;
@@ -181,7 +190,9 @@ int esip__txn_send(esip_txn *t, const void *bytes, size_t len);
 int esip__txn_store_out(esip_txn *t, const void *bytes, size_t len);
 
 /* ---- match.c ---------------------------------------------------------------- */
-uint64_t esip__txn_hash_branch(const esip_txl *txl, esip_str branch);
+uint64_t esip__txn_hash_client(const esip_txl *txl, esip_str branch);
+uint64_t esip__txn_hash_server(const esip_txl *txl, esip_str branch, esip_str host,
+			       uint32_t port);
 uint64_t esip__txn_hash_2543(const esip_txl *txl, esip_str call_id, uint32_t cseq,
 			     esip_str from_tag);
 /* 0, or ESIP_ENOMEM when the table is full and cannot grow. */
@@ -194,11 +205,24 @@ esip_txn *esip__match_response(esip_txl *txl, const esip_msg *m);
 /* 17.2.3: the server transaction of request m.  method_as is the method
  * to match (INVITE for ACK); a CANCEL looking for what it cancels sets
  * any_but_cancel instead.  *hash (may be NULL) receives the key's hash,
- * the one a new server transaction for m is inserted with. */
+ * the one a new server transaction for m is inserted with; *same (may be
+ * NULL) how many live transactions share that hashed key. */
 esip_txn *esip__match_request(esip_txl *txl, const esip_msg *m, esip_str method_as,
-			      bool any_but_cancel, uint64_t *hash);
+			      bool any_but_cancel, uint64_t *hash, unsigned *same);
+
+/* More server transactions than this on one hashed key (one branch and
+ * sent-by with other methods, one RFC 2543 Call-ID/CSeq/From tag with
+ * other Request-URIs or Vias) are refused: legitimate traffic has two
+ * (an INVITE and its CANCEL), a flood would make every lookup walk them. */
+#define TXN_SAME_KEY_MAX 8
 /* 17.1.3 for the TU's CANCEL: the client INVITE with this branch. */
 esip_txn *esip__match_client_invite(esip_txl *txl, esip_str branch);
+
+/* ---- conns.c ---------------------------------------------------------------- */
+/* Puts t in the list of t->dest.conn (moving it from an old one); call
+ * whenever dest.conn may have changed. */
+void esip__txn_conn_attach(esip_txn *t);
+void esip__txn_conn_detach(esip_txn *t);
 
 /* ---- txl.c ------------------------------------------------------------------ */
 /* Walks every live transaction and checks the layer's invariants (each in

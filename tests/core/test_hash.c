@@ -42,6 +42,27 @@ START_TEST(siphash13_vectors)
 }
 END_TEST
 
+START_TEST(siphash13_streamed_equals_one_shot)
+{
+	esip_hash_key k = key_0_15();
+	unsigned char msg[100];
+	size_t n, cut1, cut2;
+
+	for (n = 0; n < sizeof msg; n++)
+		msg[n] = (unsigned char)(n * 7 + 1);
+	for (n = 0; n <= sizeof msg; n += 3)
+		for (cut1 = 0; cut1 <= n; cut1 += 5)
+			for (cut2 = cut1; cut2 <= n; cut2 += 2) {
+				esip_hash_state st;
+				esip_hash_begin(&st, &k);
+				esip_hash_update(&st, msg, cut1);
+				esip_hash_update(&st, msg + cut1, cut2 - cut1);
+				esip_hash_update(&st, msg + cut2, n - cut2);
+				ck_assert(esip_hash_end(&st) == esip_hash(&k, msg, n));
+			}
+}
+END_TEST
+
 START_TEST(hash_key_from_rand)
 {
 	esip_rand r;
@@ -278,6 +299,7 @@ Suite *suite_hash(void)
 	TCase *tc = tcase_create("hash");
 
 	tcase_add_test(tc, siphash13_vectors);
+	tcase_add_test(tc, siphash13_streamed_equals_one_shot);
 	tcase_add_test(tc, hash_key_from_rand);
 	tcase_add_test(tc, htab_insert_find_remove_grow);
 	tcase_add_test(tc, htab_same_hash_chain);

@@ -515,6 +515,178 @@ START_TEST(owner_may_leave_request_unanswered_then_free)
 }
 END_TEST
 
+START_TEST(same_key_flood_is_bounded)
+{
+	/* one branch and sent-by with ever other methods: at most
+	 * TXN_SAME_KEY_MAX transactions (17.2.3 keys them apart, but a flood
+	 * would make every lookup walk them) */
+	char method[16];
+	int i, ok = 0;
+
+	for (i = 0; i < 20; i++) {
+		snprintf(method, sizeof method, "FOO%d", i);
+		ok += inject(method, "z9hG4bKflood", NULL) == 0;
+	}
+	ck_assert_int_eq(ok, 8);
+	ck_assert_uint_eq(txt_live(&bob), 8);
+	ck_assert_uint_eq(stats().dropped, 12);
+	/* other ports are other keys: not limited */
+	for (i = 0; i < 20; i++) {
+		char req[2048], port[16];
+		size_t len = make(req, sizeof req, "OPTIONS", "z9hG4bKports", NULL, NULL);
+		snprintf(port, sizeof port, "%04d", 6000 + i);
+		memcpy(strstr(req, ":5060;") + 1, port, 4);
+		ck_assert_int_eq(txt_inject(&bob, req, len, &peer, ESIP_TP_UDP, 0), 0);
+	}
+	ck_assert_uint_eq(txt_live(&bob), 28);
+}
+END_TEST
+
+START_TEST(long_branches_share_no_hash_prefix)
+{
+	/* branches longer than any hash buffer, equal but for their end:
+	 * distinct transactions, each matched by its own retransmission */
+	char br[700];
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		memset(br, 'a', sizeof br);
+		memcpy(br, "z9hG4bK", 7);
+		snprintf(br + 600, sizeof br - 600, "%d", i);
+		ck_assert_int_eq(inject("OPTIONS", br, NULL), 0);
+		ck_assert_int_eq(inject("OPTIONS", br, NULL), 0);
+	}
+	ck_assert_uint_eq(txt_count(&bob, ESIP_TXE_REQUEST), 5);
+	ck_assert_uint_eq(stats().absorbed, 5);
+}
+END_TEST
+
+START_TEST(late_response_with_many_headers)
+{
+	/* a request with as many Vias as the limits allow is answered late
+	 * from its skeleton (which has more header fields than a small fixed
+	 * array would hold) */
+	char req[16384], *p = req;
+	esip_response_spec spec;
+	int i, n;
+
+	p += sprintf(p, "INVITE sip:bob@127.0.0.1:5070 SIP/2.0\r\n"
+			"Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKmany\r\n");
+	for (i = 0; i < 123; i++)
+		p += sprintf(p, "Via: SIP/2.0/UDP proxy%d.example.com;branch=z9hG4bKp%d\r\n", i, i);
+	n = sprintf(p, "From: <sip:a@x>;tag=1\r\nTo: <sip:b@y>\r\nCall-ID: many\r\n"
+		       "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
+	p += n;
+	{
+		static esip_hdr hdrs[200];
+		esip_parse_limits lim = ESIP_PARSE_LIMITS_INIT;
+		esip_msg m;
+		esip_rx_info rx;
+		lim.max_headers = 200;
+		esip_msg_init(&m, hdrs, 200);
+		ck_assert_int_gt(esip_msg_parse(&m, req, (size_t)(p - req), ESIP_PARSE_DATAGRAM, &lim), 0);
+		ck_assert_uint_eq(m.nhdrs, 129); /* 124 Via + 5: over 128 */
+		memset(&rx, 0, sizeof rx);
+		rx.tp = ESIP_TP_UDP;
+		rx.peer = peer;
+		rx.local = bob.addr;
+		ck_assert_int_eq(esip_txl_recv(bob.txl, &m, &rx, simnet_now(net)), 0);
+	}
+	simnet_run_until(net, 300); /* the 100 Trying at 200 ms, from the skeleton */
+	ck_assert_uint_eq(sent("SIP/2.0 100"), 1);
+	memset(&spec, 0, sizeof spec);
+	spec.status = 486;
+	ck_assert_int_eq(esip_txn_respond(bob.last_server, &spec, simnet_now(net)), 0);
+	ck_assert_uint_eq(sent("SIP/2.0 486"), 1);
+}
+END_TEST
+
+START_TEST(cancel_tag_matches_late_final)
+{
+	/* 9.2: the CANCEL's 200 and the INVITE's later 487 carry one To tag
+	 * even when the TU answers after the CANCEL's event */
+	esip_response_spec spec;
+	esip_hdr h[64];
+	esip_msg m;
+	char tag200[64];
+
+	ck_assert_int_eq(inject("INVITE", "z9hG4bKct", NULL), 0);
+	ck_assert_int_eq(inject("CANCEL", "z9hG4bKct", NULL), 0);
+	simnet_run_until(net, 1);
+	esip_msg_init(&m, h, 64);
+	ck_assert_int_gt(esip_msg_parse(&m, last_rx, last_rx_len, ESIP_PARSE_DATAGRAM, NULL), 0);
+	ck_assert_uint_eq(m.status, 200);
+	ck_assert(esip_str_eq_cstr(m.cseq_method, "CANCEL"));
+	snprintf(tag200, sizeof tag200, "%.*s", ESIP_STR_FMT(m.to.tag));
+	ck_assert_uint_gt(strlen(tag200), 0);
+	memset(&spec, 0, sizeof spec);
+	spec.status = 487;
+	ck_assert_int_eq(esip_txn_respond(bob.last_server, &spec, simnet_now(net)), 0);
+	simnet_run_until(net, 2);
+	esip_msg_init(&m, h, 64);
+	ck_assert_int_gt(esip_msg_parse(&m, last_rx, last_rx_len, ESIP_PARSE_DATAGRAM, NULL), 0);
+	ck_assert_uint_eq(m.status, 487);
+	ck_assert(esip_str_eq_cstr(m.to.tag, tag200));
+}
+END_TEST
+
+START_TEST(cancel_honoured_over_the_limit)
+{
+	/* with every transaction slot taken, a CANCEL for a live INVITE is
+	 * still processed (answered statelessly), the TU hears of it */
+	esip_txl_config c;
+	txnode carol;
+	char req[2048];
+	size_t len;
+
+	esip_txl_config_init(&c);
+	c.max_transactions = 1;
+	txt_node_init(&carol, net, "carol", 5080, &c);
+	len = make(req, sizeof req, "INVITE", "z9hG4bKlim", NULL, NULL);
+	ck_assert_int_eq(txt_inject(&carol, req, len, &peer, ESIP_TP_UDP, 0), 0);
+	len = make(req, sizeof req, "CANCEL", "z9hG4bKlim", NULL, NULL);
+	ck_assert_int_eq(txt_inject(&carol, req, len, &peer, ESIP_TP_UDP, 0), 0);
+	ck_assert_uint_eq(txt_count(&carol, ESIP_TXE_CANCEL), 1);
+	simnet_run_until(net, 1);
+	ck_assert_uint_eq(simnet_count_sent(net, carol.id, SIMNET_ANY, "SIP/2.0 200"), 1);
+	ck_assert_uint_eq(simnet_count_sent(net, carol.id, SIMNET_ANY, "SIP/2.0 503"), 0);
+	/* an unmatched CANCEL over the limit is refused */
+	len = make(req, sizeof req, "CANCEL", "z9hG4bKnone", NULL, NULL);
+	ck_assert_int_eq(txt_inject(&carol, req, len, &peer, ESIP_TP_UDP, 0), ESIP_ELIMIT);
+	txt_node_deinit(&carol);
+}
+END_TEST
+
+START_TEST(server_connection_failure_reroutes)
+{
+	/* 18.2.2: the TCP connection of a request breaks before the answer:
+	 * the response goes over a new connection to the sent-by port */
+	char req[2048];
+	size_t len = make(req, sizeof req, "OPTIONS", "z9hG4bKrr", NULL, NULL);
+	esip_response_spec spec;
+	esip_dest d;
+	uint32_t conn = 0;
+
+	memcpy(strstr(req, "UDP"), "TCP", 3);
+	/* the request arrives over a connection peer -> bob */
+	memset(&d, 0, sizeof d);
+	d.tp = ESIP_TP_TCP;
+	d.addr = bob.addr;
+	ck_assert_int_eq(simnet_send_conn(net, peer_node, &d, "x", 1, &conn), 0);
+	ck_assert_int_eq(txt_inject(&bob, req, len, &peer, ESIP_TP_TCP, conn), 0);
+	ck_assert_int_eq(simnet_conn_break(net, conn), 0);
+	ck_assert_uint_eq(txt_live(&bob), 1); /* a server transaction survives */
+	memset(&spec, 0, sizeof spec);
+	spec.status = 200;
+	rx_count = 0;
+	ck_assert_int_eq(esip_txn_respond(bob.last_server, &spec, simnet_now(net)), 0);
+	simnet_run_until(net, 5);
+	ck_assert_uint_eq(rx_count, 1);
+	ck_assert(!strncmp(last_rx, "SIP/2.0 200", 11));
+	ck_assert_uint_ne(simnet_conn_find(net, bob.id, peer_node, ESIP_TP_TCP), 0);
+}
+END_TEST
+
 static Suite *suite_server(void)
 {
 	Suite *s = suite_create("transaction-server");
@@ -540,6 +712,12 @@ static Suite *suite_server(void)
 	tcase_add_test(tc, over_limit_503);
 	tcase_add_test(tc, stateless_response);
 	tcase_add_test(tc, owner_may_leave_request_unanswered_then_free);
+	tcase_add_test(tc, same_key_flood_is_bounded);
+	tcase_add_test(tc, long_branches_share_no_hash_prefix);
+	tcase_add_test(tc, late_response_with_many_headers);
+	tcase_add_test(tc, cancel_tag_matches_late_final);
+	tcase_add_test(tc, cancel_honoured_over_the_limit);
+	tcase_add_test(tc, server_connection_failure_reroutes);
 	suite_add_tcase(s, tc);
 	return s;
 }
