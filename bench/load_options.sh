@@ -29,7 +29,7 @@ OUT=$(mktemp -d /tmp/esip-load.XXXXXX)
 echo "results in $OUT"
 
 "$P/build-bench/examples/esip-responder" -l "udp:127.0.0.1:$PORT" -l "tcp:127.0.0.1:$PORT" \
-	> "$OUT/responder.log" 2>&1 &
+	-m "${MAX_TXN:-4000000}" > "$OUT/responder.log" 2>&1 &
 RPID=$!
 trap 'kill $RPID 2>/dev/null; wait $RPID 2>/dev/null || true' EXIT
 sleep 1
@@ -39,7 +39,7 @@ rss0=$(awk '/^VmRSS/{print $2}' /proc/$RPID/status)
 run() {
 	local tp=$1
 	echo "== OPTIONS over $tp"
-	RESP_PIDS=$RPID SCENARIO=$P/tests/interop/options_uac.xml OUTBASE=$OUT/$tp \
+	RESP_PIDS=$RPID SCENARIO=$P/bench/options_load.xml OUTBASE=$OUT/$tp \
 		UAC_PORT=$((PORT + 100)) "$LOAD/find_max.sh" 127.0.0.1 "$PORT" "$tp" | tail -n 20
 	python3 - "$OUT/$tp/findmax.tsv" <<'PY'
 import csv, sys

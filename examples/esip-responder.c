@@ -12,6 +12,10 @@
  *     --ping URI      send OPTIONS to URI (-n times, default once), print
  *                     each result, exit 0 if every one got a 2xx
  *     -n COUNT        how many OPTIONS --ping sends
+ *     -m MAX          live transactions allowed (default 100000; over it new
+ *                     requests get 503).  A UDP server transaction lives
+ *                     64*T1 = 32 s after its answer (Timer J, RFC 3261
+ *                     17.2.2), so R requests/s need about 32*R of them
  *     --self-test N   send N OPTIONS to ourselves over every listener,
  *                     print each result and exit (the README demo)
  *     --trace         print every SIP message sent and received
@@ -141,7 +145,8 @@ static void print_stats(esip_stack *s)
 static void usage(void)
 {
 	fprintf(stderr, "usage: esip-responder [-l udp:ADDR|tcp:ADDR]... [-d SECONDS] "
-			"[-p URI] [--ping URI [-n COUNT]] [--self-test N] [--trace] [-v]\n");
+			"[-p URI] [--ping URI [-n COUNT]] [-m MAX_TRANSACTIONS] [--self-test N] "
+			"[--trace] [-v]\n");
 	exit(2);
 }
 
@@ -162,6 +167,7 @@ int main(int argc, char **argv)
 	const char *ping_uri = NULL, *once_uri = NULL;
 	double duration = -1, start, next_ping;
 	int self_test = 0, nl = 0, i, rc, count = 1;
+	unsigned long max_txn = 0;
 	bool trace = false, verbose = false;
 
 	for (i = 1; i < argc; i++) {
@@ -176,6 +182,8 @@ int main(int argc, char **argv)
 			once_uri = argv[++i];
 		} else if (!strcmp(argv[i], "-n") && i + 1 < argc) {
 			count = atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "-m") && i + 1 < argc) {
+			max_txn = strtoul(argv[++i], NULL, 10);
 		} else if (!strcmp(argv[i], "--self-test") && i + 1 < argc) {
 			self_test = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "--trace")) {
@@ -195,6 +203,7 @@ int main(int argc, char **argv)
 	cfg.listen = listen;
 	cfg.n_listen = (size_t)nl;
 	cfg.user_agent = "esip-responder";
+	cfg.max_transactions = (uint32_t)max_txn;
 	cfg.log = on_log;
 	cfg.log_level = verbose ? ESIP_LOG_DEBUG : ESIP_LOG_INFO;
 	if (trace)

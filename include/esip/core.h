@@ -233,8 +233,9 @@ uint64_t esip_hash_end(esip_hash_state *st);
  * when its hash matches, and a removal (backward shift, no tombstones)
  * touches no other node.  The slot array doubles when it is half full, up
  * to max_slots (a bound fixed by whoever owns the table, from its own limit
- * on entries); a failed growth keeps the old array, which then fills up to
- * 15/16 before an insert fails.  The caller computes the hash and compares
+ * on entries), incrementally (the old array drains into the new one a few
+ * slots per operation); a failed growth keeps the old array, which then
+ * fills up to 15/16 before an insert fails.  The caller computes the hash and compares
  * its own keys among the nodes with that hash.
  */
 typedef struct esip_hnode {
@@ -249,14 +250,27 @@ typedef struct esip_hslot {
 typedef struct esip_htab {
 	esip_hslot *slots;
 	size_t mask;        /* slots - 1 (a power of two) */
-	size_t count;
+	size_t count;       /* entries in both arrays */
 	size_t max_slots;
 	const esip_allocator *alloc;
+	/* growth is incremental: the previous array is emptied into the new
+	 * one a few slots per insert or remove, so no single call rehashes a
+	 * large table (a pause the event loop would feel) */
+	esip_hslot *old;    /* NULL when no growth is in progress */
+	size_t old_mask;
+	size_t old_count;
+	size_t mig;         /* next old slot to move */
+	/* the next array is allocated ahead (at 3/8 load) and zeroed a
+	 * little per operation, so that no call zeroes megabytes at once */
+	esip_hslot *next;
+	size_t next_zeroed; /* slots of next already zero */
 } esip_htab;
 
 /* Iteration over the nodes with one hash. */
 typedef struct esip_hiter {
 	const esip_htab *t;
+	const esip_hslot *slots; /* the array being walked */
+	size_t mask;
 	size_t pos;
 	uint64_t hash;
 } esip_hiter;

@@ -169,6 +169,9 @@ typedef struct esip_transport_config {
 				   * for the socket (EAGAIN): 1 MiB; over it a send
 				   * fails with ESIP_ELIMIT */
 	uint32_t mtu_threshold;   /* RFC 3261 18.1.1 "larger than 1300 bytes": 1300 */
+	uint32_t udp_rcvbuf;      /* SO_RCVBUF asked for each UDP socket: 2 MiB (the
+				   * kernel caps it at net.core.rmem_max); room for
+				   * a burst while the loop is busy */
 	uint32_t max_tcp_conns;   /* open TCP connections, both directions: 1024
 				   * (max 1048576); an accept() beyond it closes
 				   * the new connection, a connect beyond it is
@@ -305,6 +308,25 @@ int esip_transport_fd(const esip_transport *t);
  * called from one of its own callbacks, or ESIP_ESYS (epoll_wait failed).
  */
 int esip_transport_process(esip_transport *t, uint64_t now);
+
+/*
+ * For a loop built on the transport alone (the stack's own thread): adds
+ * the owner's fd (e.g. an eventfd it writes to wake the loop) to the
+ * transport's epoll; cb runs inside esip_transport_process when fd is
+ * readable (the owner drains it there).  One per transport.  Returns 0,
+ * ESIP_EINVAL (a second one, bad arguments) or ESIP_ESYS.
+ */
+int esip_transport_watch(esip_transport *t, int fd, void (*cb)(void *ud), void *ud);
+
+/*
+ * Blocks up to timeout_ms (-1: no limit, 0: poll) until the transport has
+ * work, and keeps the readiness it saw for the next
+ * esip_transport_process(), which then needs no epoll_wait of its own:
+ * one system call per wake-up instead of two.  Returns the number of
+ * events seen (0 on timeout or EINTR), ESIP_ESTATE inside process, or
+ * ESIP_ESYS.
+ */
+int esip_transport_wait(esip_transport *t, int timeout_ms);
 
 /*
  * Sends one message (bytes are copied or written before it returns).

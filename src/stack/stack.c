@@ -47,8 +47,11 @@ void esip__stack_wake(esip_stack *s)
 	(void)n; /* EAGAIN: the counter is already non-zero, the loop wakes */
 }
 
-static void drain_wake(esip_stack *s)
+/* The wake eventfd sits in the transport's epoll (esip_transport_watch):
+ * drained only when it fired, not on every iteration (a system call). */
+static void drain_wake(void *ud)
 {
+	esip_stack *s = ud;
 	uint64_t v;
 	ssize_t n = read(s->wake_fd, &v, sizeof v);
 
@@ -270,11 +273,9 @@ int esip_stack_new(const esip_stack_config *c, esip_stack **out)
 		rc = ESIP_ESYS;
 		goto fail;
 	}
-	ev.data.u32 = 2;
-	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->wake_fd, &ev) < 0) {
-		rc = ESIP_ESYS;
+	rc = esip_transport_watch(s->tp, s->wake_fd, drain_wake, s);
+	if (rc < 0)
 		goto fail;
-	}
 	/* the logs of creation (listening on ...) go out now */
 	early = esip__stack_take_callbacks(s);
 	esip__stack_run_callbacks(s, early);
@@ -294,7 +295,6 @@ static int iterate_locked(esip_stack *s)
 	uint64_t now = esip__stack_now(), next;
 
 	s->now = now;
-	drain_wake(s);
 	esip_transport_process(s->tp, now);
 	esip_timerwheel_run(&s->wheel, now);
 	esip_transport_flush(s->tp);
@@ -307,10 +307,11 @@ static int iterate_locked(esip_stack *s)
 	return next - now > 3600000 ? 3600000 : (int)(next - now);
 }
 
+/* The stack's own thread: it waits in the transport's epoll directly
+ * (esip_transport_wait), so a wake-up costs one epoll_wait, not two. */
 static void *loop_main(void *arg)
 {
 	esip_stack *s = arg;
-	struct epoll_event evs[4];
 
 	pthread_mutex_lock(&s->lock);
 	while (!s->stop_requested) {
@@ -320,7 +321,7 @@ static void *loop_main(void *arg)
 		esip__stack_run_callbacks(s, cbs);
 		if (cbs)
 			timeout = 0; /* a callback may have started something */
-		if (epoll_wait(s->epfd, evs, 4, timeout) < 0 && errno != EINTR) {
+		if (esip_transport_wait(s->tp, timeout) < 0) {
 			int e = errno;
 			pthread_mutex_lock(&s->lock);
 			esip__stack_log(s, ESIP_LOG_ERROR, "epoll_wait: %s; the loop stops",

@@ -77,7 +77,7 @@ struct esip_stack {
 	bool in_process;             /* esip_stack_process runs callbacks */
 	bool closing;                /* esip_stack_free began */
 	volatile bool stop_requested;
-	int epfd;                    /* the stack's own epoll: transport fd + wake */
+	int epfd;                    /* esip_stack_fd: an epoll holding the transport fd */
 	int wake_fd;                 /* eventfd: a public call changed something */
 
 	uint64_t now;                /* loop time of the current iteration */

@@ -26,6 +26,7 @@ void esip_transport_config_init(esip_transport_config *c)
 	c->udp_batch = 32;
 	c->max_udp_queue = 1u << 20;
 	c->mtu_threshold = 1300;
+	c->udp_rcvbuf = 2u << 20;
 	c->max_tcp_conns = 1024;
 	c->tcp_idle_ms = 64000;
 	c->tcp_connect_ms = 32000;
@@ -54,6 +55,7 @@ static void config_fill(esip_transport_config *c, const esip_transport_config *i
 	DEF_(udp_batch);
 	DEF_(max_udp_queue);
 	DEF_(mtu_threshold);
+	DEF_(udp_rcvbuf);
 	DEF_(max_tcp_conns);
 	DEF_(tcp_idle_ms);
 	DEF_(tcp_connect_ms);
@@ -349,6 +351,10 @@ static void dispatch(esip_transport *t, const struct epoll_event *ev)
 	case EV_CONN:
 		esip__tcp_event(t, id, ev->events);
 		return;
+	case EV_WATCH:
+		if (t->watch_cb)
+			t->watch_cb(t->watch_ud);
+		return;
 	case EV_WAKE: {
 		uint64_t v;
 		/* reset it: the work it signals is done below, every round */
@@ -377,7 +383,14 @@ int esip_transport_process(esip_transport *t, uint64_t now)
 	/* closes from timers or failed sends since the last call come first */
 	esip__tcp_reap(t);
 	for (round = 0; round < EPOLL_ROUNDS; round++) {
-		n = epoll_wait(t->epfd, evs, EPOLL_BATCH, 0);
+		if (round == 0 && t->n_waited > 0) {
+			/* what esip_transport_wait collected: no second epoll_wait */
+			n = t->n_waited;
+			memcpy(evs, t->waited, (size_t)n * sizeof evs[0]);
+			t->n_waited = 0;
+		} else {
+			n = epoll_wait(t->epfd, evs, EPOLL_BATCH, 0);
+		}
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -399,6 +412,34 @@ int esip_transport_process(esip_transport *t, uint64_t now)
 			esip__udp_flush(t, &t->ls[k]);
 	t->in_process = false;
 	return handled;
+}
+
+int esip_transport_watch(esip_transport *t, int fd, void (*cb)(void *ud), void *ud)
+{
+	if (!t || fd < 0 || !cb || t->watch_cb)
+		return ESIP_EINVAL;
+	if (esip__tp_epoll(t, EPOLL_CTL_ADD, fd, EPOLLIN, EV_DATA(EV_WATCH, 0)) < 0)
+		return ESIP_ESYS;
+	t->watch_fd = fd;
+	t->watch_cb = cb;
+	t->watch_ud = ud;
+	return 0;
+}
+
+int esip_transport_wait(esip_transport *t, int timeout_ms)
+{
+	int n;
+
+	if (!t)
+		return ESIP_EINVAL;
+	if (t->in_process || t->n_waited)
+		return t->in_process ? ESIP_ESTATE : t->n_waited;
+	n = epoll_wait(t->epfd, t->waited, (int)(sizeof t->waited / sizeof t->waited[0]),
+		       timeout_ms);
+	if (n < 0)
+		return errno == EINTR ? 0 : ESIP_ESYS;
+	t->n_waited = n;
+	return n;
 }
 
 int esip_transport_send(esip_transport *t, const esip_dest *dest, const void *bytes,

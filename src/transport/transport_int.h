@@ -17,10 +17,12 @@
 
 #include <esip/transport.h>
 
+#include <sys/epoll.h>
+
 #include <stdarg.h>
 #include <sys/socket.h>
 
-enum { EV_UDP = 1, EV_TCPL, EV_CONN, EV_WAKE };
+enum { EV_UDP = 1, EV_TCPL, EV_CONN, EV_WAKE, EV_WATCH };
 
 #define EV_DATA(kind, id) (((uint64_t)(kind) << 32) | (uint32_t)(id))
 
@@ -83,6 +85,13 @@ struct esip_transport {
 	esip_timerwheel *wheel;
 	int epfd, evfd;
 	bool in_process, wake_pending;
+	/* esip_transport_wait: events it collected, handled by the next
+	 * process(); esip_transport_watch: the owner's fd and callback */
+	struct epoll_event waited[64];
+	int n_waited;
+	int watch_fd;
+	void (*watch_cb)(void *ud);
+	void *watch_ud;
 	uint64_t now;
 
 	listener ls[ESIP_TRANSPORT_MAX_LISTENERS];

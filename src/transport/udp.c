@@ -30,6 +30,12 @@ int esip__udp_open(esip_transport *t, listener *l)
 	/* one family per socket: [::] must not also take IPv4 (mapped) */
 	if (fam == AF_INET6 && setsockopt(l->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) < 0)
 		return ESIP_ESYS;
+	/* best effort: a bigger receive buffer rides out bursts (the kernel
+	 * caps it at net.core.rmem_max, which is not an error) */
+	if (t->cfg.udp_rcvbuf) {
+		int rb = (int)t->cfg.udp_rcvbuf;
+		(void)setsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &rb, sizeof rb);
+	}
 	if (bind(l->fd, &l->local.u.sa, l->local.len) < 0)
 		return ESIP_ESYS;
 	if (getsockname(l->fd, &l->local.u.sa, &alen) < 0)

@@ -204,6 +204,37 @@ START_TEST(htab_bound_is_a_limit)
 }
 END_TEST
 
+START_TEST(htab_lookups_during_incremental_growth)
+{
+	/* after every insert (growth in progress or not) every node is found
+	 * exactly once, and removals from either array work */
+	enum { N = 20000 };
+	esip_htab t;
+	item *items = calloc(N, sizeof *items);
+	int i, k;
+
+	ck_assert_int_eq(esip_htab_init(&t, NULL, 8, 1 << 20), 0);
+	for (i = 0; i < N; i++) {
+		items[i].key = i;
+		ck_assert_int_eq(esip_htab_insert(&t, &items[i].node, h_of(i)), 0);
+		if (t.old && i % 7 == 0) {
+			/* in the middle of a growth: look up old and new keys */
+			for (k = 0; k <= i; k += 1 + i / 50)
+				ck_assert_ptr_eq(find(&t, k), &items[k]);
+			/* remove one that is likely still in the old array */
+			esip_htab_remove(&t, &items[i / 2].node);
+			ck_assert_ptr_null(find(&t, i / 2));
+			ck_assert_int_eq(esip_htab_insert(&t, &items[i / 2].node, h_of(i / 2)), 0);
+		}
+	}
+	ck_assert_uint_eq(t.count, N);
+	for (i = 0; i < N; i++)
+		ck_assert_ptr_eq(find(&t, i), &items[i]);
+	esip_htab_deinit(&t);
+	free(items);
+}
+END_TEST
+
 START_TEST(htab_random_against_model)
 {
 	/* random inserts and removals with clustered hashes (few distinct
@@ -306,6 +337,7 @@ Suite *suite_hash(void)
 	tcase_add_test(tc, htab_failed_growth_keeps_working);
 	tcase_add_test(tc, htab_bound_is_a_limit);
 	tcase_add_test(tc, htab_random_against_model);
+	tcase_add_test(tc, htab_lookups_during_incremental_growth);
 	tcase_add_test(tc, htab_foreach_may_remove);
 	suite_add_tcase(s, tc);
 	return s;
