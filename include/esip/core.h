@@ -195,6 +195,8 @@ void esip_rand_init(esip_rand *r);
 int esip_rand_bytes(esip_rand *r, void *out, size_t n);
 /* n random characters from [0-9A-Za-z] (62 symbols, unbiased). */
 int esip_rand_alnum(esip_rand *r, char *out, size_t n);
+/* n random characters from [0-9a-f] (4 bits each). */
+int esip_rand_hex(esip_rand *r, char *out, size_t n);
 
 
 /* ------------------------------------------------------------------ */

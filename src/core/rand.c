@@ -78,3 +78,24 @@ int esip_rand_alnum(esip_rand *r, char *out, size_t n)
 	}
 	return 0;
 }
+
+int esip_rand_hex(esip_rand *r, char *out, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char b;
+		if (r->pos >= sizeof r->buf) {
+			int rc = refill(r);
+			if (rc)
+				return rc;
+		}
+		b = r->buf[r->pos];
+		r->buf[r->pos++] = 0;
+		out[i++] = hex[b & 15];
+		if (i < n)
+			out[i++] = hex[b >> 4];
+	}
+	return 0;
+}

@@ -1281,6 +1281,24 @@ START_TEST(gen_branch_tag_call_id)
 }
 END_TEST
 
+START_TEST(gen_tokens_spell_no_header_name)
+{
+	/* regression (SIPp under load): a generated tag "...CSeq..." was
+	 * taken for a CSeq header; tokens are lowercase hex now */
+	esip_rand r;
+	char out[64];
+	int i, k;
+
+	esip_rand_init(&r);
+	for (i = 0; i < 100000; i++) {
+		int n = esip_gen_tag(&r, out, sizeof out);
+		ck_assert_int_eq(n, 16);
+		for (k = 0; k < n; k++)
+			ck_assert(strchr("0123456789abcdef", out[k]) != NULL);
+	}
+}
+END_TEST
+
 START_TEST(gen_branches_distinct)
 {
 	enum { N = 10000 };
@@ -1428,6 +1446,7 @@ Suite *suite_build(void)
 	tcase_add_test(tc, rfc4475_responses);
 	tcase_add_test(tc, gen_branch_tag_call_id);
 	tcase_add_test(tc, gen_branches_distinct);
+	tcase_add_test(tc, gen_tokens_spell_no_header_name);
 	tcase_add_test(tc, gen_tokens_fit_headers);
 	tcase_add_test(tc, reason_phrases_rfc3261);
 	tcase_add_test(tc, reason_phrases_extensions);
