@@ -55,6 +55,20 @@ int esip_rand_bytes(esip_rand *r, void *out, size_t n)
 	return 0;
 }
 
+/* The next byte of the buffer, consumed (zeroed: used randomness is not
+ * left behind). */
+static int take_byte(esip_rand *r, unsigned char *b)
+{
+	if (r->pos >= sizeof r->buf) {
+		int rc = refill(r);
+		if (rc)
+			return rc;
+	}
+	*b = r->buf[r->pos];
+	r->buf[r->pos++] = 0;
+	return 0;
+}
+
 int esip_rand_alnum(esip_rand *r, char *out, size_t n)
 {
 	static const char sym[] =
@@ -64,13 +78,9 @@ int esip_rand_alnum(esip_rand *r, char *out, size_t n)
 	/* straight from the buffer: a tag per response is on the hot path */
 	while (i < n) {
 		unsigned char b;
-		if (r->pos >= sizeof r->buf) {
-			int rc = refill(r);
-			if (rc)
-				return rc;
-		}
-		b = r->buf[r->pos];
-		r->buf[r->pos++] = 0; /* consumed randomness is not left behind */
+		int rc = take_byte(r, &b);
+		if (rc)
+			return rc;
 		/* rejection sampling: 248 = 4 * 62, so b % 62 is unbiased */
 		if (b >= 248)
 			continue;
@@ -86,13 +96,9 @@ int esip_rand_hex(esip_rand *r, char *out, size_t n)
 
 	while (i < n) {
 		unsigned char b;
-		if (r->pos >= sizeof r->buf) {
-			int rc = refill(r);
-			if (rc)
-				return rc;
-		}
-		b = r->buf[r->pos];
-		r->buf[r->pos++] = 0;
+		int rc = take_byte(r, &b);
+		if (rc)
+			return rc;
 		out[i++] = hex[b & 15];
 		if (i < n)
 			out[i++] = hex[b >> 4];

@@ -133,17 +133,22 @@ static void remember_tag(esip_txn *t, esip_str tag)
 	t->key[TK_RESP_TAG].len = (uint16_t)tag.len;
 }
 
-int esip__server_build(esip_txn *t, const esip_msg *req, const esip_rx_info *rx,
-		       const esip_response_spec *spec)
+/*
+ * Builds the response spec asks for to req into the scratch buffer, the
+ * one way every server response is made: the Via stamp of 18.2.1 / RFC
+ * 3581 (received, rport) and, for a status above 100 to a request without
+ * a To tag, a tag (8.2.6.2): spec's, else `known` (the transaction's
+ * remembered one), else a new one.  *used gets the To tag the response
+ * carries (absent for a 100 or a request without tags).
+ */
+static int build_scratch(esip_txl *txl, const esip_msg *req, const esip_rx_info *rx,
+			 const esip_response_spec *spec, esip_str known, char *tag, size_t cap,
+			 esip_str *used)
 {
-	esip_txl *txl = t->txl;
 	esip_response_spec s = *spec;
 	esip_via_stamp st;
-	char tag[24];
-	esip_buf *b = &txl->scratch;
 	int rc;
 
-	/* 18.2.1 / RFC 3581: received and rport on the top Via */
 	esip_via_stamp_compute(req, rx, &st);
 	if (st.add_received)
 		s.via_received = esip_str_cstr(st.received);
@@ -151,27 +156,35 @@ int esip__server_build(esip_txn *t, const esip_msg *req, const esip_rx_info *rx,
 		s.via_rport_set = true;
 		s.via_rport = st.rport;
 	}
-	/* 8.2.6.2: a response other than 100 to a request without a To tag
-	 * gets one, the same for every response of the transaction */
 	if (spec->status > 100 && !req->to.tag.p && !s.to_tag.p) {
-		if (t->key[TK_RESP_TAG].len) {
-			s.to_tag = txn_key(t, TK_RESP_TAG);
+		if (known.len) {
+			s.to_tag = known;
 		} else {
-			rc = esip_gen_tag(txl->rnd, tag, sizeof tag);
+			rc = esip_gen_tag(txl->rnd, tag, cap);
 			if (rc < 0)
 				return rc;
 			s.to_tag = esip_str_make(tag, (size_t)rc);
 		}
 	}
-	/* the tag the response carries: the request's own (in a dialog),
-	 * else the one given or made here */
-	if (spec->status > 100)
-		remember_tag(t, req->to.tag.p ? req->to.tag : s.to_tag);
-	esip_buf_reset(b);
-	rc = esip_build_response(b, req, &s);
+	*used = spec->status > 100 ? (req->to.tag.p ? req->to.tag : s.to_tag) : ESIP_STR_NULL;
+	esip_buf_reset(&txl->scratch);
+	return esip_build_response(&txl->scratch, req, &s);
+}
+
+int esip__server_build(esip_txn *t, const esip_msg *req, const esip_rx_info *rx,
+		       const esip_response_spec *spec)
+{
+	esip_txl *txl = t->txl;
+	esip_str used;
+	char tag[24];
+	int rc;
+
+	rc = build_scratch(txl, req, rx, spec, txn_key(t, TK_RESP_TAG), tag, sizeof tag, &used);
 	if (rc < 0)
 		return rc;
-	return esip__txn_store_out(t, b->p, b->len);
+	/* the same tag for every response of the transaction */
+	remember_tag(t, used);
+	return esip__txn_store_out(t, txl->scratch.p, txl->scratch.len);
 }
 
 /* Parses the skeleton into m, with a header array of its own size (the
@@ -266,10 +279,8 @@ int esip_txn_respond(esip_txn *t, const esip_response_spec *spec, uint64_t now)
 int esip_txl_respond_stateless(esip_txl *txl, const esip_msg *req, const esip_rx_info *rx,
 			       const esip_response_spec *spec)
 {
-	esip_response_spec s = *spec;
-	esip_via_stamp st;
 	esip_dest dest;
-	esip_buf *b = &txl->scratch;
+	esip_str used;
 	char tag[24];
 	int rc;
 
@@ -278,24 +289,10 @@ int esip_txl_respond_stateless(esip_txl *txl, const esip_msg *req, const esip_rx
 	rc = esip_response_dest(req, rx, &dest);
 	if (rc < 0)
 		return rc;
-	esip_via_stamp_compute(req, rx, &st);
-	if (st.add_received)
-		s.via_received = esip_str_cstr(st.received);
-	if (st.add_rport) {
-		s.via_rport_set = true;
-		s.via_rport = st.rport;
-	}
-	if (spec->status > 100 && !req->to.tag.p && !s.to_tag.p) {
-		rc = esip_gen_tag(txl->rnd, tag, sizeof tag);
-		if (rc < 0)
-			return rc;
-		s.to_tag = esip_str_make(tag, (size_t)rc);
-	}
-	esip_buf_reset(b);
-	rc = esip_build_response(b, req, &s);
+	rc = build_scratch(txl, req, rx, spec, ESIP_STR_NULL, tag, sizeof tag, &used);
 	if (rc < 0)
 		return rc;
-	return txl->cb.send(txl->ud, &dest, b->p, b->len);
+	return txl->cb.send(txl->ud, &dest, txl->scratch.p, txl->scratch.len);
 }
 
 /* 8.2 / 17.2: over the configured number of live transactions a new
