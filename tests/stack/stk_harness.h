@@ -17,6 +17,7 @@
 #ifndef ESIP_STK_HARNESS_H
 #define ESIP_STK_HARNESS_H
 
+#include "netpeer.h"
 #include "testutil.h"
 
 #include <esip/stack.h>
@@ -277,59 +278,14 @@ static inline void stk_self_uri(esip_stack *s, esip_tp tp, char *out, size_t cap
 	snprintf(out, cap, "sip:esip@%s%s", hp, tp == ESIP_TP_TCP ? ";transport=tcp" : "");
 }
 
-/* True when the IPv6 loopback can be bound here (else says why). */
-static inline bool stk_have_ipv6(void)
-{
-	struct sockaddr_in6 a;
-	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0), ok;
-
-	if (fd < 0) {
-		fprintf(stderr, "SKIP: no IPv6 socket here, IPv6 case skipped\n");
-		return false;
-	}
-	memset(&a, 0, sizeof a);
-	a.sin6_family = AF_INET6;
-	a.sin6_addr = in6addr_loopback;
-	ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
-	close(fd);
-	if (!ok)
-		fprintf(stderr, "SKIP: cannot bind ::1, IPv6 case skipped\n");
-	return ok;
-}
-
 /* ---- plain peers ----------------------------------------------------------- */
-
-/* A plain socket of type ty bound to ip:0 (listening if TCP and listen_q). */
-static inline int peer_sock(int ty, const char *ip, esip_addr *bound)
-{
-	esip_addr a;
-	socklen_t al = sizeof a.u;
-	int fd;
-
-	ck_assert_int_eq(esip_addr_parse(&a, ip), 0);
-	fd = socket(esip_addr_family(&a), ty | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(bind(fd, &a.u.sa, a.len), 0);
-	if (bound) {
-		ck_assert_int_eq(getsockname(fd, &bound->u.sa, &al), 0);
-		bound->len = al;
-	}
-	return fd;
-}
-
-static inline bool fd_readable(int fd, int ms)
-{
-	struct pollfd p = {fd, POLLIN, 0};
-
-	return poll(&p, 1, ms) == 1;
-}
 
 /* One datagram within ms, NUL-terminated; -1 if none. */
 static inline int udp_recv(int fd, char *buf, size_t cap, int ms)
 {
 	ssize_t n;
 
-	if (!fd_readable(fd, ms))
+	if (!net_readable(fd, ms))
 		return -1;
 	n = recv(fd, buf, cap - 1, 0);
 	if (n < 0)
@@ -498,7 +454,7 @@ static inline int tcp_read_msg(tcp_reader *r, char *out, size_t cap, int ms)
 			}
 		}
 		now = stk_now_ms();
-		if (now >= end || !fd_readable(r->fd, (int)(end - now)))
+		if (now >= end || !net_readable(r->fd, (int)(end - now)))
 			return -1;
 		ck_assert_uint_lt(r->len, sizeof r->buf - 1);
 		n = recv(r->fd, r->buf + r->len, sizeof r->buf - 1 - r->len, 0);

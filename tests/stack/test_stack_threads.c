@@ -251,8 +251,8 @@ static void free_with_pending(bool started)
 	int ufd, tfd, i;
 
 	memset(r, 0, sizeof r);
-	ufd = peer_sock(SOCK_DGRAM, "127.0.0.1", &ua);
-	tfd = peer_sock(SOCK_STREAM, "127.0.0.1", &ta);
+	ufd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &ua);
+	tfd = net_peer_sock(SOCK_STREAM, "127.0.0.1", &ta);
 	ck_assert_int_eq(listen(tfd, 8), 0);
 	stk_config(&c, udp_tcp4, 2);
 	s = stk_new(&c);
@@ -266,7 +266,7 @@ static void free_with_pending(bool started)
 	snprintf(uri, sizeof uri, "sip:silent@localhost:%u", esip_addr_port(&ua));
 	ck_assert_int_eq(esip_stack_send_options(s, uri, on_resp, &r[4]), 0);
 	/* the requests are on the wire (the UDP ones at least) */
-	ck_assert(fd_readable(ufd, STK_WAIT_MS));
+	ck_assert(net_readable(ufd, STK_WAIT_MS));
 	ck_assert_int_eq(resp_total(), 0);
 	esip_stack_free(s);
 	for (i = 0; i < 5; i++) {
@@ -315,7 +315,7 @@ START_TEST(shut_callback_cannot_restart)
 	int ufd;
 
 	memset(&r, 0, sizeof r);
-	ufd = peer_sock(SOCK_DGRAM, "127.0.0.1", &ua);
+	ufd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &ua);
 	stk_config(&c, udp4, 1);
 	g_closing = stk_new(&c);
 	snprintf(uri, sizeof uri, "sip:silent@127.0.0.1:%u", esip_addr_port(&ua));
@@ -401,7 +401,7 @@ START_TEST(leak_thread_mode)
 
 	memset(r, 0, sizeof r);
 	locked_alloc_init(&la);
-	ufd = peer_sock(SOCK_DGRAM, "127.0.0.1", &ua);
+	ufd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &ua);
 	stk_config(&c, udp_tcp4, 2);
 	c.alloc = &la.a;
 	c.trace = on_trace;
@@ -624,7 +624,7 @@ START_TEST(uac_first_send_fails)
 	esip_stack_stats st;
 
 	memset(r, 0, sizeof r);
-	pfd = peer_sock(SOCK_STREAM, "127.0.0.1", &pa);
+	pfd = net_peer_sock(SOCK_STREAM, "127.0.0.1", &pa);
 	ck_assert_int_eq(listen(pfd, 4), 0);
 	stk_config(&c, udp_tcp4, 2);
 	c.max_tcp_conns = 1;
@@ -667,7 +667,7 @@ START_TEST(uac_udp_without_udp_listener)
 	int fd, rc;
 
 	memset(&r, 0, sizeof r);
-	fd = peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
+	fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
 	stk_config(&c, tcp_only, 1);
 	c.t1_ms = 10;
 	s = stk_new(&c);
@@ -696,7 +696,7 @@ START_TEST(uac_over_max_transactions)
 	esip_stack_stats st;
 
 	memset(r, 0, sizeof r);
-	fd = peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
+	fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
 	stk_config(&c, udp4, 1);
 	c.max_transactions = 2;
 	s = stk_new(&c);

@@ -253,7 +253,7 @@ END_TEST
 
 START_TEST(thr_self_udp_v6)
 {
-	if (!stk_have_ipv6())
+	if (!net_have_ipv6())
 		return;
 	self_options(udp_tcp6, 2, ESIP_TP_UDP, 3);
 }
@@ -261,7 +261,7 @@ END_TEST
 
 START_TEST(thr_self_tcp_v6)
 {
-	if (!stk_have_ipv6())
+	if (!net_have_ipv6())
 		return;
 	self_options(udp_tcp6, 2, ESIP_TP_TCP, 2);
 }
@@ -374,7 +374,7 @@ START_TEST(uac_timeout_408)
 	esip_stack_stats st;
 
 	memset(&r, 0, sizeof r);
-	fd = peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
+	fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
 	stk_config(&c, udp4, 1);
 	c.t1_ms = 10; /* Timer F = 640 ms */
 	s = stk_new(&c);
@@ -413,7 +413,7 @@ START_TEST(uac_udp_closed_port)
 	int fd;
 
 	memset(&r, 0, sizeof r);
-	fd = peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
+	fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
 	close(fd); /* the port is free now: nobody listens */
 	stk_config(&c, udp4, 1);
 	c.t1_ms = 10;
@@ -443,7 +443,7 @@ START_TEST(uac_tcp_refused_503)
 
 	memset(&r, 0, sizeof r);
 	/* bound, not listening: the port stays ours and refuses connections */
-	fd = peer_sock(SOCK_STREAM, "127.0.0.1", &pa);
+	fd = net_peer_sock(SOCK_STREAM, "127.0.0.1", &pa);
 	stk_config(&c, udp_tcp4, 2);
 	s = stk_new(&c);
 	ck_assert_int_eq(esip_stack_start(s), 0);
@@ -702,14 +702,14 @@ static void originate_to_peer(esip_stack_config *c, const char *want_sentby, con
 
 	ck_assert_int_le(n_req, 4);
 	memset(r, 0, sizeof r);
-	fd = peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
+	fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
 	s = stk_new(c);
 	ck_assert_int_eq(esip_stack_start(s), 0);
 	snprintf(uri, sizeof uri, "sip:peer@127.0.0.1:%u", esip_addr_port(&pa));
 	for (i = 0; i < n_req; i++) {
 		ck_assert_int_eq(esip_stack_send_options(s, uri, on_resp, &r[i]), 0);
 		fl = sizeof from.u;
-		ck_assert(fd_readable(fd, STK_WAIT_MS));
+		ck_assert(net_readable(fd, STK_WAIT_MS));
 		n = (int)recvfrom(fd, req, sizeof req - 1, 0, &from.u.sa, &fl);
 		ck_assert_int_gt(n, 0);
 		from.len = fl;
@@ -895,7 +895,7 @@ static esip_stack *stack_same_port(esip_stack_config *c, esip_listen l[2], char 
 
 	for (attempt = 0; attempt < 50; attempt++) {
 		esip_addr a;
-		int fd = peer_sock(SOCK_STREAM, "127.0.0.1", &a), rc;
+		int fd = net_peer_sock(SOCK_STREAM, "127.0.0.1", &a), rc;
 		close(fd);
 		snprintf(addr, 64, "127.0.0.1:%u", esip_addr_port(&a));
 		l[0].tp = ESIP_TP_UDP;
@@ -1039,7 +1039,7 @@ START_TEST(uac_timer_f_override)
 	uint64_t t0, dt;
 
 	memset(&r, 0, sizeof r);
-	fd = peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
+	fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
 	stk_config(&c, udp4, 1);
 	c.timer_f_ms = 300; /* T1 stays 500: one try, no retransmission */
 	s = stk_new(&c);
@@ -1075,14 +1075,14 @@ START_TEST(uac_peer_responses)
 
 	memset(&r, 0, sizeof r);
 	memset(&rb, 0, sizeof rb);
-	fd = peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
+	fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
 	stk_config(&c, udp4, 1);
 	c.t1_ms = 2000; /* no retransmission meanwhile */
 	s = stk_new(&c);
 	ck_assert_int_eq(esip_stack_start(s), 0);
 	snprintf(uri, sizeof uri, "sip:peer@127.0.0.1:%u", esip_addr_port(&pa));
 	ck_assert_int_eq(esip_stack_send_options(s, uri, on_resp, &r), 0);
-	ck_assert(fd_readable(fd, STK_WAIT_MS));
+	ck_assert(net_readable(fd, STK_WAIT_MS));
 	n = (int)recvfrom(fd, req, sizeof req - 1, 0, &from.u.sa, &fl);
 	ck_assert_int_gt(n, 0);
 	req[n] = 0;
@@ -1182,7 +1182,7 @@ START_TEST(hook_default_user_agent)
 	int fd, n;
 
 	memset(&r, 0, sizeof r);
-	fd = peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
+	fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
 	stk_config(&c, udp4, 1);
 	c.user_agent = NULL;
 	s = stk_new(&c);

@@ -26,7 +26,7 @@ static void env_up_cfg(uas_env *e, esip_stack_config *c)
 	ck_assert_int_eq(esip_stack_local_addr(e->s, ESIP_TP_UDP, &e->udp), 0);
 	(void)esip_stack_local_addr(e->s, ESIP_TP_TCP, &e->tcp);
 	ck_assert_int_eq(esip_stack_start(e->s), 0);
-	e->fd = peer_sock(SOCK_DGRAM, "127.0.0.1", &e->me);
+	e->fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &e->me);
 	snprintf(e->sentby, sizeof e->sentby, "127.0.0.1:%u", esip_addr_port(&e->me));
 	snprintf(e->ruri, sizeof e->ruri, "sip:esip@127.0.0.1:%u", esip_addr_port(&e->udp));
 }
@@ -610,7 +610,7 @@ START_TEST(limit_max_tcp_conns)
 	ck_assert_uint_eq(st.tcp_conns, 2);
 	/* the kernel completes the handshake; the stack closes it */
 	c3 = tcp_client(&e.tcp);
-	ck_assert(fd_readable(c3, STK_WAIT_MS));
+	ck_assert(net_readable(c3, STK_WAIT_MS));
 	n = (int)recv(c3, buf, sizeof buf, 0);
 	ck_assert_msg(n == 0 || (n < 0 && errno == ECONNRESET), "recv on the extra connection: %d",
 		      n);
@@ -657,7 +657,7 @@ START_TEST(limit_tcp_idle)
 	env_up_cfg(&e, &c);
 	t0 = stk_now_ms();
 	fd = tcp_client(&e.tcp);
-	ck_assert(fd_readable(fd, STK_WAIT_MS));
+	ck_assert(net_readable(fd, STK_WAIT_MS));
 	dt = stk_now_ms() - t0;
 	n = (int)recv(fd, buf, sizeof buf, 0);
 	ck_assert_int_le(n, 0);

@@ -151,7 +151,7 @@ END_TEST
 
 START_TEST(tcp_accept_in_out_v6)
 {
-	if (!h_have_ipv6())
+	if (!net_have_ipv6())
 		return;
 	accept_in_out("::1");
 }
@@ -221,7 +221,7 @@ END_TEST
 
 START_TEST(tcp_client_reuse_v6)
 {
-	if (!h_have_ipv6())
+	if (!net_have_ipv6())
 		return;
 	client_reuse("::1");
 }
@@ -389,7 +389,7 @@ START_TEST(tcp_connect_refused)
 
 	h_init(&h, NULL);
 	/* a bound TCP socket that does not listen: connections are refused */
-	fd = h_sock(SOCK_STREAM, "127.0.0.1", &a);
+	fd = net_peer_sock(SOCK_STREAM, "127.0.0.1", &a);
 	d = tcp_dest(&a, 0);
 	r = esip_transport_send(h.t, &d, "OPTIONS", 7, h.now, &conn);
 	if (r == 0) {
@@ -419,7 +419,7 @@ START_TEST(tcp_connect_timeout)
 	uint32_t conn = 0;
 
 	h_init(&h, NULL);
-	lfd = h_sock(SOCK_STREAM, "127.0.0.1", &a);
+	lfd = net_peer_sock(SOCK_STREAM, "127.0.0.1", &a);
 	ck_assert_int_eq(listen(lfd, 0), 0);
 	for (i = 0; i < 8; i++) {
 		cl[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);

@@ -20,7 +20,7 @@ static void udp_roundtrip(const char *ip)
 	ck_assert(esip_transport_has(h.t, ESIP_TP_UDP));
 	ck_assert(!esip_transport_has(h.t, ESIP_TP_TCP));
 	ck_assert_uint_ne(esip_addr_port(&la), 0);
-	fd = h_sock(SOCK_DGRAM, ip, &pa);
+	fd = net_peer_sock(SOCK_DGRAM, ip, &pa);
 
 	n = h_mkreq(req, sizeof req, 7, "");
 	ck_assert_int_eq(sendto(fd, req, (size_t)n, 0, &la.u.sa, la.len), n);
@@ -41,7 +41,7 @@ static void udp_roundtrip(const char *ip)
 	d.listener = h.recv[0].rx.listener;
 	ck_assert_int_eq(esip_transport_send(h.t, &d, "SIP/2.0 200 OK\r\n\r\n", 18, h.now, NULL), 0);
 	esip_transport_flush(h.t);
-	ck_assert(h_readable(fd, 2000));
+	ck_assert(net_readable(fd, 2000));
 	n = (int)recvfrom(fd, buf, sizeof buf, 0, &from.u.sa, &fl);
 	from.len = fl;
 	ck_assert_int_eq(n, 18);
@@ -53,7 +53,7 @@ static void udp_roundtrip(const char *ip)
 	d.listener = 0;
 	ck_assert_int_eq(esip_transport_send(h.t, &d, "x", 1, h.now, NULL), 0);
 	ck_assert_int_ge(esip_transport_process(h.t, h.now), 0); /* process() flushes */
-	ck_assert(h_readable(fd, 2000));
+	ck_assert(net_readable(fd, 2000));
 	ck_assert_int_eq(recv(fd, buf, sizeof buf, 0), 1);
 
 	esip_transport_get_stats(h.t, &st);
@@ -73,7 +73,7 @@ END_TEST
 
 START_TEST(udp_roundtrip_v6)
 {
-	if (!h_have_ipv6())
+	if (!net_have_ipv6())
 		return;
 	udp_roundtrip("::1");
 }
@@ -86,7 +86,7 @@ START_TEST(udp_both_families)
 	uint32_t l4, l6, id;
 	esip_dest d;
 
-	if (!h_have_ipv6())
+	if (!net_have_ipv6())
 		return;
 	h_init(&h, NULL);
 	l4 = h_listen(&h, ESIP_TP_UDP, "127.0.0.1", &a4);
@@ -120,7 +120,7 @@ START_TEST(udp_many_datagrams)
 
 	h_init(&h, NULL);
 	ck_assert_uint_ne(h_listen(&h, ESIP_TP_UDP, "127.0.0.1", &la), 0);
-	fd = h_sock(SOCK_DGRAM, "127.0.0.1", &pa);
+	fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
 	/* 100 at once, before the transport reads any: recvmmsg batches */
 	for (i = 0; i < 100; i++) {
@@ -151,7 +151,7 @@ START_TEST(udp_many_datagrams)
 	esip_transport_get_stats(h.t, &st);
 	ck_assert_uint_eq(st.udp_datagrams_out, 100);
 	ck_assert_uint_eq(st.udp_send_batches, 4);
-	while (got < 100 && h_readable(fd, 2000)) {
+	while (got < 100 && net_readable(fd, 2000)) {
 		char buf[1024];
 		n = (int)recv(fd, buf, sizeof buf, 0);
 		ck_assert_int_gt(n, 0);
@@ -178,7 +178,7 @@ START_TEST(udp_oversized_dropped)
 	c.max_udp_size = 1000;
 	h_init(&h, &c);
 	ck_assert_uint_ne(h_listen(&h, ESIP_TP_UDP, "127.0.0.1", &la), 0);
-	fd = h_sock(SOCK_DGRAM, "127.0.0.1", NULL);
+	fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", NULL);
 	n = h_mkreq(big, sizeof big, 1, "");
 	memset(big + n, 'x', sizeof big - (size_t)n); /* trailing octets, 3000 in all */
 	ck_assert_int_eq(sendto(fd, big, sizeof big, 0, &la.u.sa, la.len), (int)sizeof big);
@@ -211,7 +211,7 @@ START_TEST(udp_garbage)
 
 	h_init(&h, NULL);
 	ck_assert_uint_ne(h_listen(&h, ESIP_TP_UDP, "127.0.0.1", &la), 0);
-	fd = h_sock(SOCK_DGRAM, "127.0.0.1", NULL);
+	fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", NULL);
 	/* a CRLF keep-alive is ignored, not reported as garbage */
 	ck_assert_int_eq(sendto(fd, "\r\n\r\n", 4, 0, &la.u.sa, la.len), 4);
 	ck_assert_int_eq(sendto(fd, junk, sizeof junk - 1, 0, &la.u.sa, la.len),
@@ -244,7 +244,7 @@ START_TEST(udp_framed_bad_message)
 
 	h_init(&h, NULL);
 	ck_assert_uint_ne(h_listen(&h, ESIP_TP_UDP, "127.0.0.1", &la), 0);
-	fd = h_sock(SOCK_DGRAM, "127.0.0.1", NULL);
+	fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", NULL);
 	ck_assert_int_eq(sendto(fd, bad, sizeof bad - 1, 0, &la.u.sa, la.len), (int)sizeof bad - 1);
 	ck_assert(H_PUMP(&h, h.nrecv == 1, 2000));
 	ck_assert_int_lt(h.recv[0].rc, 0);

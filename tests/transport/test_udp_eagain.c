@@ -33,7 +33,7 @@ static int count_datagrams(int fd, int want)
 	char buf[2048];
 	int got = 0;
 
-	while (got < want && h_readable(fd, 1000) && recv(fd, buf, sizeof buf, 0) > 0)
+	while (got < want && net_readable(fd, 1000) && recv(fd, buf, sizeof buf, 0) > 0)
 		got++;
 	return got;
 }
@@ -49,7 +49,7 @@ START_TEST(eagain_keeps_and_retries)
 
 	h_init(&h, NULL);
 	ck_assert_uint_ne(h_listen(&h, ESIP_TP_UDP, "127.0.0.1", NULL), 0);
-	fd = h_sock(SOCK_DGRAM, "127.0.0.1", &pa);
+	fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
 	memset(&d, 0, sizeof d);
 	d.tp = ESIP_TP_UDP;
 	d.addr = pa;
@@ -120,7 +120,7 @@ START_TEST(hard_error_drops_one)
 
 	h_init(&h, NULL);
 	ck_assert_uint_ne(h_listen(&h, ESIP_TP_UDP, "127.0.0.1", NULL), 0);
-	fd = h_sock(SOCK_DGRAM, "127.0.0.1", &pa);
+	fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
 	memset(&d, 0, sizeof d);
 	d.tp = ESIP_TP_UDP;
 	d.addr = pa;

@@ -7,6 +7,7 @@
 #ifndef ESIP_TP_HARNESS_H
 #define ESIP_TP_HARNESS_H
 
+#include "netpeer.h"
 #include "testutil.h"
 
 #include <esip/transport.h>
@@ -191,50 +192,6 @@ static inline int h_mkreq(char *buf, size_t cap, uint32_t cseq, const char *body
 			 cseq, cseq, cseq, cseq, strlen(body), body);
 	ck_assert(n > 0 && (size_t)n < cap);
 	return n;
-}
-
-/* A plain socket (the peer) of type ty bound to ip:0. */
-static inline int h_sock(int ty, const char *ip, esip_addr *bound)
-{
-	esip_addr a;
-	socklen_t al = sizeof a.u;
-	int fd;
-
-	ck_assert_int_eq(esip_addr_parse(&a, ip), 0);
-	fd = socket(esip_addr_family(&a), ty | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(bind(fd, &a.u.sa, a.len), 0);
-	if (bound) {
-		ck_assert_int_eq(getsockname(fd, &bound->u.sa, &al), 0);
-		bound->len = al;
-	}
-	return fd;
-}
-
-/* Waits (bounded) until fd is readable. */
-static inline bool h_readable(int fd, int ms)
-{
-	struct pollfd p = {fd, POLLIN, 0};
-
-	return poll(&p, 1, ms) == 1;
-}
-
-/* True when the IPv6 loopback can be bound here. */
-static inline bool h_have_ipv6(void)
-{
-	struct sockaddr_in6 a;
-	int fd = socket(AF_INET6, SOCK_DGRAM, 0), ok;
-
-	if (fd < 0)
-		return false;
-	memset(&a, 0, sizeof a);
-	a.sin6_family = AF_INET6;
-	a.sin6_addr = in6addr_loopback;
-	ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
-	close(fd);
-	if (!ok)
-		fprintf(stderr, "SKIP: cannot bind ::1, IPv6 case skipped\n");
-	return ok;
 }
 
 #endif
