@@ -18,7 +18,6 @@ static void push(esip_stack *s, stk_cb *c)
 	else
 		s->cb_head = c;
 	s->cb_tail = c;
-	s->cb_count++;
 }
 
 static stk_cb *make(esip_stack *s, stk_cb_kind kind, size_t len)
@@ -110,7 +109,6 @@ stk_cb *esip__stack_take_callbacks(esip_stack *s)
 	stk_cb *head = s->cb_head;
 
 	s->cb_head = s->cb_tail = NULL;
-	s->cb_count = 0;
 	return head;
 }
 

@@ -90,7 +90,6 @@ struct esip_stack {
 	size_t n_listeners;
 
 	stk_cb *cb_head, *cb_tail;   /* deferred application callbacks */
-	size_t cb_count;
 	stk_req *reqs;               /* pending originated requests */
 	uint32_t cseq;
 

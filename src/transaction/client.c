@@ -11,19 +11,17 @@
 
 #include <string.h>
 
-/* Parses a request the layer keeps (or is given) into a header array on
- * the stack: small, bounded by the layer's own limit. */
+/* A request the layer keeps (or is given) is parsed into a header array
+ * on the stack: a client request with more header fields is refused. */
 #define TXN_PARSE_HDRS 128
 
-static int parse_own(const esip_txl *txl, const char *p, size_t len, esip_msg *m, esip_hdr *h)
+int esip__txn_parse_own(const char *p, size_t len, esip_msg *m, esip_hdr *hdrs, size_t cap)
 {
-	esip_parse_limits lim = ESIP_PARSE_LIMITS_INIT;
+	/* bytes the layer made or accepted: only the header count is bound */
+	esip_parse_limits lim = {UINT32_MAX, UINT32_MAX, (uint32_t)cap};
 	int rc;
 
-	lim.max_msg_size = UINT32_MAX;
-	lim.max_line_len = UINT32_MAX;
-	lim.max_headers = TXN_PARSE_HDRS;
-	esip_msg_init(m, h, TXN_PARSE_HDRS);
+	esip_msg_init(m, hdrs, cap);
 	rc = esip_msg_parse(m, p, len, ESIP_PARSE_DATAGRAM, &lim);
 	return rc < 0 ? rc : 0;
 }
@@ -41,7 +39,7 @@ int esip_txl_request(esip_txl *txl, const void *bytes, size_t len, const esip_de
 		*out = NULL;
 	if (!bytes || !dest || len == 0 || len > UINT16_MAX)
 		return ESIP_EINVAL;
-	if (parse_own(txl, bytes, len, &m, hdrs) < 0 || m.kind != ESIP_MSG_REQUEST)
+	if (esip__txn_parse_own(bytes, len, &m, hdrs, TXN_PARSE_HDRS) < 0 || m.kind != ESIP_MSG_REQUEST)
 		return ESIP_EINVAL;
 	/* an ACK is never a client transaction (17.1.1.3, 13.2.2.4): the TU
 	 * sends the ACK for a 2xx on its own */
@@ -142,7 +140,7 @@ int esip__txn_build_ack(esip_txn *t, const esip_msg *resp)
 	esip_buf *b = &t->txl->scratch;
 	int rc;
 
-	rc = parse_own(t->txl, t->req, t->req_len, &req, hdrs);
+	rc = esip__txn_parse_own(t->req, t->req_len, &req, hdrs, TXN_PARSE_HDRS);
 	if (rc < 0 || !to)
 		return rc < 0 ? rc : ESIP_EINVAL;
 	esip_buf_reset(b);
@@ -167,7 +165,7 @@ int esip_txn_build_cancel(const esip_txn *t, esip_buf *b)
 	 * and pointless after a final one */
 	if (!(t->flags & TXF_GOT_1XX) || t->status >= 200 || (t->flags & TXF_DEAD))
 		return ESIP_ESTATE;
-	rc = parse_own(t->txl, t->req, t->req_len, &req, hdrs);
+	rc = esip__txn_parse_own(t->req, t->req_len, &req, hdrs, TXN_PARSE_HDRS);
 	if (rc < 0)
 		return rc;
 	to = esip_msg_hdr(&req, ESIP_HDR_TO);

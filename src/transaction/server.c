@@ -187,18 +187,6 @@ int esip__server_build(esip_txn *t, const esip_msg *req, const esip_rx_info *rx,
 	return esip__txn_store_out(t, txl->scratch.p, txl->scratch.len);
 }
 
-/* Parses the skeleton into m, with a header array of its own size (the
- * request may have had as many header fields as the limits allow). */
-static int parse_skeleton(const esip_txn *t, esip_msg *m, esip_hdr *hdrs, size_t cap)
-{
-	esip_parse_limits lim = {UINT32_MAX, UINT32_MAX, (uint32_t)cap};
-	int rc;
-
-	esip_msg_init(m, hdrs, cap);
-	rc = esip_msg_parse(m, t->ctx->skel, t->ctx->skel_len, ESIP_PARSE_DATAGRAM, &lim);
-	return rc < 0 ? rc : 0;
-}
-
 /* Builds spec for t from the request at hand (inside its event) or from
  * the skeleton. */
 static int build_for(esip_txn *t, const esip_response_spec *spec)
@@ -219,7 +207,9 @@ static int build_for(esip_txn *t, const esip_response_spec *spec)
 		if (!hdrs)
 			return ESIP_ENOMEM;
 	}
-	rc = parse_skeleton(t, &m, hdrs, cap);
+	/* a header array of the skeleton's own size: the request may have
+	 * had as many header fields as the limits allow */
+	rc = esip__txn_parse_own(t->ctx->skel, t->ctx->skel_len, &m, hdrs, cap);
 	if (rc == 0)
 		rc = esip__server_build(t, &m, &t->ctx->rx, spec);
 	if (hdrs != local)

@@ -231,6 +231,10 @@ void esip__txn_conn_detach(esip_txn *t);
  * wrong.  For tests and fuzzers; O(live transactions). */
 int esip__txl_check(esip_txl *txl);
 
+/* Parses bytes the layer keeps (a client request, a server skeleton) into
+ * m with hdrs[cap].  0 or the parse error. */
+int esip__txn_parse_own(const char *p, size_t len, esip_msg *m, esip_hdr *hdrs, size_t cap);
+
 /* ---- client.c / server.c -------------------------------------------------- */
 int esip__txn_build_ack(esip_txn *t, const esip_msg *resp);
 int esip__server_recv(esip_txl *txl, const esip_msg *m, const esip_rx_info *rx, uint64_t now);

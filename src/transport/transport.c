@@ -420,7 +420,6 @@ int esip_transport_watch(esip_transport *t, int fd, void (*cb)(void *ud), void *
 		return ESIP_EINVAL;
 	if (esip__tp_epoll(t, EPOLL_CTL_ADD, fd, EPOLLIN, EV_DATA(EV_WATCH, 0)) < 0)
 		return ESIP_ESYS;
-	t->watch_fd = fd;
 	t->watch_cb = cb;
 	t->watch_ud = ud;
 	return 0;

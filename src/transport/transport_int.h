@@ -89,7 +89,6 @@ struct esip_transport {
 	 * process(); esip_transport_watch: the owner's fd and callback */
 	struct epoll_event waited[64];
 	int n_waited;
-	int watch_fd;
 	void (*watch_cb)(void *ud);
 	void *watch_ud;
 	uint64_t now;
