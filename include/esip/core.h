@@ -177,6 +177,21 @@ void *esip_realloc(const esip_allocator *a, void *ptr, size_t size);
 void esip_free(const esip_allocator *a, void *ptr);
 
 /* ------------------------------------------------------------------ */
+/* Log levels                                                           */
+/* ------------------------------------------------------------------ */
+
+/* The one severity scale of every layer's log callback (the transport's,
+ * the UA core's, the stack's): a callback gets messages at or below the
+ * configured level. */
+typedef enum esip_log_level {
+	ESIP_LOG_ERROR = 0, /* a local failure: a socket, memory, a thread */
+	ESIP_LOG_WARN,      /* something was dropped or refused */
+	ESIP_LOG_INFO,      /* lifecycle: listening, stopping */
+	ESIP_LOG_DEBUG,     /* per message: a peer's bad input, a closed connection */
+	ESIP_LOG_TRACE      /* per state machine transition */
+} esip_log_level;
+
+/* ------------------------------------------------------------------ */
 /* Random bytes and tokens                                              */
 /* ------------------------------------------------------------------ */
 

@@ -34,14 +34,6 @@ extern "C" {
 
 typedef struct esip_stack esip_stack;
 
-typedef enum esip_log_level {
-	ESIP_LOG_ERROR = 0,
-	ESIP_LOG_WARN,
-	ESIP_LOG_INFO,
-	ESIP_LOG_DEBUG,
-	ESIP_LOG_TRACE
-} esip_log_level;
-
 /* One message on the wire, for the trace hook. */
 typedef struct esip_trace_msg {
 	bool outgoing;

@@ -19,7 +19,7 @@
 #include <esip/core.h>
 #include <esip/fsm.h>
 #include <esip/parser.h>
-#include <esip/transport.h>
+#include <esip/net.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -67,9 +67,9 @@ static void tp_trace(void *ud, bool outgoing, esip_tp tp, const esip_addr *local
 	esip__stack_trace(ud, outgoing, tp, local, peer, bytes, len);
 }
 
-static void tp_log(void *ud, int level, const char *msg)
+static void tp_log(void *ud, esip_log_level level, const char *msg)
 {
-	esip__stack_log(ud, (esip_log_level)level, "transport: %s", msg);
+	esip__stack_log(ud, level, "transport: %s", msg);
 }
 
 /* ---- transaction layer -> down / up -------------------------------------- */

@@ -189,7 +189,7 @@ tcp_conn *esip__conn_new(esip_transport *t, int fd, const esip_addr *peer, uint8
 	c->id = slot_take(t);
 	if (esip__tp_epoll(t, EPOLL_CTL_ADD, fd, EPOLLIN | (c->want_out ? EPOLLOUT : 0),
 			   EV_DATA(EV_CONN, c->id)) < 0) {
-		esip__tp_log(t, ESIP_TLOG_WARN, "TCP epoll_ctl: %s", strerror(errno));
+		esip__tp_log(t, ESIP_LOG_WARN, "TCP epoll_ctl: %s", strerror(errno));
 		slot_release(t, c->id);
 		conn_destroy(t, c);
 		return NULL;
@@ -287,7 +287,7 @@ static void conn_timer(esip_timer *tm, uint64_t now)
 	uint64_t due;
 
 	if (c->state == CONN_CONNECTING) {
-		esip__tp_log(t, ESIP_TLOG_DEBUG, "TCP connection %u: connect timed out", c->id);
+		esip__tp_log(t, ESIP_LOG_DEBUG, "TCP connection %u: connect timed out", c->id);
 		esip__conn_kill(t, c, ESIP_ETIMEDOUT);
 		return;
 	}
@@ -299,7 +299,7 @@ static void conn_timer(esip_timer *tm, uint64_t now)
 		return;
 	}
 	t->st.tcp_idle_timeouts++;
-	esip__tp_log(t, ESIP_TLOG_DEBUG, "TCP connection %u: idle for %u ms, closed", c->id,
+	esip__tp_log(t, ESIP_LOG_DEBUG, "TCP connection %u: idle for %u ms, closed", c->id,
 		     t->cfg.tcp_idle_ms);
 	esip__conn_kill(t, c, ESIP_ETIMEDOUT);
 }

@@ -185,7 +185,7 @@ static int res_start(esip_transport *t)
 	e = pthread_create(&r->thread, NULL, worker, r);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (e) {
-		esip__tp_log(t, ESIP_TLOG_ERROR, "resolver thread: %s", strerror(e));
+		esip__tp_log(t, ESIP_LOG_ERROR, "resolver thread: %s", strerror(e));
 		errno = e;
 		return ESIP_ESYS;
 	}

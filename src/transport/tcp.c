@@ -70,7 +70,7 @@ static long conn_sendsome(esip_transport *t, tcp_conn *c, const char *p, size_t 
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
-			esip__tp_log(t, ESIP_TLOG_DEBUG, "TCP connection %u: send: %s", c->id,
+			esip__tp_log(t, ESIP_LOG_DEBUG, "TCP connection %u: send: %s", c->id,
 				     strerror(errno));
 			esip__conn_kill(t, c, ESIP_ETRANSPORT);
 			return -1;
@@ -99,7 +99,7 @@ static int conn_write(esip_transport *t, tcp_conn *c, const char *p, size_t n)
 	}
 	if (c->out_len - c->out_off + n > t->cfg.max_tcp_buffer) {
 		t->st.tcp_buffer_overflows++;
-		esip__tp_log(t, ESIP_TLOG_WARN,
+		esip__tp_log(t, ESIP_LOG_WARN,
 			     "TCP connection %u: output over %u bytes (peer not reading), closed",
 			     c->id, t->cfg.max_tcp_buffer);
 		esip__conn_kill(t, c, ESIP_ELIMIT);
@@ -163,7 +163,7 @@ static int conn_frames(esip_transport *t, tcp_conn *c)
 			 * or body: the next message cannot be found (RFC 3261 18.3) */
 			if (esip_err_is_peer(k))
 				t->st.tcp_framing_errors++;
-			esip__tp_log(t, esip_err_is_peer(k) ? ESIP_TLOG_DEBUG : ESIP_TLOG_WARN,
+			esip__tp_log(t, esip_err_is_peer(k) ? ESIP_LOG_DEBUG : ESIP_LOG_WARN,
 				     "TCP connection %u: %s, closed", c->id, esip_strerror(k));
 			esip__conn_kill(t, c, k);
 			return -1;
@@ -215,7 +215,7 @@ static void conn_read(esip_transport *t, tcp_conn *c)
 		if (sp < 0) {
 			if (esip_err_is_peer((int)sp))
 				t->st.tcp_framing_errors++;
-			esip__tp_log(t, ESIP_TLOG_DEBUG, "TCP connection %u: %s, closed", c->id,
+			esip__tp_log(t, ESIP_LOG_DEBUG, "TCP connection %u: %s, closed", c->id,
 				     esip_strerror((int)sp));
 			esip__conn_kill(t, c, (int)sp);
 			return;
@@ -228,7 +228,7 @@ static void conn_read(esip_transport *t, tcp_conn *c)
 			}
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return;
-			esip__tp_log(t, ESIP_TLOG_DEBUG, "TCP connection %u: recv: %s", c->id,
+			esip__tp_log(t, ESIP_LOG_DEBUG, "TCP connection %u: recv: %s", c->id,
 				     strerror(errno));
 			esip__conn_kill(t, c, ESIP_ETRANSPORT);
 			return;
@@ -305,7 +305,7 @@ void esip__tcp_acceptable(esip_transport *t, listener *l)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return;
-			esip__tp_log(t, ESIP_TLOG_WARN, "TCP accept: %s", strerror(errno));
+			esip__tp_log(t, ESIP_LOG_WARN, "TCP accept: %s", strerror(errno));
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
 				/* level-triggered: stop listening until a connection
 				 * closes, or the loop would spin on this error */
@@ -319,14 +319,14 @@ void esip__tcp_acceptable(esip_transport *t, listener *l)
 		pa.len = alen;
 		if (t->nconns >= t->cfg.max_tcp_conns) {
 			t->st.tcp_rejected++;
-			esip__tp_log(t, ESIP_TLOG_DEBUG, "TCP: %u connections, new one closed",
+			esip__tp_log(t, ESIP_LOG_DEBUG, "TCP: %u connections, new one closed",
 				     t->nconns);
 			close(fd);
 			continue;
 		}
 		c = esip__conn_new(t, fd, &pa, CONN_OPEN);
 		if (!c) {
-			esip__tp_log(t, ESIP_TLOG_WARN, "TCP: no memory for a connection");
+			esip__tp_log(t, ESIP_LOG_WARN, "TCP: no memory for a connection");
 			close(fd);
 			continue;
 		}
@@ -347,7 +347,7 @@ static int conn_connect(esip_transport *t, const esip_addr *to, tcp_conn **out)
 		return ESIP_ELIMIT;
 	fd = socket(fam, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		esip__tp_log(t, ESIP_TLOG_ERROR, "TCP socket: %s", strerror(errno));
+		esip__tp_log(t, ESIP_LOG_ERROR, "TCP socket: %s", strerror(errno));
 		return ESIP_ESYS;
 	}
 	sock_nodelay(fd);
@@ -359,12 +359,12 @@ static int conn_connect(esip_transport *t, const esip_addr *to, tcp_conn **out)
 					  : !memcmp(&src.u.in6.sin6_addr, &in6addr_any, 16);
 		esip_addr_set_port(&src, 0);
 		if (!any && bind(fd, &src.u.sa, src.len) < 0)
-			esip__tp_log(t, ESIP_TLOG_DEBUG, "TCP bind before connect: %s",
+			esip__tp_log(t, ESIP_LOG_DEBUG, "TCP bind before connect: %s",
 				     strerror(errno));
 	}
 	r = connect(fd, &to->u.sa, to->len);
 	if (r < 0 && errno != EINPROGRESS) {
-		esip__tp_log(t, ESIP_TLOG_DEBUG, "TCP connect: %s", strerror(errno));
+		esip__tp_log(t, ESIP_LOG_DEBUG, "TCP connect: %s", strerror(errno));
 		close(fd);
 		t->st.tcp_connect_failed++;
 		return ESIP_ETRANSPORT;
@@ -395,7 +395,7 @@ static void connect_done(esip_transport *t, tcp_conn *c)
 		char s[ESIP_ADDR_STRLEN];
 		if (esip_addr_str(&c->peer, s, sizeof s) < 0)
 			strcpy(s, "?");
-		esip__tp_log(t, ESIP_TLOG_DEBUG, "TCP connection %u to %s: %s", c->id, s,
+		esip__tp_log(t, ESIP_LOG_DEBUG, "TCP connection %u to %s: %s", c->id, s,
 			     strerror(soerr));
 		esip__conn_kill(t, c, ESIP_ETRANSPORT);
 		return;

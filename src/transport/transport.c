@@ -76,7 +76,7 @@ static void config_fill(esip_transport_config *c, const esip_transport_config *i
 		c->limits.max_headers = 65535;
 }
 
-void esip__tp_log(esip_transport *t, int level, const char *fmt, ...)
+void esip__tp_log(esip_transport *t, esip_log_level level, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -149,7 +149,7 @@ void esip__tp_deliver(esip_transport *t, esip_msg *m, int rc, const esip_rx_info
 {
 	if (rc < 0) {
 		t->st.parse_errors++;
-		esip__tp_log(t, ESIP_TLOG_DEBUG, "%s: unparsable message (%s at offset %zu)",
+		esip__tp_log(t, ESIP_LOG_DEBUG, "%s: unparsable message (%s at offset %zu)",
 			     esip_tp_name(rx->tp), esip_errname(rc), m->err_off);
 	}
 	t->cb.recv(t->ud, m, rc, rx, t->now);
@@ -273,7 +273,7 @@ int esip_transport_listen(esip_transport *t, esip_tp tp, const esip_addr *addr,
 		int e = errno;
 		if (esip_addr_str(addr, s, sizeof s) < 0)
 			strcpy(s, "?");
-		esip__tp_log(t, ESIP_TLOG_ERROR, "%s listen on %s failed: %s", esip_tp_name(tp), s,
+		esip__tp_log(t, ESIP_LOG_ERROR, "%s listen on %s failed: %s", esip_tp_name(tp), s,
 			     strerror(e));
 		if (l->fd >= 0)
 			close(l->fd);
@@ -359,7 +359,7 @@ static void dispatch(esip_transport *t, const struct epoll_event *ev)
 		uint64_t v;
 		/* reset it: the work it signals is done below, every round */
 		if (read(t->evfd, &v, sizeof v) < 0 && errno != EAGAIN)
-			esip__tp_log(t, ESIP_TLOG_WARN, "eventfd read: %s", strerror(errno));
+			esip__tp_log(t, ESIP_LOG_WARN, "eventfd read: %s", strerror(errno));
 		t->wake_pending = false;
 		return;
 	}
@@ -394,7 +394,7 @@ int esip_transport_process(esip_transport *t, uint64_t now)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			esip__tp_log(t, ESIP_TLOG_ERROR, "epoll_wait: %s", strerror(errno));
+			esip__tp_log(t, ESIP_LOG_ERROR, "epoll_wait: %s", strerror(errno));
 			t->in_process = false;
 			return ESIP_ESYS;
 		}

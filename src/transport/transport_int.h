@@ -120,7 +120,7 @@ struct esip_transport {
 };
 
 /* transport.c */
-void esip__tp_log(esip_transport *t, int level, const char *fmt, ...)
+void esip__tp_log(esip_transport *t, esip_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void esip__tp_wake(esip_transport *t);
 int esip__tp_epoll(esip_transport *t, int op, int fd, uint32_t events, uint64_t data);

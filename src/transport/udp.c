@@ -86,7 +86,7 @@ static void udp_one(esip_transport *t, listener *l, const struct mmsghdr *mh, es
 	if (mh->msg_hdr.msg_flags & MSG_TRUNC) {
 		/* larger than max_udp_size: a message we would not accept */
 		t->st.udp_dropped_oversized++;
-		esip__tp_log(t, ESIP_TLOG_DEBUG, "UDP: datagram over %u bytes dropped",
+		esip__tp_log(t, ESIP_LOG_DEBUG, "UDP: datagram over %u bytes dropped",
 			     t->cfg.max_udp_size);
 		return;
 	}
@@ -129,7 +129,7 @@ void esip__udp_readable(esip_transport *t, listener *l)
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				/* e.g. an ICMP error queued on the socket */
-				esip__tp_log(t, ESIP_TLOG_DEBUG, "UDP recvmmsg: %s", strerror(errno));
+				esip__tp_log(t, ESIP_LOG_DEBUG, "UDP recvmmsg: %s", strerror(errno));
 			return;
 		}
 		if (n == 0)
@@ -264,7 +264,7 @@ void esip__udp_flush(esip_transport *t, listener *l)
 			/* this datagram cannot go (EMSGSIZE, ENETUNREACH, EACCES...):
 			 * drop it, like the network would, and go on */
 			t->st.udp_send_errors++;
-			esip__tp_log(t, ESIP_TLOG_WARN, "UDP sendmmsg: %s (datagram dropped)",
+			esip__tp_log(t, ESIP_LOG_WARN, "UDP sendmmsg: %s (datagram dropped)",
 				     strerror(errno));
 			q->head++;
 			continue;

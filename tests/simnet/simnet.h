@@ -76,7 +76,7 @@
 #define ESIP_SIMNET_H
 
 #include <esip/core.h>
-#include <esip/transport.h>
+#include <esip/net.h>
 
 #include <stdbool.h>
 #include <stddef.h>

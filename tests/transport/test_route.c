@@ -1,7 +1,7 @@
 /* Addresses, transport kinds and the RFC 3261 18.2 / RFC 3581 routing rules. */
 #include "testutil.h"
 
-#include <esip/transport.h>
+#include <esip/net.h>
 #include <stdio.h>
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* esip_target_from_uri: RFC 3261 18 / 19.1.1 and RFC 3263 4 (no SRV). */
 #include "testutil.h"
 
-#include <esip/transport.h>
+#include <esip/net.h>
 #include <string.h>
 
 static int target(const char *uri, esip_tp def, esip_target *t)

@@ -97,7 +97,7 @@ static void h_trace_cb(void *ud, bool out, esip_tp tp, const esip_addr *local,
 		h->ntrace_in++;
 }
 
-static void h_log_cb(void *ud, int level, const char *msg)
+static void h_log_cb(void *ud, esip_log_level level, const char *msg)
 {
 	(void)ud;
 	if (getenv("ESIP_TEST_LOG"))

@@ -1,5 +1,5 @@
 /* addr.c - transport kinds and socket addresses. */
-#include <esip/transport.h>
+#include <esip/net.h>
 
 #include <arpa/inet.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * the top Via of a received request (RFC 3261 18.2.1, 18.2.2; RFC 3581).
  * Pure functions: the transaction layer and simnet use them too.
  */
-#include <esip/transport.h>
+#include <esip/net.h>
 
 #include <string.h>
 

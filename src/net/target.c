@@ -2,7 +2,7 @@
  * target.c - where a SIP URI says a request goes (RFC 3261 18, 19.1.1;
  * the non-SRV part of RFC 3263 4).  Pure: no socket, no lookup.
  */
-#include <esip/transport.h>
+#include <esip/net.h>
 
 #include <string.h>
 
