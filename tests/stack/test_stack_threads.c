@@ -404,11 +404,11 @@ START_TEST(leak_thread_mode)
 	ufd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &ua);
 	stk_config(&c, udp_tcp4, 2);
 	c.alloc = &la.a;
-	c.trace = on_trace;
+	c.cb.trace = on_trace;
 	c.log_level = ESIP_LOG_TRACE;
-	c.custom_headers = custom;
-	c.n_custom_headers = 1;
-	c.public_addr = "127.0.0.1";
+	c.ua.custom_headers = custom;
+	c.ua.n_custom_headers = 1;
+	c.ua.public_addr = "127.0.0.1";
 	s = stk_new(&c);
 	ck_assert_int_gt(locked_alloc_live(&la), 0);
 	ck_assert_int_eq(esip_stack_start(s), 0);
@@ -476,8 +476,8 @@ START_TEST(leak_app_mode_and_errors)
 	ck_assert_int_eq(la.ta.live, 0);
 	c.listen = udp4;
 	c.n_listen = 1;
-	c.custom_headers = (const esip_hdr_kv[]){{"X-Ok", {"1", 1}}, {"Bad Name", {"v", 1}}};
-	c.n_custom_headers = 2;
+	c.ua.custom_headers = (const esip_hdr_kv[]){{"X-Ok", {"1", 1}}, {"Bad Name", {"v", 1}}};
+	c.ua.n_custom_headers = 2;
 	ck_assert_int_eq(esip_stack_new(&c, &s2), ESIP_EINVAL);
 	ck_assert_msg(la.ta.live == 0, "bad custom header: %ld blocks leaked", la.ta.live);
 }
@@ -509,7 +509,7 @@ static int sweep_one(sweep_kind kind, long k, long *count)
 	c.listen = udp_tcp4;
 	c.n_listen = 2;
 	c.alloc = &la.a;
-	c.t1_ms = 10; /* a lost message ends in Timer F = 640 ms at worst */
+	c.ua.txl.t1_ms = 10; /* a lost message ends in Timer F = 640 ms at worst */
 	rc = esip_stack_new(&c, &s);
 	if (rc == 0) {
 		uint64_t end = stk_now_ms() + 1500;
@@ -627,7 +627,7 @@ START_TEST(uac_first_send_fails)
 	pfd = net_peer_sock(SOCK_STREAM, "127.0.0.1", &pa);
 	ck_assert_int_eq(listen(pfd, 4), 0);
 	stk_config(&c, udp_tcp4, 2);
-	c.max_tcp_conns = 1;
+	c.transport.max_tcp_conns = 1;
 	s = stk_new(&c);
 	ck_assert_int_eq(esip_stack_local_addr(s, ESIP_TP_TCP, &ta), 0);
 	ck_assert_int_eq(esip_stack_start(s), 0);
@@ -669,7 +669,7 @@ START_TEST(uac_udp_without_udp_listener)
 	memset(&r, 0, sizeof r);
 	fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
 	stk_config(&c, tcp_only, 1);
-	c.t1_ms = 10;
+	c.ua.txl.t1_ms = 10;
 	s = stk_new(&c);
 	ck_assert_int_eq(esip_stack_start(s), 0);
 	snprintf(uri, sizeof uri, "sip:peer@127.0.0.1:%u", esip_addr_port(&pa));
@@ -698,7 +698,7 @@ START_TEST(uac_over_max_transactions)
 	memset(r, 0, sizeof r);
 	fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
 	stk_config(&c, udp4, 1);
-	c.max_transactions = 2;
+	c.ua.txl.max_transactions = 2;
 	s = stk_new(&c);
 	ck_assert_int_eq(esip_stack_start(s), 0);
 	snprintf(uri, sizeof uri, "sip:silent@127.0.0.1:%u", esip_addr_port(&pa));

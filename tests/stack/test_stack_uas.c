@@ -526,7 +526,7 @@ START_TEST(uas_too_large_datagram)
 	esip_stack_stats sst;
 
 	stk_config(&c, udp_tcp, 1);
-	c.limits.max_msg_size = 1024;
+	c.transport.limits.max_msg_size = 1024;
 	env_up_cfg(&e, &c);
 	memset(pad, 'p', sizeof pad);
 	memcpy(pad, "X-Pad: ", 7);
@@ -557,7 +557,7 @@ START_TEST(limit_max_transactions)
 	esip_stack_stats st;
 
 	stk_config(&c, udp_tcp, 1);
-	c.max_transactions = 5;
+	c.ua.txl.max_transactions = 5;
 	env_up_cfg(&e, &c);
 	for (i = 0; i < 30; i++) {
 		snprintf(tag, sizeof tag, "lim%d", i);
@@ -601,7 +601,7 @@ START_TEST(limit_max_tcp_conns)
 	socklen_t ml = sizeof me.u;
 
 	stk_config(&c, udp_tcp, 2);
-	c.max_tcp_conns = 2;
+	c.transport.max_tcp_conns = 2;
 	env_up_cfg(&e, &c);
 	c1 = tcp_client(&e.tcp);
 	ck_assert(STATS_WAIT(e.s, st, st.tcp_accepted == 1, STK_WAIT_MS));
@@ -653,7 +653,7 @@ START_TEST(limit_tcp_idle)
 	uint64_t t0, dt;
 
 	stk_config(&c, udp_tcp, 2);
-	c.tcp_idle_ms = 300;
+	c.transport.tcp_idle_ms = 300;
 	env_up_cfg(&e, &c);
 	t0 = stk_now_ms();
 	fd = tcp_client(&e.tcp);
@@ -678,7 +678,7 @@ START_TEST(uas_server_default)
 	char resp[4096], v[256];
 
 	stk_config(&c, udp_tcp, 1);
-	c.user_agent = NULL;
+	c.ua.user_agent = NULL;
 	env_up_cfg(&e, &c);
 	ck_assert_int_eq(simple(&e, "OPTIONS", NULL, "srv1", NULL, resp, sizeof resp), 200);
 	ck_assert(hdr_get(resp, "Server", v, sizeof v));
