@@ -573,6 +573,25 @@ static void app_done(ua_req *r, uint64_t now)
 
 static const ua_req_ops app_ops = {app_build, app_outcome, app_done};
 
+/* Over max_transactions a request is refused at once (ESIP_ELIMIT), not
+ * after it was accepted. */
+static bool txl_full(const esip_ua *ua)
+{
+	esip_txl_stats st;
+	esip_txl_config d;
+	uint32_t live = 0, max = ua->cfg.txl.max_transactions;
+	unsigned k;
+
+	if (!max) {
+		esip_txl_config_init(&d);
+		max = d.max_transactions;
+	}
+	esip_txl_get_stats(ua->txl, &st);
+	for (k = 0; k < sizeof st.live / sizeof st.live[0]; k++)
+		live += st.live[k];
+	return live >= max;
+}
+
 static void app_stop_all(esip_ua *ua)
 {
 	ua_req *r;
@@ -612,6 +631,10 @@ int esip_ua_send_request(esip_ua *ua, const char *method, const char *uri,
 		return ESIP_EINVAL;
 	if (esip_uri_parse(esip_str_make(uri, ul), &u) < 0)
 		return ESIP_EINVAL;
+	if (txl_full(ua)) {
+		ua->stats.over_limit++;
+		return ESIP_ELIMIT;
+	}
 	for (i = 0; i < n_headers; i++) {
 		if (!header_ok(&headers[i]))
 			return ESIP_EINVAL;
