@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- the node's callbacks -------------------------------------------------------- */
 
@@ -405,4 +406,82 @@ void uat_proxy_add(uatproxy *p, const uatnode *target)
 {
 	ck_assert_uint_lt(p->n_targets, 4);
 	p->targets[p->n_targets++] = target;
+}
+
+/* ---- the raw peer ------------------------------------------------------------------------ */
+
+static void raw_recv(void *ud, const void *bytes, size_t len, const esip_rx_info *rx,
+		     uint64_t now)
+{
+	uatraw *r = ud;
+	size_t k = r->n % UAT_RAW_KEEP;
+
+	if (len >= sizeof r->msgs[0])
+		len = sizeof r->msgs[0] - 1;
+	memcpy(r->msgs[k], bytes, len);
+	r->msgs[k][len] = 0;
+	r->n++;
+}
+
+void uat_raw_init(uatraw *r, simnet *net, const char *name, uint16_t port)
+{
+	simnet_node_ops ops = {raw_recv, NULL, NULL, NULL};
+
+	memset(r, 0, sizeof *r);
+	r->net = net;
+	r->port = port;
+	ck_assert_int_eq(esip_addr_from_ip(&r->addr, ESIP_STR("127.0.0.1"), port), 0);
+	r->id = simnet_node_add(net, name, &r->addr, &ops, r);
+	ck_assert_int_ge(r->id, 0);
+}
+
+void uat_raw_send(uatraw *r, const esip_addr *to, const char *text)
+{
+	char out[8192];
+	size_t n = 0;
+	const char *p;
+	esip_dest d;
+
+	for (p = text; *p && n + 2 < sizeof out; p++) {
+		if (*p == '\n' && (p == text || p[-1] != '\r'))
+			out[n++] = '\r';
+		out[n++] = *p;
+	}
+	memset(&d, 0, sizeof d);
+	d.tp = ESIP_TP_UDP;
+	d.addr = *to;
+	ck_assert_int_eq(simnet_send(r->net, r->id, &d, out, n), 0);
+}
+
+const char *uat_raw_last(const uatraw *r, const char *prefix)
+{
+	size_t i;
+
+	for (i = r->n; i > 0 && r->n - i < UAT_RAW_KEEP; i--) {
+		const char *m = r->msgs[(i - 1) % UAT_RAW_KEEP];
+		if (!strncmp(m, prefix, strlen(prefix)))
+			return m;
+	}
+	return NULL;
+}
+
+bool uat_raw_hdr(const char *msg, const char *name, char *out, size_t cap)
+{
+	size_t nl = strlen(name);
+	const char *p = msg;
+
+	while ((p = strstr(p, "\r\n"))) {
+		p += 2;
+		if (!strncasecmp(p, name, nl) && p[nl] == ':') {
+			const char *v = p + nl + 1, *e;
+			while (*v == ' ')
+				v++;
+			e = strstr(v, "\r\n");
+			if (!e)
+				return false;
+			snprintf(out, cap, "%.*s", (int)(e - v), v);
+			return true;
+		}
+	}
+	return false;
 }

@@ -115,3 +115,22 @@ void uat_proxy_init(uatproxy *p, simnet *net, const char *name, uint16_t port);
 void uat_proxy_add(uatproxy *p, const uatnode *target);
 
 #endif
+
+/* ---- a raw peer: sends hand-written messages, keeps what it receives ---- */
+#define UAT_RAW_KEEP 64
+typedef struct uatraw {
+	simnet *net;
+	int id;
+	esip_addr addr;
+	uint16_t port;
+	char msgs[UAT_RAW_KEEP][4096];
+	size_t n;
+} uatraw;
+
+void uat_raw_init(uatraw *r, simnet *net, const char *name, uint16_t port);
+/* Sends text (\n line ends are sent as CRLF) to a node over UDP. */
+void uat_raw_send(uatraw *r, const esip_addr *to, const char *text);
+/* The last received message whose first line starts with prefix (NULL
+ * if none); *hdr copies the value of header name of it into out. */
+const char *uat_raw_last(const uatraw *r, const char *prefix);
+bool uat_raw_hdr(const char *msg, const char *name, char *out, size_t cap);
