@@ -1,9 +1,11 @@
 /*
  * test_fsm.c - the generic machine engine (esip/fsm.h): generation from a
  * .def table, dispatch, both unhandled-event policies, effects, the trace
- * hook, the checker (on a sound and a deliberately unsound table) and
- * the Mermaid writer.
+ * hook, the invariant on the state byte, the checker (on a sound and a
+ * deliberately unsound table) and the Mermaid and Markdown writers.
+ * Group rows, any rows and SAME: test_fsm_groups.c.
  */
+#include "fsm_capture.h"
 #include "testutil.h"
 
 #include <esip/fsm.h>
@@ -54,17 +56,21 @@ void strict_act_fail(void *ctx, const void *arg, esip_fsm_fx *fx)
 }
 
 /* ---- an unsound machine (its duplicate cell also trips the compiler's
- * override warning, which is the point: silenced here only) ---------------- */
+ * override warning, and its final-state row and missing reference fail
+ * fsm_gen.h's static assertions, which is the point: both silenced here
+ * only) ------------------------------------------------------------------- */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
 #ifdef __clang__
 #pragma clang diagnostic ignored "-Winitializer-overrides"
 #endif
+#define FSM_GEN_LENIENT
 #define FSM_PREFIX bad
 #define FSM_FILE "toy_bad.def"
 #include "fsm_gen.h"
 #undef FSM_PREFIX
 #undef FSM_FILE
+#undef FSM_GEN_LENIENT
 #pragma GCC diagnostic pop
 void bad_act_a(void *ctx, const void *arg, esip_fsm_fx *fx) {}
 void bad_act_unused(void *ctx, const void *arg, esip_fsm_fx *fx) {}
@@ -96,6 +102,14 @@ START_TEST(generated_names_and_enums)
 	ck_assert_ptr_nonnull(esip_fsm_lookup(&door_machine, door_S_Closed, door_E_push));
 	ck_assert_ptr_null(esip_fsm_lookup(&door_machine, door_S_Open, door_E_push));
 	ck_assert_ptr_null(esip_fsm_lookup(&door_machine, 99, door_E_push));
+	ck_assert_ptr_null(esip_fsm_lookup(&door_machine, door_S_Closed, 99));
+	/* no groups, no group rows; every action described */
+	ck_assert_uint_eq(door_machine.n_groups, 0);
+	ck_assert_uint_eq(door_machine.n_group_rows, 0);
+	ck_assert_str_eq(esip_fsm_group_name(&door_machine, 0), "?");
+	ck_assert_str_eq(door_machine.effects[door_A_click], "start timer 2 (500 ms)");
+	ck_assert_uint_eq(door_machine.error_event, ESIP_FSM_NONE);
+	ck_assert_uint_eq(strict_machine.error_event, strict_E_error);
 }
 END_TEST
 
@@ -156,12 +170,36 @@ START_TEST(ignore_policy_leaves_state)
 	ck_assert_int_eq(st, door_S_Open);
 	ck_assert_uint_eq(fx.n, 0);
 	ck_assert_str_eq(trace_log, "DOOR:Open-lock->(none);");
-	/* out of range */
-	ck_assert_int_eq(esip_fsm_dispatch(&door_machine, &st, 77, &d, NULL, &fx, NULL, NULL),
-			 ESIP_EINVAL);
-	st = 66;
-	ck_assert_int_eq(esip_fsm_dispatch(&door_machine, &st, 0, &d, NULL, &fx, NULL, NULL),
-			 ESIP_EINVAL);
+}
+END_TEST
+
+/* A state byte or an event number out of range is a bug, never input:
+ * without NDEBUG the dispatch aborts on it (NEVER), with NDEBUG it
+ * returns ESIP_EINVAL and does nothing. */
+static int bad_dispatch(uint8_t st, unsigned ev)
+{
+	door d = {0};
+	esip_fsm_fx fx;
+	uint8_t before = st;
+	int rc;
+
+	esip_fsm_fx_init(&fx);
+	rc = esip_fsm_dispatch(&door_machine, &st, ev, &d, NULL, &fx, NULL, NULL);
+	ck_assert_uint_eq(st, before);
+	ck_assert_uint_eq(fx.n, 0);
+	ck_assert_int_eq(d.creaks + d.clicks + d.crashes, 0);
+	return rc;
+}
+
+START_TEST(bad_state_is_loud)
+{
+	ck_assert_int_eq(bad_dispatch(66, door_E_push), ESIP_EINVAL);
+}
+END_TEST
+
+START_TEST(bad_event_is_loud)
+{
+	ck_assert_int_eq(bad_dispatch(door_S_Closed, 77), ESIP_EINVAL);
 }
 END_TEST
 
@@ -213,25 +251,14 @@ START_TEST(effect_overflow_aborts)
 }
 END_TEST
 
-static char *check_output(const esip_fsm_machine *m, int *problems)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	*problems = esip_fsm_check(m, f);
-	fclose(f);
-	return buf;
-}
-
 START_TEST(checker_accepts_sound_tables)
 {
 	int n;
-	char *out = check_output(&door_machine, &n);
+	char *out = fsm_check_output(&door_machine, &n);
 
 	ck_assert_msg(n == 0, "%s", out);
 	free(out);
-	out = check_output(&strict_machine, &n);
+	out = fsm_check_output(&strict_machine, &n);
 	ck_assert_msg(n == 0, "%s", out);
 	free(out);
 }
@@ -240,7 +267,7 @@ END_TEST
 START_TEST(checker_finds_every_problem)
 {
 	int n;
-	char *out = check_output(&bad_machine, &n);
+	char *out = fsm_check_output(&bad_machine, &n);
 
 	ck_assert_ptr_nonnull(strstr(out, "duplicate cell (S0, e1)"));
 	ck_assert_ptr_nonnull(strstr(out, "state Island is unreachable"));
@@ -251,23 +278,47 @@ START_TEST(checker_finds_every_problem)
 	/* the dense table kept the later duplicate: that disagreement is
 	 * reported too */
 	ck_assert_ptr_nonnull(strstr(out, "dense table disagrees"));
-	ck_assert_int_ge(n, 7);
+	/* toy_bad.def describes no action */
+	ck_assert_ptr_nonnull(strstr(out, "action a has no FSM_EFFECTS description"));
+	ck_assert_ptr_nonnull(strstr(out, "action unused has no FSM_EFFECTS description"));
+	ck_assert_int_ge(n, 9);
 	free(out);
 }
 END_TEST
 
 START_TEST(mermaid_diagram)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	char *buf = fsm_draw(esip_fsm_mermaid, &door_machine);
 
-	esip_fsm_mermaid(&door_machine, f);
-	fclose(f);
 	ck_assert_ptr_nonnull(strstr(buf, "stateDiagram-v2\n"));
 	ck_assert_ptr_nonnull(strstr(buf, "[*] --> Closed\n"));
-	ck_assert_ptr_nonnull(strstr(buf, "Closed --> Open : push / creak [test 1]\n"));
+	/* every edge shows its action's effects */
+	ck_assert_ptr_nonnull(
+		strstr(buf, "Closed --> Open : push / creak (send 1 (the argument as value)) "
+			    "[test 1]\n"));
+	/* ';' and ':' would end a Mermaid label: written as entities */
+	ck_assert_ptr_nonnull(
+		strstr(buf, "Locked --> Broken : kick / crash (stop timer 2#59; report 7#59; "
+			    "destroy) [test 5]\n"));
 	ck_assert_ptr_nonnull(strstr(buf, "Broken --> [*]\n"));
+	/* no group boxes without groups */
+	ck_assert_ptr_null(strstr(buf, "group__"));
+	ck_assert_ptr_null(strstr(buf, "any__state"));
+	free(buf);
+}
+END_TEST
+
+START_TEST(markdown_section)
+{
+	char *buf = fsm_draw(esip_fsm_markdown, &door_machine);
+
+	ck_assert_ptr_nonnull(strstr(buf, "## DOOR - a door (test machine)\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "```mermaid\nstateDiagram-v2\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "| from | event | to | action | effects | RFC |\n"));
+	ck_assert_ptr_nonnull(
+		strstr(buf, "| Locked | kick | Broken | crash | stop timer 2; report 7; destroy "
+			    "| test 5 |\n"));
+	ck_assert_ptr_null(strstr(buf, "Groups:"));
 	free(buf);
 }
 END_TEST
@@ -287,6 +338,14 @@ static Suite *suite_fsm(void)
 	tcase_add_test(tc, checker_accepts_sound_tables);
 	tcase_add_test(tc, checker_finds_every_problem);
 	tcase_add_test(tc, mermaid_diagram);
+	tcase_add_test(tc, markdown_section);
+#ifdef NDEBUG
+	tcase_add_test(tc, bad_state_is_loud);
+	tcase_add_test(tc, bad_event_is_loud);
+#else
+	tcase_add_test_raise_signal(tc, bad_state_is_loud, SIGABRT);
+	tcase_add_test_raise_signal(tc, bad_event_is_loud, SIGABRT);
+#endif
 	suite_add_tcase(s, tc);
 	return s;
 }
