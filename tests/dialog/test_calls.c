@@ -305,22 +305,6 @@ START_TEST(no_answer_480)
 }
 END_TEST
 
-START_TEST(unknown_dialog_481)
-{
-	pair p;
-	esip_call *ca;
-
-	pair_init(&p, 10, NULL);
-	p.b.policy.accept_after = 0;
-	ca = uat_call_to(&p.a, &p.b, ESIP_TP_UDP, SDP_A);
-	simnet_run_until(p.net, 100);
-	/* B forgets the call (freed UA); A's BYE then gets 481 (12.2.2) */
-	uat_node_deinit(&p.b);
-	uat_node_init(&p.b, p.net, "bob2", 5071, NULL);
-	(void)ca;
-	pair_end(&p);
-}
-END_TEST
 
 Suite *calls_suite(void);
 Suite *calls_suite(void)
