@@ -17,89 +17,11 @@
 #include "scan.h"
 #include "simd.h"
 
-/*
- * Line ends and colons of the input, one classified 64-byte block at a
- * time (simd.h): finding the next line end is a shift and a count of
- * trailing zeros, and a block is classified once however many lines it
- * holds.  Blocks are taken in order from the start line on; no byte at or
- * past `end` is read.
- */
-typedef struct lscan {
-	const char *blk;     /* the block [blk, blk + 64) */
-	uint64_t eol, colon; /* its bits (simd.h); none at or past end */
-	const char *base;    /* readable from here (the input start) */
-	const char *end;
-} lscan;
-
-/* A path's block classifier (simd.h).  The functions that take one are
+/* A path's line scanner (simd.h).  The functions that take one are
  * always inlined into the per-path parse functions at the end of this
- * file, where it is a constant: the classifier is inlined in turn. */
-typedef void (*block_fn)(const char *p, uint64_t *eol, uint64_t *colon);
+ * file, where it is a constant: the scanner is inlined in turn. */
+typedef const char *(*eol_fn)(const char *p, const char *end, const char **colon);
 #define PATH_INLINE static inline __attribute__((always_inline))
-
-/* Classifies the block at blk (blk < end). */
-PATH_INLINE void ls_load(lscan *ls, const char *blk, block_fn block)
-{
-	ls->blk = blk;
-	if (ls->end - blk >= 64) {
-		block(blk, &ls->eol, &ls->colon);
-	} else if (ls->end - ls->base >= 64) {
-		/* the last 64 readable bytes, shifted down to blk */
-		unsigned sh = (unsigned)(blk - (ls->end - 64));
-		block(ls->end - 64, &ls->eol, &ls->colon);
-		ls->eol >>= sh;
-		ls->colon >>= sh;
-	} else {
-		char tmp[64] = {0}; /* NUL is neither CR, LF nor ':' */
-		memcpy(tmp, blk, (size_t)(ls->end - blk));
-		block(tmp, &ls->eol, &ls->colon);
-	}
-}
-
-PATH_INLINE void ls_init(lscan *ls, const char *base, const char *start, const char *end,
-			 block_fn block)
-{
-	ls->base = base;
-	ls->end = end;
-	ls->blk = start;
-	ls->eol = ls->colon = 0;
-	if (start < end)
-		ls_load(ls, start, block);
-}
-
-/*
- * The first CR or LF in [p, end), or end; p is at or after the bytes
- * asked for before.  With colon, *colon is the first ':' before that line
- * end, or NULL.
- */
-PATH_INLINE const char *ls_eol(lscan *ls, const char *p, const char **colon,
-			       block_fn block)
-{
-	const char *c = NULL;
-
-	for (;;) {
-		size_t off = (size_t)(p - ls->blk);
-		if (off < 64) {
-			uint64_t e = ls->eol >> off, k = ls->colon >> off;
-			if (e) {
-				if (colon) {
-					k &= (e & -e) - 1; /* colons before the line end */
-					*colon = c ? c : k ? p + __builtin_ctzll(k) : NULL;
-				}
-				return p + __builtin_ctzll(e);
-			}
-			if (k && !c)
-				c = p + __builtin_ctzll(k);
-			p = ls->blk + 64;
-		}
-		if (p >= ls->end) {
-			if (colon)
-				*colon = c;
-			return ls->end;
-		}
-		ls_load(ls, ls->blk + 64, block);
-	}
-}
 
 typedef struct pstate {
 	esip_msg *m;
@@ -107,7 +29,6 @@ typedef struct pstate {
 	const char *end;  /* end of the input we may look at */
 	bool stream;
 	uint32_t single_seen; /* ESIP_DUPBIT_* bits seen once */
-	lscan ls;
 } pstate;
 
 /* Records the first error; later ones are dropped. */
@@ -338,7 +259,7 @@ enum {
  * line.  *pp: in, the input start; out, the first header line.
  */
 PATH_INLINE int start_line_step(pstate *ps, const char **pp, const esip_parse_limits *lim,
-				block_fn block)
+				eol_fn scan)
 {
 	const char *p = *pp, *end = ps->end, *eol;
 	int rc;
@@ -347,8 +268,7 @@ PATH_INLINE int start_line_step(pstate *ps, const char **pp, const esip_parse_li
 		p++;
 	ps->m->buf = p;
 	*pp = p;
-	ls_init(&ps->ls, ps->base, p, end, block);
-	eol = ls_eol(&ps->ls, p, NULL, block);
+	eol = scan(p, end, NULL);
 	if (eol == end || (ps->stream && *eol == '\r' && eol + 1 == end))
 		return STEP_NEED_MORE;
 	if ((size_t)(eol - p) > lim->max_line_len)
@@ -367,13 +287,13 @@ PATH_INLINE int start_line_step(pstate *ps, const char **pp, const esip_parse_li
  * the next line.  STEP_NEED_MORE when a stream may still extend it.
  */
 PATH_INLINE int field_extent(pstate *ps, const char *line, const char **eolp,
-			     const char **colon, const char **next, block_fn block)
+			     const char **colon, const char **next, eol_fn scan)
 {
 	const char *end = ps->end, *eol, *nx;
 
 	/* the colon is found by the same scan (it cannot be folded away:
 	 * HCOLON = *( SP / HTAB ) ":" SWS) */
-	eol = ls_eol(&ps->ls, line, colon, block);
+	eol = scan(line, end, colon);
 	for (;;) {
 		if (eol == end) {
 			if (ps->stream)
@@ -387,7 +307,7 @@ PATH_INLINE int field_extent(pstate *ps, const char *line, const char **eolp,
 		if (nx == end && ps->stream)
 			return STEP_NEED_MORE; /* a continuation may follow */
 		if (nx < end && (*nx == ' ' || *nx == '\t')) {
-			eol = ls_eol(&ps->ls, nx, NULL, block); /* RFC 3261 7.3.1 folding */
+			eol = scan(nx, end, NULL); /* RFC 3261 7.3.1 folding */
 			continue;
 		}
 		break;
@@ -439,7 +359,7 @@ PATH_INLINE int field_store(pstate *ps, const char *line, const char *colon, con
  * after the header section.
  */
 PATH_INLINE int header_lines_step(pstate *ps, const char **pp, const char **hend,
-				  const esip_parse_limits *lim, block_fn block)
+				  const esip_parse_limits *lim, eol_fn scan)
 {
 	const char *p = *pp, *end = ps->end;
 	uint32_t max_headers = lim->max_headers < ps->m->hdrs_cap ? lim->max_headers
@@ -463,7 +383,7 @@ PATH_INLINE int header_lines_step(pstate *ps, const char **pp, const char **hend
 			*hend = p + eol_len(p, end);
 			return 0;
 		}
-		if (field_extent(ps, line, &eol, &colon, &p, block))
+		if (field_extent(ps, line, &eol, &colon, &p, scan))
 			break;
 		if ((size_t)(eol - line) > lim->max_line_len)
 			return fail(ps, ESIP_ELINE_TOO_LONG, line, "header line too long");
@@ -547,7 +467,7 @@ static int need_more(pstate *ps, const char *p, size_t len, const esip_parse_lim
 }
 
 PATH_INLINE int parse(esip_msg *m, const char *buf, size_t len, unsigned flags,
-		      const esip_parse_limits *lim, block_fn block)
+		      const esip_parse_limits *lim, eol_fn scan)
 {
 	static const esip_parse_limits defaults = ESIP_PARSE_LIMITS_INIT;
 	pstate ps;
@@ -569,9 +489,9 @@ PATH_INLINE int parse(esip_msg *m, const char *buf, size_t len, unsigned flags,
 	 * are bounded by the same clamp) */
 	ps.end = buf + (len > lim->max_msg_size ? lim->max_msg_size : len);
 
-	rc = start_line_step(&ps, &p, lim, block);
+	rc = start_line_step(&ps, &p, lim, scan);
 	if (!rc)
-		rc = header_lines_step(&ps, &p, &hend, lim, block);
+		rc = header_lines_step(&ps, &p, &hend, lim, scan);
 	if (!rc)
 		rc = body_step(&ps, hend, len, lim);
 	if (!rc)
@@ -583,14 +503,14 @@ PATH_INLINE int parse(esip_msg *m, const char *buf, size_t len, unsigned flags,
 	return rc;
 }
 
-/* One parse function per path, each with its classifier inlined. */
+/* One parse function per path, each with its scanner inlined. */
 typedef int (*parse_fn)(esip_msg *m, const char *buf, size_t len, unsigned flags,
 			const esip_parse_limits *lim);
 
 static int parse_scalar(esip_msg *m, const char *buf, size_t len, unsigned flags,
 			const esip_parse_limits *lim)
 {
-	return parse(m, buf, len, flags, lim, esip__block_scalar);
+	return parse(m, buf, len, flags, lim, esip__eol_scalar);
 }
 
 #if ESIP_X86
@@ -598,14 +518,14 @@ __attribute__((target("sse2"))) static int
 parse_sse2(esip_msg *m, const char *buf, size_t len, unsigned flags,
 	   const esip_parse_limits *lim)
 {
-	return parse(m, buf, len, flags, lim, esip__block_sse2);
+	return parse(m, buf, len, flags, lim, esip__eol_sse2);
 }
 
 __attribute__((target("avx2"))) static int
 parse_avx2(esip_msg *m, const char *buf, size_t len, unsigned flags,
 	   const esip_parse_limits *lim)
 {
-	return parse(m, buf, len, flags, lim, esip__block_avx2);
+	return parse(m, buf, len, flags, lim, esip__eol_avx2);
 }
 #endif
 

@@ -3,14 +3,14 @@
  * src/parser; tests and fuzz targets include it to force a path).
  *
  * What is vectorised: the structural scan of the start line and header
- * section.  A block classifier turns 64 input bytes into two bit masks
- * (CR/LF, ':'); msg.c walks lines and colons with count-trailing-zeros on
- * those masks instead of looking at each byte.  Every path computes the
- * same masks, so every path gives the same esip_msg: fuzz/fuzz_simd.c
+ * section, i.e. finding each line end (CR or LF) and, on the first line
+ * of a header field, its colon, in one pass: 8 bytes per step in the
+ * scalar path (SWAR), 16 with SSE2, 32 with AVX2.  Every path returns the
+ * same pointers, so every path gives the same esip_msg: fuzz/fuzz_simd.c
  * parses each input on each path and compares the whole result, and
- * tests/parser/test_simd.c checks the classifiers against each other.
+ * tests/parser/test_simd.c checks the scanners against a byte loop.
  *
- * msg.c compiles its line walk once per path with that path's classifier
+ * msg.c compiles its line walk once per path with that path's scanner
  * inlined (the AVX2 copy with __attribute__((target("avx2"))), so the
  * library needs no -mavx2 and runs on any x86-64).
  *
@@ -73,9 +73,10 @@ esip__scan_path esip__msg_paths_disagree(const char *buf, size_t len, unsigned f
 					 const esip_parse_limits *lim);
 
 /*
- * The block classifiers: each reads the 64 bytes at p (all readable) and
- * sets bit i of *eol when p[i] is CR or LF, bit i of *colon when p[i] is
- * ':'.  Static inline so that msg.c's per-path copies inline them.
+ * The line scanners, one per path: the first CR or LF in [p, end), or
+ * end; with colon != NULL, *colon is the first ':' before it, or NULL.
+ * No load crosses end: the last bytes are done by the narrower steps.
+ * Static inline so that msg.c's per-path copies inline them.
  */
 
 /* ---- scalar: 8 bytes per step (SWAR) --------------------------------- */
@@ -91,73 +92,119 @@ static inline uint64_t esip__bytes_eq(uint64_t x, unsigned char c)
 	return ~y & 0x8080808080808080ull;
 }
 
-/* The high bits of the 8 bytes of m (0x80 or 0) as an 8-bit mask, byte 0
- * in bit 0: the multiply moves bit 8k+7 to bit 56+k without carries. */
-static inline unsigned esip__gather8(uint64_t m)
+/* The byte-by-byte tail every path ends with. */
+static inline const char *esip__eol_bytes(const char *q, const char *end,
+					  const char **colon)
 {
-	return (unsigned)(((m >> 7) * 0x0102040810204080ull) >> 56);
+	while (q < end && *q != '\r' && *q != '\n') {
+		if (colon && *q == ':' && !*colon)
+			*colon = q;
+		q++;
+	}
+	return q;
 }
 
-static inline void esip__block_scalar(const char *p, uint64_t *eol, uint64_t *colon)
+/* The first line end and colon of one chunk: eol and col are bit masks
+ * of the chunk's bytes (bit i = byte i); q is the chunk.  Returns the line
+ * end, or NULL when the chunk has none (the colon is still recorded). */
+static inline const char *esip__eol_masks(const char *q, uint64_t eol, uint64_t col,
+					  const char **colon)
 {
-	uint64_t e = 0, c = 0;
-	unsigned i;
+	if (colon && !*colon) {
+		if (eol)
+			col &= (eol & -eol) - 1; /* only colons before the line end */
+		if (col)
+			*colon = q + __builtin_ctzll(col);
+	}
+	return eol ? q + __builtin_ctzll(eol) : NULL;
+}
 
-	for (i = 0; i < 8; i++) {
-		uint64_t x;
-		memcpy(&x, p + 8 * i, 8);
+static inline const char *esip__eol_scalar(const char *p, const char *end,
+					   const char **colon)
+{
+	if (colon)
+		*colon = NULL;
+	while (end - p >= 8) {
+		uint64_t x, e, c;
+		memcpy(&x, p, 8);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 		x = __builtin_bswap64(x); /* byte 0 in the low bits */
 #endif
-		e |= (uint64_t)esip__gather8(esip__bytes_eq(x, '\r') | esip__bytes_eq(x, '\n'))
-		     << (8 * i);
-		c |= (uint64_t)esip__gather8(esip__bytes_eq(x, ':')) << (8 * i);
+		/* bit 8i+7 marks byte i: ctz / 8 is the byte */
+		e = esip__bytes_eq(x, '\r') | esip__bytes_eq(x, '\n');
+		c = colon && !*colon ? esip__bytes_eq(x, ':') : 0;
+		if (c) {
+			if (e)
+				c &= (e & -e) - 1; /* only colons before the line end */
+			if (c)
+				*colon = p + (__builtin_ctzll(c) >> 3);
+		}
+		if (e)
+			return p + (__builtin_ctzll(e) >> 3);
+		p += 8;
 	}
-	*eol = e;
-	*colon = c;
+	return esip__eol_bytes(p, end, colon);
 }
 
 #if ESIP_X86
-/* ---- SSE2: 4 x 16 bytes ------------------------------------------------ */
+/* ---- SSE2: 16 bytes per step ------------------------------------------- */
 
-__attribute__((target("sse2"))) static inline void
-esip__block_sse2(const char *p, uint64_t *eol, uint64_t *colon)
+__attribute__((target("sse2"))) static inline const char *
+esip__eol_sse2(const char *p, const char *end, const char **colon)
 {
 	const __m128i cr = _mm_set1_epi8('\r');
 	const __m128i lf = _mm_set1_epi8('\n');
 	const __m128i co = _mm_set1_epi8(':');
-	uint64_t e = 0, c = 0;
-	unsigned i;
 
-	for (i = 0; i < 4; i++) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
-		e |= (uint64_t)(unsigned)_mm_movemask_epi8(
-			     _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, lf)))
-		     << (16 * i);
-		c |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, co)) << (16 * i);
+	if (colon)
+		*colon = NULL;
+	while (end - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		unsigned e = (unsigned)_mm_movemask_epi8(
+			_mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, lf)));
+		unsigned c = colon ? (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, co)) : 0;
+		const char *r = esip__eol_masks(p, e, c, colon);
+		if (r)
+			return r;
+		p += 16;
 	}
-	*eol = e;
-	*colon = c;
+	return esip__eol_bytes(p, end, colon);
 }
 
-/* ---- AVX2: 2 x 32 bytes ------------------------------------------------ */
+/* ---- AVX2: 32 bytes per step, then one SSE2 step ------------------------ */
 
-__attribute__((target("avx2"))) static inline void
-esip__block_avx2(const char *p, uint64_t *eol, uint64_t *colon)
+__attribute__((target("avx2"))) static inline const char *
+esip__eol_avx2(const char *p, const char *end, const char **colon)
 {
 	const __m256i cr = _mm256_set1_epi8('\r');
 	const __m256i lf = _mm256_set1_epi8('\n');
 	const __m256i co = _mm256_set1_epi8(':');
-	__m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)p);
-	__m256i hi = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
-	uint32_t elo = (uint32_t)_mm256_movemask_epi8(
-		_mm256_or_si256(_mm256_cmpeq_epi8(lo, cr), _mm256_cmpeq_epi8(lo, lf)));
-	uint32_t ehi = (uint32_t)_mm256_movemask_epi8(
-		_mm256_or_si256(_mm256_cmpeq_epi8(hi, cr), _mm256_cmpeq_epi8(hi, lf)));
 
-	*eol = (uint64_t)ehi << 32 | elo;
-	*colon = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, co)) << 32 |
-		 (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, co));
+	if (colon)
+		*colon = NULL;
+	while (end - p >= 32) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
+		uint32_t e = (uint32_t)_mm256_movemask_epi8(
+			_mm256_or_si256(_mm256_cmpeq_epi8(v, cr), _mm256_cmpeq_epi8(v, lf)));
+		uint32_t c = colon ? (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, co)) : 0;
+		const char *r = esip__eol_masks(p, e, c, colon);
+		if (r)
+			return r;
+		p += 32;
+	}
+	if (end - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		unsigned e = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+			_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
+		unsigned c = colon ? (unsigned)_mm_movemask_epi8(
+					     _mm_cmpeq_epi8(v, _mm_set1_epi8(':')))
+				   : 0;
+		const char *r = esip__eol_masks(p, e, c, colon);
+		if (r)
+			return r;
+		p += 16;
+	}
+	return esip__eol_bytes(p, end, colon);
 }
 #endif
 
