@@ -2,8 +2,9 @@
  * msg.c - the message parser: start line, header framing, the header
  * fields every message needs (parsed up front) and body framing.
  *
- * One pass over the header section: each line end is found with find_eol
- * (SSE2), each name is identified by the generated lookup, and only the
+ * One pass over the header section: each line end and colon is found by
+ * the path's vector scanner (simd.h: AVX2, SSE2 or SWAR, chosen at run
+ * time), each name is identified by the generated lookup, and only the
  * transaction-key headers are parsed here (top Via, From, To, Call-ID,
  * CSeq, Max-Forwards, Content-Length, Content-Type).  Everything else is a
  * view parsed on demand by the accessors.
