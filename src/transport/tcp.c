@@ -16,6 +16,7 @@
 #define ACCEPT_PER_EVENT 64
 #define READ_ROUNDS 8        /* recv() calls per readiness event */
 #define READ_WANT 16384      /* bytes asked of the framer per recv() */
+#define OUT_FIRST_CAP 4096   /* first output buffer: a message or two */
 #define OUT_KEEP 65536       /* an empty output buffer larger than this is freed */
 
 /* ---- output ---------------------------------------------------------- */
@@ -40,17 +41,8 @@ static int queue_append(esip_transport *t, tcp_conn *c, const char *p, size_t n)
 		c->out_off = 0;
 		c->out_len = live;
 	}
-	if (c->out_len + n > c->out_cap) {
-		size_t nc = c->out_cap ? c->out_cap : 4096;
-		char *np;
-		while (nc < c->out_len + n)
-			nc *= 2;
-		np = esip_realloc(t->a, c->out, nc);
-		if (!np)
-			return ESIP_ENOMEM;
-		c->out = np;
-		c->out_cap = nc;
-	}
+	if (esip_grow(t->a, &c->out, &c->out_cap, c->out_len + n, 1, OUT_FIRST_CAP, SIZE_MAX) < 0)
+		return ESIP_ENOMEM;
 	memcpy(c->out + c->out_len, p, n);
 	c->out_len += n;
 	return 0;

@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #define UDP_READ_ROUNDS 8 /* recvmmsg calls per readiness event */
+#define TXQ_FIRST_ENTS 64        /* first send queue: two batches of datagrams */
+#define TXQ_FIRST_BYTES 16384    /* ... of a few typical messages */
 
 int esip__udp_open(esip_transport *t, listener *l)
 {
@@ -169,25 +171,10 @@ static int txq_push(esip_transport *t, udp_txq *q, const void *bytes, size_t len
 	}
 	if (q->head && (q->n == q->cap || q->blen + len > q->bcap))
 		txq_compact(q);
-	if (q->n == q->cap) {
-		size_t nc = q->cap ? q->cap * 2 : 64;
-		udp_pending *ne = esip_realloc(t->a, q->ents, nc * sizeof *ne);
-		if (!ne)
-			return ESIP_ENOMEM;
-		q->ents = ne;
-		q->cap = nc;
-	}
-	if (q->blen + len > q->bcap) {
-		size_t nc = q->bcap ? q->bcap : 16384;
-		char *nb;
-		while (nc < q->blen + len)
-			nc *= 2;
-		nb = esip_realloc(t->a, q->bytes, nc);
-		if (!nb)
-			return ESIP_ENOMEM;
-		q->bytes = nb;
-		q->bcap = nc;
-	}
+	if (esip_grow(t->a, &q->ents, &q->cap, q->n + 1, sizeof *q->ents, TXQ_FIRST_ENTS,
+		      SIZE_MAX) < 0 ||
+	    esip_grow(t->a, &q->bytes, &q->bcap, q->blen + len, 1, TXQ_FIRST_BYTES, SIZE_MAX) < 0)
+		return ESIP_ENOMEM;
 	if (len)
 		memcpy(q->bytes + q->blen, bytes, len);
 	q->ents[q->n].off = q->blen;
