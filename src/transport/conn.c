@@ -29,13 +29,16 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+/* Smallest connection table: 2^4 slots. */
+#define MIN_SLOT_BITS 4
+
 static void accept_retry(esip_timer *tm, uint64_t now);
 
 /* ---- tables ---------------------------------------------------------- */
 
 int esip__tcp_init(esip_transport *t)
 {
-	uint32_t n = 16, bits = 4, i;
+	uint32_t bits = MIN_SLOT_BITS, n = 1u << MIN_SLOT_BITS, i;
 
 	while (n < t->cfg.max_tcp_conns) {
 		n <<= 1;

@@ -18,6 +18,7 @@
 #define READ_WANT 16384      /* bytes asked of the framer per recv() */
 #define OUT_FIRST_CAP 4096   /* first output buffer: a message or two */
 #define OUT_KEEP 65536       /* an empty output buffer larger than this is freed */
+#define ACCEPT_RETRY_MS 100  /* a listener paused by EMFILE tries again after */
 
 /* ---- output ---------------------------------------------------------- */
 
@@ -58,7 +59,7 @@ static long conn_sendsome(esip_transport *t, tcp_conn *c, const char *p, size_t 
 		/* MSG_NOSIGNAL: a peer that has gone gives EPIPE, not SIGPIPE */
 		ssize_t r = send(c->fd, p + done, n - done, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (r < 0) {
-			if (errno == EINTR && ++intr < 8)
+			if (errno == EINTR && ++intr < EINTR_RETRIES)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
@@ -214,7 +215,7 @@ static void conn_read(esip_transport *t, tcp_conn *c)
 		}
 		n = recv(c->fd, p, (size_t)sp, MSG_DONTWAIT);
 		if (n < 0) {
-			if (errno == EINTR && ++intr < 8) {
+			if (errno == EINTR && ++intr < EINTR_RETRIES) {
 				round--;
 				continue;
 			}
@@ -304,7 +305,7 @@ void esip__tcp_acceptable(esip_transport *t, listener *l)
 				if (esip__tp_epoll(t, EPOLL_CTL_MOD, l->fd, 0, EV_DATA(EV_TCPL, l->id)) == 0)
 					l->paused = true;
 				if (t->wheel && !esip_timer_active(&t->accept_retry))
-					esip_timer_start(t->wheel, &t->accept_retry, t->now + 100);
+					esip_timer_start(t->wheel, &t->accept_retry, t->now + ACCEPT_RETRY_MS);
 			}
 			return;
 		}
@@ -348,7 +349,7 @@ static int conn_connect(esip_transport *t, const esip_addr *to, tcp_conn **out)
 	if (l) {
 		esip_addr src = l->local;
 		bool any = fam == AF_INET ? src.u.in4.sin_addr.s_addr == htonl(INADDR_ANY)
-					  : !memcmp(&src.u.in6.sin6_addr, &in6addr_any, 16);
+					  : !memcmp(&src.u.in6.sin6_addr, &in6addr_any, sizeof in6addr_any);
 		esip_addr_set_port(&src, 0);
 		if (!any && bind(fd, &src.u.sa, src.len) < 0)
 			esip__tp_log(t, ESIP_LOG_DEBUG, "TCP bind before connect: %s",

@@ -26,6 +26,12 @@ enum { EV_UDP = 1, EV_TCPL, EV_CONN, EV_WAKE, EV_WATCH };
 
 #define EV_DATA(kind, id) (((uint64_t)(kind) << 32) | (uint32_t)(id))
 
+/* Readiness events taken per epoll_wait. */
+#define EPOLL_BATCH 64
+
+/* A system call interrupted by a signal is retried this many times. */
+#define EINTR_RETRIES 8
+
 /* ---- UDP send queue (per UDP listener) --------------------------- */
 
 typedef struct udp_pending {
@@ -87,7 +93,7 @@ struct esip_transport {
 	bool in_process, wake_pending;
 	/* esip_transport_wait: events it collected, handled by the next
 	 * process(); esip_transport_watch: the owner's fd and callback */
-	struct epoll_event waited[64];
+	struct epoll_event waited[EPOLL_BATCH];
 	int n_waited;
 	void (*watch_cb)(void *ud);
 	void *watch_ud;

@@ -238,7 +238,7 @@ void esip__udp_flush(esip_transport *t, listener *l)
 		}
 		r = sendmmsg(l->fd, t->tx_msgs, (unsigned)cnt, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (r < 0) {
-			if (errno == EINTR && ++intr < 8)
+			if (errno == EINTR && ++intr < EINTR_RETRIES)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
 				/* keep them; resume when writable */
