@@ -29,7 +29,8 @@ extern "C" {
  * inside esip_transport_process(), never inside esip_transport_send() or a
  * timer.  A callback may call esip_transport_send, _flush, _resolve,
  * _resolve_cancel and the getters; it must not call esip_transport_process
- * (ESIP_ESTATE) or esip_transport_free.
+ * (ESIP_ESTATE) or esip_transport_free.  The one exception is the query
+ * conn_in_use, asked by the idle timer (see there).
  *
  * Time: `now` is the owner's monotonic clock in ms, the same one that runs
  * the timer wheel given to esip_transport_new().  The TCP connect and idle
@@ -63,7 +64,15 @@ typedef struct esip_transport_config {
 				   * the new connection, a connect beyond it is
 				   * ESIP_ELIMIT */
 	uint32_t tcp_idle_ms;     /* close a connection with no byte in or out for
-				   * that long: 64000 */
+				   * that long (keep-alives count; see also
+				   * conn_in_use): 180000.  RFC 5626 4.4.1: a
+				   * flow's client pings every 95 to 120 s by
+				   * default, and the server waits longer than
+				   * that for transport delay (5.4); 180 s
+				   * outlives the 120 s bound with a minute to
+				   * spare, so a kept-alive flow is never closed.
+				   * Clients on battery ping every 672 to 840 s
+				   * (4.4.1): raise it for them */
 	uint32_t tcp_connect_ms;  /* a connect() not completed by then fails: 32000 */
 	uint32_t max_tcp_buffer;  /* per connection, queued output bytes: 1 MiB;
 				   * over it the connection is failed (input is
@@ -114,6 +123,20 @@ typedef struct esip_transport_callbacks {
 	 * is logged at ESIP_LOG_DEBUG at most.  msg is NUL-terminated.
 	 * Optional. */
 	void (*log)(void *ud, esip_log_level level, const char *msg);
+	/*
+	 * Asked when a TCP connection's idle timer expires (tcp_idle_ms with
+	 * no byte in or out): true keeps the connection and re-arms the timer
+	 * for another tcp_idle_ms, after which it is asked again; false (or no
+	 * callback) closes it with ESIP_ETIMEDOUT.  A connection that carries
+	 * a live transaction or dialog is not idle: an INVITE that got its 180
+	 * may ring for minutes without a byte on its connection, and the final
+	 * response must still find the connection (RFC 3261 18.2.2, 17.1.1).
+	 * Runs in the owner's esip_timerwheel_run(), not in process(): a pure
+	 * query, which must not call any esip_transport function.  Not asked
+	 * while connecting, nor for the message deadline (tcp_msg_timeout_ms).
+	 * Optional.
+	 */
+	bool (*conn_in_use)(void *ud, uint32_t conn, uint64_t now);
 } esip_transport_callbacks;
 
 /*
@@ -286,7 +309,8 @@ typedef struct esip_transport_stats {
 	uint64_t tcp_connected;        /* outbound connects completed */
 	uint64_t tcp_connect_failed;   /* outbound that never connected */
 	uint64_t tcp_closed;           /* connections closed, any reason */
-	uint64_t tcp_idle_timeouts;
+	uint64_t tcp_idle_timeouts;    /* closed by the idle timer */
+	uint64_t tcp_idle_kept;        /* idle expiries that conn_in_use kept open */
 	uint64_t tcp_framing_errors;   /* streams closed for bad framing */
 	uint64_t tcp_buffer_overflows; /* output over max_tcp_buffer */
 	uint64_t tcp_queued_sends;     /* sends not written whole at once */

@@ -18,8 +18,10 @@
  *
  * Timers: one esip_timer per connection.  While connecting it is the
  * connect timeout; then the idle timeout, re-armed lazily: traffic only
- * stores last_active, and on expiry the timer either closes the
- * connection or re-arms itself at last_active + tcp_idle_ms.
+ * stores last_active, and on expiry the timer either re-arms itself at
+ * last_active + tcp_idle_ms, keeps a silent connection the owner says is
+ * in use (conn_in_use: a live transaction or dialog) for another
+ * tcp_idle_ms, or closes it.
  */
 #include "transport_int.h"
 
@@ -299,6 +301,13 @@ static void conn_timer(esip_timer *tm, uint64_t now)
 	due = c->last_active + t->cfg.tcp_idle_ms;
 	if (now < due) {
 		esip_timer_start(t->wheel, tm, due);
+		return;
+	}
+	/* a connection with a live transaction or dialog is not idle, however
+	 * long it has been silent (an INVITE ringing over TCP) */
+	if (t->cb.conn_in_use && t->cb.conn_in_use(t->ud, c->id, now)) {
+		t->st.tcp_idle_kept++;
+		esip_timer_start(t->wheel, tm, now + t->cfg.tcp_idle_ms);
 		return;
 	}
 	t->st.tcp_idle_timeouts++;

@@ -23,7 +23,7 @@
 #define DEF_MTU_THRESHOLD 1300u       /* RFC 3261 18.1.1 */
 #define DEF_UDP_RCVBUF (2u << 20)
 #define DEF_MAX_TCP_CONNS 1024u
-#define DEF_TCP_IDLE_MS 64000u
+#define DEF_TCP_IDLE_MS 180000u      /* past RFC 5626 4.4.1's 120 s keep-alives */
 #define DEF_TCP_CONNECT_MS 32000u
 #define DEF_MAX_TCP_BUFFER (1u << 20)
 #define DEF_MAX_RESOLVE 64u

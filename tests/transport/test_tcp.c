@@ -447,11 +447,14 @@ END_TEST
 START_TEST(tcp_idle_timeout)
 {
 	harness h;
+	esip_transport_config c;
 	esip_addr la;
 	int fd;
 	esip_transport_stats st;
 
-	h_init(&h, NULL);
+	esip_transport_config_init(&c);
+	c.tcp_idle_ms = 64000;
+	h_init(&h, &c);
 	ck_assert_uint_ne(h_listen(&h, ESIP_TP_TCP, "127.0.0.1", &la), 0);
 	fd = client(&la, 0);
 	write_all(fd, "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP", 41);
@@ -471,6 +474,109 @@ START_TEST(tcp_idle_timeout)
 	esip_transport_get_stats(h.t, &st);
 	ck_assert_uint_eq(st.tcp_idle_timeouts, 1);
 	ck_assert_uint_eq(esip_timerwheel_count(&h.wheel), 0);
+	close(fd);
+	h_fini(&h);
+}
+END_TEST
+
+/* Issue 13 #2: the idle timer asks the owner before closing; a silent
+ * connection that carries a live transaction (an INVITE ringing over TCP)
+ * is kept, the timer re-armed, and closed once the owner lets it go. */
+START_TEST(tcp_idle_in_use)
+{
+	harness h;
+	esip_transport_config c;
+	esip_transport_stats st;
+	esip_addr la;
+	char req[1024];
+	int fd, n;
+	uint32_t conn;
+
+	esip_transport_config_init(&c);
+	c.tcp_idle_ms = 10000;
+	h_init(&h, &c);
+	ck_assert_uint_ne(h_listen(&h, ESIP_TP_TCP, "127.0.0.1", &la), 0);
+	fd = client(&la, 0);
+	n = h_mkreq(req, sizeof req, 1, "");
+	write_all(fd, req, (size_t)n);
+	ck_assert(H_PUMP(&h, h.nrecv == 1, 2000));
+	conn = h.recv[0].rx.conn;
+	h.in_use = true;
+	/* 180 Ringing went out; minutes pass without a byte */
+	h_advance(&h, 9999);
+	ck_assert_int_eq(h.n_in_use, 0); /* not asked before the timeout */
+	h_advance(&h, 1);
+	ck_assert_int_eq(h.n_in_use, 1);
+	ck_assert_uint_eq(h.in_use_conn, conn);
+	ck_assert(!H_PUMP(&h, h.nclosed > 0, 20));
+	ck_assert(esip_transport_conn_alive(h.t, conn));
+	ck_assert(!peer_closed(&h, fd, 20));
+	h_advance(&h, 9999);
+	ck_assert_int_eq(h.n_in_use, 1); /* re-armed for a whole period */
+	h_advance(&h, 1);
+	ck_assert_int_eq(h.n_in_use, 2);
+	h_advance(&h, 100000);
+	ck_assert_int_eq(h.n_in_use, 3);
+	ck_assert(esip_transport_conn_alive(h.t, conn));
+	/* the call ended: the next expiry closes it */
+	h.in_use = false;
+	h_advance(&h, 10000);
+	ck_assert_int_eq(h.n_in_use, 4);
+	ck_assert(H_PUMP(&h, h.nclosed == 1, 2000));
+	ck_assert_uint_eq(h.closed_conn[0], conn);
+	ck_assert_int_eq(h.closed_err[0], ESIP_ETIMEDOUT);
+	ck_assert(peer_closed(&h, fd, 2000));
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.tcp_idle_kept, 3);
+	ck_assert_uint_eq(st.tcp_idle_timeouts, 1);
+	close(fd);
+	h_fini(&h);
+}
+END_TEST
+
+/* Issue 13 #3, RFC 5626 4.4.1: a flow's client pings every 95 to 120 s.
+ * With the default idle timeout, a connection kept alive at the 120 s
+ * upper bound is never closed (the old default closed it at 64 s); the
+ * ping and our pong count as activity; silence closes it at the default. */
+START_TEST(tcp_idle_outlives_keepalive)
+{
+	harness h;
+	esip_transport_config c;
+	esip_transport_stats st;
+	esip_conn_info ci;
+	esip_addr la;
+	char buf[16], req[1024];
+	int fd, i, n;
+	uint32_t conn;
+
+	esip_transport_config_init(&c);
+	ck_assert_uint_gt(c.tcp_idle_ms, 120000);
+	h_init(&h, NULL);
+	ck_assert_uint_ne(h_listen(&h, ESIP_TP_TCP, "127.0.0.1", &la), 0);
+	fd = client(&la, 0);
+	n = h_mkreq(req, sizeof req, 1, ""); /* a REGISTER would open the flow */
+	write_all(fd, req, (size_t)n);
+	ck_assert(H_PUMP(&h, h.nrecv == 1, 2000));
+	conn = h.recv[0].rx.conn;
+	for (i = 0; i < 5; i++) {
+		write_all(fd, "\r\n\r\n", 4);
+		ck_assert(pump_read(&h, fd, buf, sizeof buf, 2, 2000));
+		ck_assert(!memcmp(buf, "\r\n", 2));
+		ck_assert_int_eq(esip_transport_conn_info(h.t, conn, &ci), 0);
+		ck_assert_uint_eq(ci.last_active, h.now);
+		h_advance(&h, 120000);
+		ck_assert(!H_PUMP(&h, h.nclosed > 0, 10));
+		ck_assert(!peer_closed(&h, fd, 10));
+	}
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.keepalives_answered, 5);
+	ck_assert_uint_eq(st.tcp_idle_timeouts, 0);
+	/* the client is gone silent: closed at the default */
+	h_advance(&h, c.tcp_idle_ms - 120000 - 1);
+	ck_assert(!H_PUMP(&h, h.nclosed > 0, 10));
+	h_advance(&h, 1);
+	ck_assert(H_PUMP(&h, h.nclosed == 1, 2000));
+	ck_assert_int_eq(h.closed_err[0], ESIP_ETIMEDOUT);
 	close(fd);
 	h_fini(&h);
 }
@@ -736,7 +842,7 @@ START_TEST(tcp_fail_inside_callback)
 {
 	echo_ctx e;
 	esip_transport_config c;
-	esip_transport_callbacks cb = {echo_recv, h_closed_cb, NULL, NULL};
+	esip_transport_callbacks cb = {.recv = echo_recv, .conn_closed = h_closed_cb};
 	esip_addr la;
 	char req[1024];
 	int fd, n;
@@ -775,7 +881,7 @@ static void nested_recv(void *ud, const esip_msg *m, int rc, const esip_rx_info 
 START_TEST(process_not_reentrant)
 {
 	harness h;
-	esip_transport_callbacks cb = {nested_recv, NULL, NULL, NULL};
+	esip_transport_callbacks cb = {.recv = nested_recv};
 	esip_addr la;
 	char req[512];
 	int fd, n;
@@ -840,7 +946,7 @@ static int sweep_once(long fail_at, long *count)
 	test_alloc ta;
 	harness h;
 	esip_transport_config c;
-	esip_transport_callbacks cb = {h_recv_cb, h_closed_cb, NULL, NULL};
+	esip_transport_callbacks cb = {.recv = h_recv_cb, .conn_closed = h_closed_cb};
 	esip_addr a, la;
 	esip_dest d;
 	char req[512];
@@ -944,6 +1050,8 @@ int main(void)
 	tcase_add_test(tc, tcp_connect_refused);
 	tcase_add_test(tc, tcp_connect_timeout);
 	tcase_add_test(tc, tcp_idle_timeout);
+	tcase_add_test(tc, tcp_idle_in_use);
+	tcase_add_test(tc, tcp_idle_outlives_keepalive);
 	tcase_add_test(tc, tcp_ping_pong);
 	tcase_add_test(tc, tcp_keepalive_client);
 	tcase_add_test(tc, tcp_bad_framing);

@@ -304,7 +304,7 @@ START_TEST(new_and_free)
 {
 	test_alloc ta;
 	esip_transport_config c;
-	esip_transport_callbacks cb = {h_recv_cb, NULL, NULL, NULL};
+	esip_transport_callbacks cb = {.recv = h_recv_cb};
 	esip_transport *t = NULL;
 	long i, total;
 	int r;
