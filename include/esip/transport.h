@@ -53,8 +53,11 @@ typedef struct esip_transport_config {
 				   * one received is dropped and counted */
 	uint32_t udp_batch;       /* datagrams per recvmmsg/sendmmsg call: 32 (max 1024) */
 	uint32_t max_udp_queue;   /* per UDP listener: bytes of datagrams waiting
-				   * for the socket (EAGAIN): 1 MiB; over it a send
-				   * fails with ESIP_ELIMIT */
+				   * for a blocked socket (EAGAIN): one batch of
+				   * the largest, 32 * 65535 (about 2 MiB); over it
+				   * a send fails with ESIP_ELIMIT.  While the
+				   * socket is writable it binds nothing: a send
+				   * that would pass it flushes the queue first */
 	uint32_t mtu_threshold;   /* RFC 3261 18.1.1 "larger than 1300 bytes": 1300 */
 	uint32_t udp_rcvbuf;      /* SO_RCVBUF asked for each UDP socket: 2 MiB (the
 				   * kernel caps it at net.core.rmem_max); room for
@@ -235,8 +238,9 @@ int esip_transport_wait(esip_transport *t, int timeout_ms);
  *  - UDP: from dest->listener, or when 0 from the first UDP listener of
  *    dest->addr's family; queued and sent in batches with sendmmsg at
  *    esip_transport_flush() (process() flushes at its end, a full batch
- *    flushes at once).  A socket that says EAGAIN keeps its datagrams and
- *    retries when writable (up to max_udp_queue bytes).
+ *    flushes at once, and so does a send that would pass max_udp_queue).
+ *    A socket that says EAGAIN keeps its datagrams and retries when
+ *    writable (up to max_udp_queue bytes wait for it).
  *  - TCP: on dest->conn if it is open, else on an open connection to
  *    dest->addr (RFC 3261 18.1, 18.2.2: reused by remote address), else
  *    on a new non-blocking connection to dest->addr.  Bytes are written at
@@ -247,8 +251,8 @@ int esip_transport_wait(esip_transport *t, int timeout_ms);
  *                   UDP: len 0 or a destination of the other family;
  *   ESIP_ENOTSUP    TLS, SCTP, WS, WSS;
  *   ESIP_ENOTFOUND  UDP: no UDP listener of that family (or that id);
- *   ESIP_ELIMIT     UDP: len > max_udp_size or the queue is over
- *                   max_udp_queue; TCP: max_tcp_conns reached, or the
+ *   ESIP_ELIMIT     UDP: len > max_udp_size, or the socket is blocked
+ *                   and max_udp_queue bytes wait for it; TCP: max_tcp_conns reached, or the
  *                   connection's output over max_tcp_buffer (the
  *                   connection is failed: conn_closed follows);
  *   ESIP_ETRANSPORT TCP: dest->conn is dead and dest->addr is unset, the
@@ -303,7 +307,8 @@ typedef struct esip_transport_stats {
 	uint64_t udp_dropped_oversized;/* received datagrams over max_udp_size */
 	uint64_t udp_keepalives;       /* CRLF-only datagrams ignored */
 	uint64_t udp_send_errors;      /* datagrams the kernel refused (dropped) */
-	uint64_t udp_queue_full;       /* sends refused with ESIP_ELIMIT */
+	uint64_t udp_queue_full;       /* sends refused with ESIP_ELIMIT: the socket
+					* blocked and max_udp_queue full (dropped) */
 	uint64_t tcp_accepted;         /* inbound connections accepted */
 	uint64_t tcp_rejected;         /* inbound closed at once: max_tcp_conns */
 	uint64_t tcp_connected;        /* outbound connects completed */

@@ -19,7 +19,7 @@
 /* The defaults of esip_transport_config (esip/transport.h says why). */
 #define DEF_MAX_UDP_SIZE 65535u       /* the largest UDP payload */
 #define DEF_UDP_BATCH 32u
-#define DEF_MAX_UDP_QUEUE (1u << 20)
+#define DEF_MAX_UDP_QUEUE (DEF_UDP_BATCH * DEF_MAX_UDP_SIZE) /* a batch of the largest */
 #define DEF_MTU_THRESHOLD 1300u       /* RFC 3261 18.1.1 */
 #define DEF_UDP_RCVBUF (2u << 20)
 #define DEF_MAX_TCP_CONNS 1024u

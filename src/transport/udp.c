@@ -7,7 +7,10 @@
  * caller's buffer is transient) to its listener's queue; flush hands the
  * queue to sendmmsg in batches of udp_batch.  On EAGAIN the rest stays
  * queued, EPOLLOUT is registered and the flush resumes when the socket is
- * writable -- no busy loop; the queue is bounded by max_udp_queue bytes.
+ * writable -- no busy loop.  max_udp_queue bounds the bytes waiting for a
+ * blocked socket; while the socket is writable a send that would pass it
+ * flushes first, so what is queued between two flushes is at most a
+ * batch (udp_batch datagrams, then it goes at once).
  */
 #include "transport_int.h"
 
@@ -160,12 +163,22 @@ static void txq_compact(udp_txq *q)
 		q->ents[i].off -= base;
 }
 
-static int txq_push(esip_transport *t, udp_txq *q, const void *bytes, size_t len,
+static size_t txq_pending(const udp_txq *q)
+{
+	return q->blen - (q->head < q->n ? q->ents[q->head].off : q->blen);
+}
+
+static int txq_push(esip_transport *t, listener *l, const void *bytes, size_t len,
 		    const esip_addr *to)
 {
-	size_t pending = q->blen - (q->head < q->n ? q->ents[q->head].off : q->blen);
+	udp_txq *q = &l->q;
 
-	if (pending + len > t->cfg.max_udp_queue) {
+	/* max_udp_queue bounds the bytes waiting for a BLOCKED socket: a
+	 * writable one takes what is queued first (a batch of large answers
+	 * between two flushes must not be refused while nothing waits) */
+	if (txq_pending(q) + len > t->cfg.max_udp_queue && !q->blocked)
+		esip__udp_flush(t, l);
+	if (q->blocked && txq_pending(q) + len > t->cfg.max_udp_queue) {
 		t->st.udp_queue_full++;
 		return ESIP_ELIMIT;
 	}
@@ -204,7 +217,7 @@ int esip__udp_send(esip_transport *t, const esip_dest *dest, const void *bytes, 
 		return ESIP_EINVAL;
 	if (len > t->cfg.max_udp_size)
 		return ESIP_ELIMIT;
-	if ((err = txq_push(t, &l->q, bytes, len, &dest->addr)) < 0)
+	if ((err = txq_push(t, l, bytes, len, &dest->addr)) < 0)
 		return err;
 	if (t->cb.trace)
 		t->cb.trace(t->ud, true, ESIP_TP_UDP, &l->local, &dest->addr, bytes, len);

@@ -164,6 +164,79 @@ START_TEST(udp_many_datagrams)
 }
 END_TEST
 
+/* Issue 13 #5: one batch of large responses, sent between two flushes
+ * while the socket is writable, is never refused: the queue limit is
+ * about bytes waiting for a blocked socket (14 of 32 answers of 56 KB
+ * were refused by a 1 MiB queue that never blocked). */
+START_TEST(udp_batch_of_large_datagrams)
+{
+	harness h;
+	esip_addr pa;
+	esip_dest d;
+	esip_transport_stats st;
+	static char dg[56 * 1024], in[65536];
+	int fd, i, got = 0, rcv = 4 << 20;
+
+	h_init(&h, NULL);
+	ck_assert_uint_ne(h_listen(&h, ESIP_TP_UDP, "127.0.0.1", NULL), 0);
+	fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
+	memset(&d, 0, sizeof d);
+	d.tp = ESIP_TP_UDP;
+	d.addr = pa;
+	memset(dg, 'r', sizeof dg);
+	for (i = 0; i < 32; i++) {
+		dg[0] = (char)i;
+		ck_assert_int_eq(esip_transport_send(h.t, &d, dg, sizeof dg, h.now, NULL), 0);
+	}
+	esip_transport_flush(h.t);
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.udp_queue_full, 0);
+	ck_assert_uint_eq(st.udp_datagrams_out, 32);
+	ck_assert_uint_eq(st.udp_bytes_out, 32 * sizeof dg);
+	while (got < 32 && net_readable(fd, 1000)) {
+		ck_assert_int_eq(recv(fd, in, sizeof in, 0), (int)sizeof dg);
+		ck_assert_int_eq(in[0], got);
+		got++;
+	}
+	ck_assert_int_eq(got, 32);
+	close(fd);
+	h_fini(&h);
+}
+END_TEST
+
+/* The same with max_udp_queue far below one datagram: a writable socket
+ * takes them all (the limit binds only while it is blocked: see
+ * test_udp_eagain.c). */
+START_TEST(udp_queue_limit_only_when_blocked)
+{
+	harness h;
+	esip_transport_config c;
+	esip_addr pa;
+	esip_dest d;
+	esip_transport_stats st;
+	static char dg[8000];
+	int fd, i;
+
+	esip_transport_config_init(&c);
+	c.max_udp_queue = 1000;
+	h_init(&h, &c);
+	ck_assert_uint_ne(h_listen(&h, ESIP_TP_UDP, "127.0.0.1", NULL), 0);
+	fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
+	memset(&d, 0, sizeof d);
+	d.tp = ESIP_TP_UDP;
+	d.addr = pa;
+	for (i = 0; i < 100; i++)
+		ck_assert_int_eq(esip_transport_send(h.t, &d, dg, sizeof dg, h.now, NULL), 0);
+	esip_transport_flush(h.t);
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.udp_queue_full, 0);
+	ck_assert_uint_eq(st.udp_datagrams_out, 100);
+	close(fd);
+	h_fini(&h);
+}
+END_TEST
+
 START_TEST(udp_oversized_dropped)
 {
 	harness h;
@@ -376,6 +449,8 @@ int main(void)
 	tcase_add_test(tc, udp_roundtrip_v6);
 	tcase_add_test(tc, udp_both_families);
 	tcase_add_test(tc, udp_many_datagrams);
+	tcase_add_test(tc, udp_batch_of_large_datagrams);
+	tcase_add_test(tc, udp_queue_limit_only_when_blocked);
 	tcase_add_test(tc, udp_oversized_dropped);
 	tcase_add_test(tc, udp_garbage);
 	tcase_add_test(tc, udp_framed_bad_message);
