@@ -147,7 +147,7 @@ typedef struct esip_transport_callbacks {
  * are copied (c may be NULL: defaults).  wheel is the owner's and must
  * outlive the transport; NULL disables the TCP connect and idle timeouts.
  * Returns 0, ESIP_EINVAL (cb or cb->recv NULL, out NULL), ESIP_ENOMEM or
- * ESIP_ESYS (epoll_create1/eventfd failed; errno says why).
+ * ESIP_ESYS (epoll_create1, eventfd or getrandom failed; errno says why).
  */
 int esip_transport_new(const esip_transport_config *c, const esip_transport_callbacks *cb,
 		       void *ud, esip_timerwheel *wheel, esip_transport **out);

@@ -7,7 +7,8 @@
  * array index plus an id compare (O(1)); free slots are reused in FIFO
  * order and each reuse bumps the slot's generation, so an id comes back
  * only after 2^(32 - slot_bits) reuses of its slot.  A second table hashes
- * live connections by remote address for reuse (RFC 3261 18.1, 18.2.2).
+ * live connections by remote address for reuse (RFC 3261 18.1, 18.2.2),
+ * with a keyed hash (esip__conn_bucket).
  *
  * Closing: esip__conn_kill() closes the socket and removes the connection
  * from both tables at once (a connection that saw EOF or an error is never
@@ -41,6 +42,11 @@ static void accept_retry(esip_timer *tm, uint64_t now);
 int esip__tcp_init(esip_transport *t)
 {
 	uint32_t bits = MIN_SLOT_BITS, n = 1u << MIN_SLOT_BITS, i;
+	esip_rand rnd;
+
+	esip_rand_init(&rnd);
+	if (esip_hash_key_init(&t->hkey, &rnd) < 0)
+		return ESIP_ESYS;
 
 	while (n < t->cfg.max_tcp_conns) {
 		n <<= 1;
@@ -95,30 +101,31 @@ static void slot_release(esip_transport *t, uint32_t id)
 	t->free_count++;
 }
 
-static uint32_t addr_hash(const esip_transport *t, const esip_addr *a)
+/* The bucket of a remote address: SipHash with the transport's own
+ * random key, so a peer who picks its addresses and ports cannot aim its
+ * connections at one chain (hash flooding); an unkeyed hash let it make
+ * every lookup walk all of them. */
+uint32_t esip__conn_bucket(const esip_transport *t, const esip_addr *a)
 {
-	const unsigned char *p;
-	size_t n, i;
-	uint32_t h = 2166136261u; /* FNV-1a */
+	unsigned char k[sizeof a->u.in6.sin6_addr + 2];
+	size_t n;
 	uint16_t port = esip_addr_port(a);
 
 	if (esip_addr_family(a) == AF_INET) {
-		p = (const unsigned char *)&a->u.in4.sin_addr;
-		n = 4;
+		n = sizeof a->u.in4.sin_addr;
+		memcpy(k, &a->u.in4.sin_addr, n);
 	} else {
-		p = (const unsigned char *)&a->u.in6.sin6_addr;
-		n = 16;
+		n = sizeof a->u.in6.sin6_addr;
+		memcpy(k, &a->u.in6.sin6_addr, n);
 	}
-	for (i = 0; i < n; i++)
-		h = (h ^ p[i]) * 16777619u;
-	h = (h ^ (port & 0xff)) * 16777619u;
-	h = (h ^ (port >> 8)) * 16777619u;
-	return h & (t->nslots - 1);
+	k[n++] = (unsigned char)(port >> 8);
+	k[n++] = (unsigned char)port;
+	return (uint32_t)esip_hash(&t->hkey, k, n) & (t->nslots - 1);
 }
 
 static void hash_remove(esip_transport *t, tcp_conn *c)
 {
-	tcp_conn **pp = &t->buckets[addr_hash(t, &c->peer)];
+	tcp_conn **pp = &t->buckets[esip__conn_bucket(t, &c->peer)];
 
 	for (; *pp; pp = &(*pp)->hnext)
 		if (*pp == c) {
@@ -132,7 +139,7 @@ tcp_conn *esip__conn_find_addr(const esip_transport *t, const esip_addr *a)
 {
 	tcp_conn *c;
 
-	for (c = t->buckets[addr_hash(t, a)]; c; c = c->hnext)
+	for (c = t->buckets[esip__conn_bucket(t, a)]; c; c = c->hnext)
 		if (esip_addr_eq(&c->peer, a))
 			return c;
 	return NULL;
@@ -200,7 +207,7 @@ tcp_conn *esip__conn_new(esip_transport *t, int fd, const esip_addr *peer, uint8
 		return NULL;
 	}
 	t->slots[c->id & (t->nslots - 1)] = c;
-	b = addr_hash(t, peer);
+	b = esip__conn_bucket(t, peer);
 	c->hnext = t->buckets[b];
 	t->buckets[b] = c;
 	t->nconns++;

@@ -117,6 +117,7 @@ struct esip_transport {
 	uint32_t *free_ring; /* FIFO of free slots: reuse spreads over all of them */
 	uint32_t nslots, slot_bits, free_head, free_count;
 	tcp_conn **buckets;  /* remote address -> live connections */
+	esip_hash_key hkey;  /* random: the buckets' SipHash key */
 	uint32_t nconns;
 	tcp_conn *dead_head, *dead_tail;
 	esip_timer accept_retry; /* resumes listeners paused by EMFILE */
@@ -147,6 +148,8 @@ int esip__tcp_init(esip_transport *t);
 void esip__tcp_deinit(esip_transport *t);
 tcp_conn *esip__tcp_lookup(const esip_transport *t, uint32_t id);
 tcp_conn *esip__conn_find_addr(const esip_transport *t, const esip_addr *a);
+/* The address table's bucket of a (keyed: see conn.c). */
+uint32_t esip__conn_bucket(const esip_transport *t, const esip_addr *a);
 /* A new connection in both tables and the epoll set, its timer armed;
  * NULL (fd left open) over max_tcp_conns or out of memory. */
 tcp_conn *esip__conn_new(esip_transport *t, int fd, const esip_addr *peer, uint8_t state);
