@@ -77,9 +77,22 @@ typedef struct esip_transport_config {
 				   * Clients on battery ping every 672 to 840 s
 				   * (4.4.1): raise it for them */
 	uint32_t tcp_connect_ms;  /* a connect() not completed by then fails: 32000 */
-	uint32_t max_tcp_buffer;  /* per connection, queued output bytes: 1 MiB;
-				   * over it the connection is failed (input is
-				   * bounded by limits, through the framer) */
+	uint32_t max_tcp_buffer;  /* per connection: output bytes queued (handed to
+				   * esip_transport_send, not yet taken by the
+				   * socket; the queue's memory never exceeds it):
+				   * 1 MiB.  A send that would pass it fails the
+				   * connection (ESIP_ELIMIT; a peer that does not
+				   * read).  Output only: unparsed input is bounded
+				   * by limits.max_msg_size through the framer,
+				   * which holds at most one unfinished message
+				   * plus one read of 16 KiB per connection */
+	uint32_t max_tcp_output;  /* transport-wide: output bytes queued on all
+				   * TCP connections together: 64 MiB (without it
+				   * max_tcp_conns * max_tcp_buffer, 1 GiB).  A
+				   * send that would pass it is refused with
+				   * ESIP_ELIMIT and counted (tcp_output_full);
+				   * its connection lives on unless part of that
+				   * message was already written */
 	uint32_t max_resolve;     /* resolver requests pending or undelivered: 64 */
 	const esip_allocator *alloc; /* NULL = libc */
 } esip_transport_config;
@@ -252,9 +265,12 @@ int esip_transport_wait(esip_transport *t, int timeout_ms);
  *   ESIP_ENOTSUP    TLS, SCTP, WS, WSS;
  *   ESIP_ENOTFOUND  UDP: no UDP listener of that family (or that id);
  *   ESIP_ELIMIT     UDP: len > max_udp_size, or the socket is blocked
- *                   and max_udp_queue bytes wait for it; TCP: max_tcp_conns reached, or the
- *                   connection's output over max_tcp_buffer (the
- *                   connection is failed: conn_closed follows);
+ *                   and max_udp_queue bytes wait for it; TCP:
+ *                   max_tcp_conns reached, the connection's output over
+ *                   max_tcp_buffer (the connection is failed:
+ *                   conn_closed follows), or all connections' output
+ *                   over max_tcp_output (the message is dropped; the
+ *                   connection is failed only if part of it was written);
  *   ESIP_ETRANSPORT TCP: dest->conn is dead and dest->addr is unset, the
  *                   connect() or the write failed at once (a failed
  *                   existing connection gets its conn_closed too);
@@ -318,6 +334,7 @@ typedef struct esip_transport_stats {
 	uint64_t tcp_idle_kept;        /* idle expiries that conn_in_use kept open */
 	uint64_t tcp_framing_errors;   /* streams closed for bad framing */
 	uint64_t tcp_buffer_overflows; /* output over max_tcp_buffer */
+	uint64_t tcp_output_full;      /* sends refused: max_tcp_output */
 	uint64_t tcp_queued_sends;     /* sends not written whole at once */
 	uint64_t tcp_msgs_in, tcp_msgs_out;
 	uint64_t tcp_bytes_in, tcp_bytes_out;
@@ -326,6 +343,7 @@ typedef struct esip_transport_stats {
 	uint64_t pongs_received;       /* RFC 5626 CRLF pongs */
 	uint64_t parse_errors;         /* messages delivered with rc < 0 */
 	uint64_t resolved, resolve_failed;
+	uint64_t tcp_out_queued;       /* output bytes queued now, all connections */
 	uint32_t tcp_open;             /* open or connecting now */
 	uint32_t listeners;
 } esip_transport_stats;

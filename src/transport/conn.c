@@ -228,6 +228,8 @@ void esip__conn_kill(esip_transport *t, tcp_conn *c, int err)
 		t->st.tcp_connect_failed++;
 	c->state = CONN_DEAD;
 	c->close_err = err;
+	t->out_queued -= c->out_len - c->out_off; /* dropped */
+	c->out_off = c->out_len = 0;
 	if (t->wheel)
 		esip_timer_stop(t->wheel, &c->timer);
 	hash_remove(t, c);

@@ -42,10 +42,14 @@ static int queue_append(esip_transport *t, tcp_conn *c, const char *p, size_t n)
 		c->out_off = 0;
 		c->out_len = live;
 	}
-	if (esip_grow(t->a, &c->out, &c->out_cap, c->out_len + n, 1, OUT_FIRST_CAP, SIZE_MAX) < 0)
+	/* the caller checked live + n against max_tcp_buffer: the buffer
+	 * never grows past it */
+	if (esip_grow(t->a, &c->out, &c->out_cap, c->out_len + n, 1, OUT_FIRST_CAP,
+		      t->cfg.max_tcp_buffer) < 0)
 		return ESIP_ENOMEM;
 	memcpy(c->out + c->out_len, p, n);
 	c->out_len += n;
+	t->out_queued += n;
 	return 0;
 }
 
@@ -79,6 +83,7 @@ static long conn_sendsome(esip_transport *t, tcp_conn *c, const char *p, size_t 
 
 static int conn_write(esip_transport *t, tcp_conn *c, const char *p, size_t n)
 {
+	bool partial = false;
 	int err;
 
 	if (c->state == CONN_OPEN && c->out_off == c->out_len) {
@@ -89,6 +94,7 @@ static int conn_write(esip_transport *t, tcp_conn *c, const char *p, size_t n)
 		n -= (size_t)w;
 		if (!n)
 			return 0;
+		partial = w > 0;
 	}
 	if (c->out_len - c->out_off + n > t->cfg.max_tcp_buffer) {
 		t->st.tcp_buffer_overflows++;
@@ -96,6 +102,19 @@ static int conn_write(esip_transport *t, tcp_conn *c, const char *p, size_t n)
 			     "TCP connection %u: output over %u bytes (peer not reading), closed",
 			     c->id, t->cfg.max_tcp_buffer);
 		esip__conn_kill(t, c, ESIP_ELIMIT);
+		return ESIP_ELIMIT;
+	}
+	if (t->out_queued + n > t->cfg.max_tcp_output) {
+		/* all connections together: peers that do not read must not
+		 * hold max_tcp_conns * max_tcp_buffer bytes.  The message is
+		 * dropped; its stream is intact unless part of it went out */
+		t->st.tcp_output_full++;
+		esip__tp_log(t, ESIP_LOG_WARN,
+			     "TCP: output queued on all connections over %u bytes, message to "
+			     "connection %u dropped%s",
+			     t->cfg.max_tcp_output, c->id, partial ? ", connection closed" : "");
+		if (partial)
+			esip__conn_kill(t, c, ESIP_ELIMIT);
 		return ESIP_ELIMIT;
 	}
 	t->st.tcp_queued_sends++;
@@ -117,6 +136,7 @@ static void conn_drain(esip_transport *t, tcp_conn *c)
 		if (w < 0)
 			return;
 		c->out_off += (size_t)w;
+		t->out_queued -= (size_t)w;
 	}
 	if (c->out_off == c->out_len) {
 		c->out_off = c->out_len = 0;

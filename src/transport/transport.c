@@ -26,6 +26,7 @@
 #define DEF_TCP_IDLE_MS 180000u      /* past RFC 5626 4.4.1's 120 s keep-alives */
 #define DEF_TCP_CONNECT_MS 32000u
 #define DEF_MAX_TCP_BUFFER (1u << 20)
+#define DEF_MAX_TCP_OUTPUT (64u << 20)
 #define DEF_MAX_RESOLVE 64u
 
 /* The largest values taken: a larger one is lowered to these. */
@@ -51,6 +52,7 @@ void esip_transport_config_init(esip_transport_config *c)
 	c->tcp_idle_ms = DEF_TCP_IDLE_MS;
 	c->tcp_connect_ms = DEF_TCP_CONNECT_MS;
 	c->max_tcp_buffer = DEF_MAX_TCP_BUFFER;
+	c->max_tcp_output = DEF_MAX_TCP_OUTPUT;
 	c->max_resolve = DEF_MAX_RESOLVE;
 }
 
@@ -80,6 +82,7 @@ static void config_fill(esip_transport_config *c, const esip_transport_config *i
 	DEF_(tcp_idle_ms);
 	DEF_(tcp_connect_ms);
 	DEF_(max_tcp_buffer);
+	DEF_(max_tcp_output);
 	DEF_(max_resolve);
 #undef DEF_
 #define MAX_(f, m)    \
@@ -509,4 +512,5 @@ void esip_transport_get_stats(const esip_transport *t, esip_transport_stats *out
 	}
 	*out = t->st;
 	out->tcp_open = t->nconns;
+	out->tcp_out_queued = t->out_queued;
 }

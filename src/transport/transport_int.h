@@ -119,6 +119,7 @@ struct esip_transport {
 	tcp_conn **buckets;  /* remote address -> live connections */
 	esip_hash_key hkey;  /* random: the buckets' SipHash key */
 	uint32_t nconns;
+	uint64_t out_queued; /* output bytes queued on all connections */
 	tcp_conn *dead_head, *dead_tail;
 	esip_timer accept_retry; /* resumes listeners paused by EMFILE */
 

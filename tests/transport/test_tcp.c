@@ -809,6 +809,86 @@ START_TEST(tcp_buffer_limit)
 }
 END_TEST
 
+/* Suspected in issue 13: output queues were bounded per connection only
+ * (1024 x 1 MiB).  max_tcp_output bounds them all together: a send that
+ * would pass it is refused (ESIP_ELIMIT, counted) and, as nothing of it
+ * was written, its connection lives on; room comes back as peers read. */
+START_TEST(tcp_output_total_limit)
+{
+	harness h;
+	esip_transport_config c;
+	esip_transport_stats st;
+	esip_conn_info ca, cb;
+	esip_addr la;
+	esip_dest da, db;
+	char req[1024];
+	static char chunk[16384], sink[65536];
+	int fa, fb, n, i, r = 0;
+	uint32_t a, b;
+
+	esip_transport_config_init(&c);
+	c.max_tcp_buffer = 256 * 1024;
+	c.max_tcp_output = 384 * 1024;
+	h_init(&h, &c);
+	ck_assert_uint_ne(h_listen(&h, ESIP_TP_TCP, "127.0.0.1", &la), 0);
+	fa = client(&la, 4096);
+	fb = client(&la, 4096);
+	n = h_mkreq(req, sizeof req, 1, "");
+	write_all(fa, req, (size_t)n);
+	ck_assert(H_PUMP(&h, h.nrecv == 1, 2000));
+	write_all(fb, req, (size_t)n);
+	ck_assert(H_PUMP(&h, h.nrecv == 2, 2000));
+	a = h.recv[0].rx.conn;
+	b = h.recv[1].rx.conn;
+	da = tcp_dest(NULL, a);
+	db = tcp_dest(NULL, b);
+	memset(chunk, 'z', sizeof chunk);
+	/* a's peer does not read: its queue passes half the total */
+	for (i = 0; i < 1000; i++) {
+		ck_assert_int_eq(esip_transport_conn_info(h.t, a, &ca), 0);
+		if (ca.queued >= 192 * 1024)
+			break;
+		ck_assert_int_eq(esip_transport_send(h.t, &da, chunk, sizeof chunk, h.now, NULL), 0);
+	}
+	ck_assert_uint_lt(ca.queued, c.max_tcp_buffer);
+	/* b's peer neither: b is refused at the total, below its own limit */
+	for (i = 0; i < 1000 && r == 0; i++)
+		r = esip_transport_send(h.t, &db, chunk, sizeof chunk, h.now, NULL);
+	ck_assert_int_eq(r, ESIP_ELIMIT);
+	ck_assert_int_eq(esip_transport_conn_info(h.t, b, &cb), 0);
+	ck_assert_uint_lt(cb.queued + sizeof chunk, c.max_tcp_buffer);
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.tcp_output_full, 1);
+	ck_assert_uint_eq(st.tcp_buffer_overflows, 0);
+	ck_assert_uint_eq(st.tcp_out_queued, ca.queued + cb.queued);
+	ck_assert_uint_le(st.tcp_out_queued, c.max_tcp_output);
+	ck_assert_uint_gt(st.tcp_out_queued + sizeof chunk, c.max_tcp_output);
+	/* both live on: nothing of the refused message was written */
+	ck_assert(!H_PUMP(&h, h.nclosed > 0, 20));
+	ck_assert(esip_transport_conn_alive(h.t, a) && esip_transport_conn_alive(h.t, b));
+	/* a's peer reads it all: the room is back */
+	{
+		uint64_t end = h_real_ms() + 5000;
+		do {
+			harness *hs[1] = {&h};
+			while (recv(fa, sink, sizeof sink, 0) > 0)
+				;
+			h_round(hs, 1, 1);
+			esip_transport_get_stats(h.t, &st);
+		} while (st.tcp_out_queued > cb.queued && h_real_ms() < end);
+	}
+	ck_assert_uint_eq(st.tcp_out_queued, cb.queued);
+	ck_assert_int_eq(esip_transport_send(h.t, &db, chunk, sizeof chunk, h.now, NULL), 0);
+	/* closed connections give their bytes back */
+	close(fa);
+	close(fb);
+	ck_assert(H_PUMP(&h, h.nclosed == 2, 2000));
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.tcp_out_queued, 0);
+	h_fini(&h);
+}
+END_TEST
+
 /* A recv callback that answers on the connection and fails it (limit)
  * while its message is still being looked at: no use after free. */
 typedef struct echo_ctx {
@@ -1057,6 +1137,7 @@ int main(void)
 	tcase_add_test(tc, tcp_bad_framing);
 	tcase_add_test(tc, tcp_many_connections);
 	tcase_add_test(tc, tcp_buffer_limit);
+	tcase_add_test(tc, tcp_output_total_limit);
 	tcase_add_test(tc, tcp_fail_inside_callback);
 	tcase_add_test(tc, process_not_reentrant);
 	tcase_add_test(tc, tcp_free_busy);
