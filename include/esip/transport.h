@@ -305,9 +305,11 @@ typedef struct esip_conn_info {
 int esip_transport_conn_info(const esip_transport *t, uint32_t conn, esip_conn_info *out);
 
 /*
- * RFC 5626 4.4.1 client keep-alive: sends a CRLF CRLF ping on conn and
- * makes its next CRLF count as the pong at once (esip_framer_expect_pong);
- * the pong shows in last_pong and the stats.  Whether and when to ping
+ * RFC 5626 4.4.1 client keep-alive: sends a CRLF CRLF ping on conn; the
+ * next lone CRLF from the peer is the pong, seen at once although nothing
+ * may follow it, and shows in last_pong and the stats.  A CRLF CRLF that
+ * arrives meanwhile is the peer's own ping crossing ours: it is answered
+ * with a CRLF and the pong is still awaited.  Whether and when to ping
  * (and what a missing pong means) is the owner's decision.
  * Returns 0, ESIP_ENOTFOUND (not a live connection) or a send error
  * (ESIP_ETRANSPORT, ESIP_ELIMIT: the connection is failed).

@@ -161,11 +161,24 @@ static void conn_rx(const tcp_conn *c, esip_rx_info *rx)
 	rx->listener = c->listener;
 }
 
-/* Runs the framer over what arrived.  Returns < 0 once c is dead. */
+/*
+ * Runs the framer over what arrived.  Returns < 0 once c is dead.
+ *
+ * RFC 5626 4.4.1 keep-alives: after our ping the pong must be seen at
+ * once, though nothing may follow it for minutes, while the framer holds
+ * a lone CRLF until the next bytes tell a pong from a ping.  So framing
+ * runs without the framer's pong hint, and a CRLF CRLF is always a ping
+ * and answered: also the peer's own ping when it crosses ours (with the
+ * hint set when we pinged, its first CRLF was taken for our pong and the
+ * ping went unanswered).  Only when the framer stops with exactly one
+ * CRLF held (2 bytes between messages) while we await a pong is that CRLF
+ * our pong: the hint is given then, and withdrawn before returning.
+ */
 static int conn_frames(esip_transport *t, tcp_conn *c)
 {
 	esip_rx_info rx;
 	esip_msg m;
+	bool hinted = false;
 	int k;
 
 	for (;;) {
@@ -183,6 +196,12 @@ static int conn_frames(esip_transport *t, tcp_conn *c)
 		}
 		switch (k) {
 		case ESIP_FRAME_NONE:
+			if (c->await_pong && !hinted && c->fr.len - c->fr.consumed == 2) {
+				esip_framer_expect_pong(&c->fr, true);
+				hinted = true;
+				continue;
+			}
+			esip_framer_expect_pong(&c->fr, false);
 			return 0;
 		case ESIP_FRAME_MESSAGE:
 		case ESIP_FRAME_BAD_MESSAGE:
@@ -207,6 +226,7 @@ static int conn_frames(esip_transport *t, tcp_conn *c)
 		case ESIP_FRAME_PONG:
 			t->st.pongs_received++;
 			c->last_pong = t->now;
+			c->await_pong = false;
 			break;
 		default:
 			break;
@@ -494,8 +514,8 @@ int esip_transport_keepalive(esip_transport *t, uint32_t conn, uint64_t now)
 		return ESIP_ENOTFOUND;
 	if (!t->in_process)
 		t->now = now;
-	/* RFC 5626 4.4.1: the pong is the next CRLF, whatever follows it */
-	esip_framer_expect_pong(&c->fr, true);
+	/* RFC 5626 4.4.1: the pong is the next lone CRLF (see conn_frames) */
+	c->await_pong = true;
 	t->st.keepalives_sent++;
 	return conn_write(t, c, "\r\n\r\n", 4);
 }

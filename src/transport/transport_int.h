@@ -67,6 +67,7 @@ typedef struct tcp_conn {
 	uint8_t state;
 	bool outgoing;
 	bool want_out;      /* EPOLLOUT registered */
+	bool await_pong;    /* RFC 5626 4.4.1: we pinged, no pong yet */
 	uint32_t listener;
 	esip_addr peer, local;
 	esip_framer fr;

@@ -655,6 +655,70 @@ START_TEST(tcp_keepalive_client)
 }
 END_TEST
 
+/* Suspected in issue 13, RFC 5626 4.4.1: pings that cross.  We pinged
+ * and await the pong; the peer's own CRLF CRLF ping arrives first: it is
+ * answered with a CRLF (a peer whose ping goes unanswered drops the
+ * flow), and the pong that follows is still seen at once.  The peer's
+ * pong and ping in one segment give one pong and one answer. */
+START_TEST(tcp_crossing_pings)
+{
+	harness h;
+	esip_transport_stats st;
+	esip_conn_info ci;
+	esip_addr la;
+	char req[1024], buf[16];
+	int fd, n;
+	uint32_t conn;
+
+	h_init(&h, NULL);
+	ck_assert_uint_ne(h_listen(&h, ESIP_TP_TCP, "127.0.0.1", &la), 0);
+	fd = client(&la, 0);
+	n = h_mkreq(req, sizeof req, 1, "");
+	write_all(fd, req, (size_t)n);
+	ck_assert(H_PUMP(&h, h.nrecv == 1, 2000));
+	conn = h.recv[0].rx.conn;
+
+	/* our ping; the peer's crosses it */
+	h.now += 1000;
+	ck_assert_int_eq(esip_transport_keepalive(h.t, conn, h.now), 0);
+	ck_assert(pump_read(&h, fd, buf, sizeof buf, 4, 2000));
+	ck_assert(!memcmp(buf, "\r\n\r\n", 4));
+	write_all(fd, "\r\n\r\n", 4);
+	ck_assert(pump_read(&h, fd, buf, sizeof buf, 2, 2000));
+	ck_assert(!memcmp(buf, "\r\n", 2));
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.keepalives_answered, 1);
+	ck_assert_uint_eq(st.pongs_received, 0);
+	/* then the peer's pong to ours: seen at once, nothing after it */
+	h.now += 1000;
+	write_all(fd, "\r\n", 2);
+	ck_assert(H_PUMP(&h, (esip_transport_get_stats(h.t, &st), st.pongs_received == 1), 2000));
+	ck_assert_int_eq(esip_transport_conn_info(h.t, conn, &ci), 0);
+	ck_assert_uint_eq(ci.last_pong, h.now);
+
+	/* again, the peer's pong and its own ping in one segment */
+	h.now += 1000;
+	ck_assert_int_eq(esip_transport_keepalive(h.t, conn, h.now), 0);
+	ck_assert(pump_read(&h, fd, buf, sizeof buf, 4, 2000));
+	write_all(fd, "\r\n\r\n\r\n", 6);
+	ck_assert(pump_read(&h, fd, buf, sizeof buf, 2, 2000));
+	ck_assert(!memcmp(buf, "\r\n", 2));
+	ck_assert(H_PUMP(&h, (esip_transport_get_stats(h.t, &st), st.pongs_received == 2), 2000));
+	ck_assert_uint_eq(st.keepalives_answered, 2);
+	/* no pong awaited: a lone CRLF is not taken for one before its
+	 * next byte, and the stream goes on */
+	write_all(fd, "\r\n", 2);
+	write_all(fd, req, (size_t)n);
+	ck_assert(H_PUMP(&h, h.nrecv == 2, 2000));
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.pongs_received, 3);
+	ck_assert_uint_eq(st.keepalives_answered, 2);
+	ck_assert_int_eq(h.nclosed, 0);
+	close(fd);
+	h_fini(&h);
+}
+END_TEST
+
 /* A message without Content-Length cannot be framed: that connection is
  * closed; another one is not disturbed.  A malformed but framed message
  * is delivered (rc < 0, framed) and its stream goes on. */
@@ -1134,6 +1198,7 @@ int main(void)
 	tcase_add_test(tc, tcp_idle_outlives_keepalive);
 	tcase_add_test(tc, tcp_ping_pong);
 	tcase_add_test(tc, tcp_keepalive_client);
+	tcase_add_test(tc, tcp_crossing_pings);
 	tcase_add_test(tc, tcp_bad_framing);
 	tcase_add_test(tc, tcp_many_connections);
 	tcase_add_test(tc, tcp_buffer_limit);
