@@ -77,6 +77,23 @@ typedef struct esip_transport_config {
 				   * Clients on battery ping every 672 to 840 s
 				   * (4.4.1): raise it for them */
 	uint32_t tcp_connect_ms;  /* a connect() not completed by then fails: 32000 */
+	uint32_t tcp_msg_timeout_ms; /* a message must be complete this long after
+				   * its first byte: 16000; else the connection
+				   * is closed (ESIP_ETIMEDOUT, tcp_msg_timeouts).
+				   * A sender that stalls mid-message, or trickles
+				   * a byte every few seconds (which the idle
+				   * timeout never catches), holds a connection,
+				   * a framer buffer and a slot; a whole message
+				   * takes milliseconds on any link SIP runs on.
+				   * Keep-alives between messages are not
+				   * messages; conn_in_use does not excuse it */
+	uint32_t max_tcp_conns_per_ip; /* accepted connections open at once from
+				   * one source IP address (any port; IPv6: the
+				   * whole address): 64.  An accept() beyond it
+				   * closes the new connection at once
+				   * (tcp_rejected_per_ip), so one address cannot
+				   * hold the table of max_tcp_conns.  Outgoing
+				   * connections do not count */
 	uint32_t max_tcp_buffer;  /* per connection: output bytes queued (handed to
 				   * esip_transport_send, not yet taken by the
 				   * socket; the queue's memory never exceeds it):
@@ -117,9 +134,10 @@ typedef struct esip_transport_callbacks {
 	 * send naming it opens a new connection to dest->addr, or fails).
 	 * err: ESIP_ECLOSED (the peer closed, possibly mid-message),
 	 * ESIP_ETRANSPORT (reset, refused, unreachable, any socket error),
-	 * ESIP_ETIMEDOUT (connect timeout or idle timeout), ESIP_ELIMIT (output
-	 * over max_tcp_buffer), ESIP_ENOMEM, or the framer's error for a
-	 * stream that cannot be framed (ESIP_ENO_CONTENT_LENGTH,
+	 * ESIP_ETIMEDOUT (connect timeout, idle timeout, or a message not
+	 * complete within tcp_msg_timeout_ms), ESIP_ELIMIT (output over
+	 * max_tcp_buffer or max_tcp_output), ESIP_ENOMEM, or the framer's
+	 * error for a stream that cannot be framed (ESIP_ENO_CONTENT_LENGTH,
 	 * ESIP_EBAD_CONTENT_LENGTH, ESIP_EMSG_TOO_BIG, ... esip_err_is_peer()).
 	 * Not called for connections closed by esip_transport_free().
 	 * Optional.
@@ -329,11 +347,13 @@ typedef struct esip_transport_stats {
 					* blocked and max_udp_queue full (dropped) */
 	uint64_t tcp_accepted;         /* inbound connections accepted */
 	uint64_t tcp_rejected;         /* inbound closed at once: max_tcp_conns */
+	uint64_t tcp_rejected_per_ip;  /* inbound closed at once: max_tcp_conns_per_ip */
 	uint64_t tcp_connected;        /* outbound connects completed */
 	uint64_t tcp_connect_failed;   /* outbound that never connected */
 	uint64_t tcp_closed;           /* connections closed, any reason */
 	uint64_t tcp_idle_timeouts;    /* closed by the idle timer */
 	uint64_t tcp_idle_kept;        /* idle expiries that conn_in_use kept open */
+	uint64_t tcp_msg_timeouts;     /* closed: a message over tcp_msg_timeout_ms */
 	uint64_t tcp_framing_errors;   /* streams closed for bad framing */
 	uint64_t tcp_buffer_overflows; /* output over max_tcp_buffer */
 	uint64_t tcp_output_full;      /* sends refused: max_tcp_output */

@@ -162,7 +162,8 @@ static void conn_rx(const tcp_conn *c, esip_rx_info *rx)
 }
 
 /*
- * Runs the framer over what arrived.  Returns < 0 once c is dead.
+ * Runs the framer over what arrived.  Returns < 0 once c is dead, else the
+ * number of messages it framed.
  *
  * RFC 5626 4.4.1 keep-alives: after our ping the pong must be seen at
  * once, though nothing may follow it for minutes, while the framer holds
@@ -179,7 +180,7 @@ static int conn_frames(esip_transport *t, tcp_conn *c)
 	esip_rx_info rx;
 	esip_msg m;
 	bool hinted = false;
-	int k;
+	int k, msgs = 0;
 
 	for (;;) {
 		esip_msg_init(&m, t->hdrs, t->cfg.limits.max_headers);
@@ -202,9 +203,10 @@ static int conn_frames(esip_transport *t, tcp_conn *c)
 				continue;
 			}
 			esip_framer_expect_pong(&c->fr, false);
-			return 0;
+			return msgs;
 		case ESIP_FRAME_MESSAGE:
 		case ESIP_FRAME_BAD_MESSAGE:
+			msgs++;
 			t->st.tcp_msgs_in++;
 			conn_rx(c, &rx);
 			if (t->cb.trace)
@@ -236,9 +238,22 @@ static int conn_frames(esip_transport *t, tcp_conn *c)
 	}
 }
 
+/* After framing: is a message open (begun, not complete)?  The framer
+ * holds the unfinished message from its first byte; between messages it
+ * holds at most the CR and LF octets of a keep-alive, which are none. */
+static void msg_deadline(esip_transport *t, tcp_conn *c, bool framed)
+{
+	const esip_framer *f = &c->fr;
+	bool open = f->len > f->consumed && f->buf[f->consumed] != '\r' &&
+		    f->buf[f->consumed] != '\n';
+
+	/* a message framed in this read: what is held began in it */
+	esip__conn_msg_state(t, c, framed, open);
+}
+
 static void conn_read(esip_transport *t, tcp_conn *c)
 {
-	int round, intr = 0;
+	int round, intr = 0, msgs;
 
 	for (round = 0; round < READ_ROUNDS; round++) {
 		char *p;
@@ -274,8 +289,9 @@ static void conn_read(esip_transport *t, tcp_conn *c)
 		esip_framer_commit(&c->fr, (size_t)n);
 		t->st.tcp_bytes_in += (uint64_t)n;
 		c->last_active = t->now;
-		if (conn_frames(t, c) < 0)
+		if ((msgs = conn_frames(t, c)) < 0)
 			return;
+		msg_deadline(t, c, msgs > 0);
 		if (n < sp)
 			return; /* the socket is drained */
 	}
@@ -357,6 +373,15 @@ void esip__tcp_acceptable(esip_transport *t, listener *l)
 			close(fd);
 			continue;
 		}
+		/* one source address must not take the whole table */
+		if (esip__conn_count_ip(t, &pa) >= t->cfg.max_tcp_conns_per_ip) {
+			t->st.tcp_rejected_per_ip++;
+			esip__tp_log(t, ESIP_LOG_DEBUG,
+				     "TCP: %u connections from one address, new one closed",
+				     t->cfg.max_tcp_conns_per_ip);
+			close(fd);
+			continue;
+		}
 		c = esip__conn_new(t, fd, &pa, CONN_OPEN);
 		if (!c) {
 			esip__tp_log(t, ESIP_LOG_WARN, "TCP: no memory for a connection");
@@ -364,6 +389,7 @@ void esip__tcp_acceptable(esip_transport *t, listener *l)
 			continue;
 		}
 		c->listener = l->id;
+		esip__conn_ip_add(t, c);
 		sock_nodelay(fd);
 		sock_local(c);
 		t->st.tcp_accepted++;

@@ -25,6 +25,8 @@
 #define DEF_MAX_TCP_CONNS 1024u
 #define DEF_TCP_IDLE_MS 180000u      /* past RFC 5626 4.4.1's 120 s keep-alives */
 #define DEF_TCP_CONNECT_MS 32000u
+#define DEF_TCP_MSG_TIMEOUT_MS 16000u
+#define DEF_MAX_TCP_CONNS_PER_IP 64u
 #define DEF_MAX_TCP_BUFFER (1u << 20)
 #define DEF_MAX_TCP_OUTPUT (64u << 20)
 #define DEF_MAX_RESOLVE 64u
@@ -51,6 +53,8 @@ void esip_transport_config_init(esip_transport_config *c)
 	c->max_tcp_conns = DEF_MAX_TCP_CONNS;
 	c->tcp_idle_ms = DEF_TCP_IDLE_MS;
 	c->tcp_connect_ms = DEF_TCP_CONNECT_MS;
+	c->tcp_msg_timeout_ms = DEF_TCP_MSG_TIMEOUT_MS;
+	c->max_tcp_conns_per_ip = DEF_MAX_TCP_CONNS_PER_IP;
 	c->max_tcp_buffer = DEF_MAX_TCP_BUFFER;
 	c->max_tcp_output = DEF_MAX_TCP_OUTPUT;
 	c->max_resolve = DEF_MAX_RESOLVE;
@@ -81,6 +85,8 @@ static void config_fill(esip_transport_config *c, const esip_transport_config *i
 	DEF_(max_tcp_conns);
 	DEF_(tcp_idle_ms);
 	DEF_(tcp_connect_ms);
+	DEF_(tcp_msg_timeout_ms);
+	DEF_(max_tcp_conns_per_ip);
 	DEF_(max_tcp_buffer);
 	DEF_(max_tcp_output);
 	DEF_(max_resolve);

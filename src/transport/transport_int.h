@@ -79,6 +79,10 @@ typedef struct tcp_conn {
 	int close_err;
 	struct esip_transport *t;
 	struct tcp_conn *hnext;  /* remote-address hash chain */
+	struct tcp_conn *inext;  /* accepted: source IP address chain */
+	bool ip_indexed;         /* in that chain */
+	bool msg_open;           /* a message has begun and is not complete */
+	uint64_t msg_start;      /* `now` of its first byte */
 	struct tcp_conn *dnext;  /* closed, conn_closed pending */
 } tcp_conn;
 
@@ -118,6 +122,7 @@ struct esip_transport {
 	uint32_t *free_ring; /* FIFO of free slots: reuse spreads over all of them */
 	uint32_t nslots, slot_bits, free_head, free_count;
 	tcp_conn **buckets;  /* remote address -> live connections */
+	tcp_conn **ip_buckets; /* source IP address -> accepted connections */
 	esip_hash_key hkey;  /* random: the buckets' SipHash key */
 	uint32_t nconns;
 	uint64_t out_queued; /* output bytes queued on all connections */
@@ -152,6 +157,12 @@ tcp_conn *esip__tcp_lookup(const esip_transport *t, uint32_t id);
 tcp_conn *esip__conn_find_addr(const esip_transport *t, const esip_addr *a);
 /* The address table's bucket of a (keyed: see conn.c). */
 uint32_t esip__conn_bucket(const esip_transport *t, const esip_addr *a);
+/* Accepted connections from a's IP address (any port); adding one. */
+uint32_t esip__conn_count_ip(const esip_transport *t, const esip_addr *a);
+void esip__conn_ip_add(esip_transport *t, tcp_conn *c);
+/* A message began on c (its first byte arrived now), or none is open:
+ * the deadline of tcp_msg_timeout_ms follows it. */
+void esip__conn_msg_state(esip_transport *t, tcp_conn *c, bool begun, bool open);
 /* A new connection in both tables and the epoll set, its timer armed;
  * NULL (fd left open) over max_tcp_conns or out of memory. */
 tcp_conn *esip__conn_new(esip_transport *t, int fd, const esip_addr *peer, uint8_t state);

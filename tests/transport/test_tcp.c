@@ -443,7 +443,8 @@ START_TEST(tcp_connect_timeout)
 END_TEST
 
 /* Half a header, then silence: closed at the idle timeout on the fake
- * clock; traffic pushes the deadline (lazy re-arm). */
+ * clock; traffic pushes the deadline (lazy re-arm).  The message deadline
+ * is set past the scenario (tcp_msg_timeout tests it). */
 START_TEST(tcp_idle_timeout)
 {
 	harness h;
@@ -454,6 +455,7 @@ START_TEST(tcp_idle_timeout)
 
 	esip_transport_config_init(&c);
 	c.tcp_idle_ms = 64000;
+	c.tcp_msg_timeout_ms = 1000000;
 	h_init(&h, &c);
 	ck_assert_uint_ne(h_listen(&h, ESIP_TP_TCP, "127.0.0.1", &la), 0);
 	fd = client(&la, 0);
@@ -476,6 +478,222 @@ START_TEST(tcp_idle_timeout)
 	ck_assert_uint_eq(esip_timerwheel_count(&h.wheel), 0);
 	close(fd);
 	h_fini(&h);
+}
+END_TEST
+
+/* Writes bytes from fd and pumps until the transport has read `total`
+ * bytes in all. */
+static void feed(harness *h, int fd, const char *p, size_t n, uint64_t total)
+{
+	esip_transport_stats st;
+
+	write_all(fd, p, n);
+	ck_assert(H_PUMP(h, (esip_transport_get_stats(h->t, &st), st.tcp_bytes_in == total), 2000));
+}
+
+/* Issue 11: half a header, then nothing: closed tcp_msg_timeout_ms after
+ * its first byte (16 s by default), long before the idle timeout, and
+ * also when the owner says the connection is in use. */
+START_TEST(tcp_msg_timeout_stalled)
+{
+	harness h;
+	esip_transport_config c;
+	esip_transport_stats st;
+	esip_addr la;
+	int fd;
+
+	esip_transport_config_init(&c);
+	ck_assert_uint_eq(c.tcp_msg_timeout_ms, 16000);
+	h_init(&h, NULL);
+	h.in_use = true;
+	ck_assert_uint_ne(h_listen(&h, ESIP_TP_TCP, "127.0.0.1", &la), 0);
+	fd = client(&la, 0);
+	feed(&h, fd, "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP", 41, 41);
+	h_advance(&h, 15999);
+	ck_assert(!H_PUMP(&h, h.nclosed > 0, 20));
+	h_advance(&h, 1);
+	ck_assert(H_PUMP(&h, h.nclosed == 1, 2000));
+	ck_assert_int_eq(h.closed_err[0], ESIP_ETIMEDOUT);
+	ck_assert(peer_closed(&h, fd, 2000));
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.tcp_msg_timeouts, 1);
+	ck_assert_uint_eq(st.tcp_idle_timeouts, 0);
+	ck_assert_int_eq(h.n_in_use, 0);
+	close(fd);
+	h_fini(&h);
+}
+END_TEST
+
+/* Issue 11: a byte every 2 s keeps the idle timer away forever; the
+ * message deadline still closes it 16 s after the first byte. */
+START_TEST(tcp_msg_timeout_trickle)
+{
+	harness h;
+	esip_transport_stats st;
+	esip_addr la;
+	char req[1024];
+	int fd, n, i;
+
+	h_init(&h, NULL);
+	ck_assert_uint_ne(h_listen(&h, ESIP_TP_TCP, "127.0.0.1", &la), 0);
+	fd = client(&la, 0);
+	n = h_mkreq(req, sizeof req, 1, "");
+	for (i = 0; i < n && h.nclosed == 0; i++) {
+		feed(&h, fd, req + i, 1, (uint64_t)i + 1);
+		h_advance(&h, 2000);
+		(void)H_PUMP(&h, h.nclosed > 0, 5);
+	}
+	ck_assert_int_eq(h.nclosed, 1);
+	ck_assert_int_eq(i, 8); /* bytes at 0, 2, ... 14 s; closed at 16 s */
+	ck_assert_int_eq(h.closed_err[0], ESIP_ETIMEDOUT);
+	ck_assert_int_eq(h.nrecv, 0);
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.tcp_msg_timeouts, 1);
+	close(fd);
+	h_fini(&h);
+}
+END_TEST
+
+/* The deadline is per message: messages that each take 10 s (under 16)
+ * go on for minutes; keep-alives between them are not messages; a new
+ * message that begins in the read that completes one starts its own. */
+START_TEST(tcp_msg_timeout_per_message)
+{
+	harness h;
+	esip_transport_stats st;
+	esip_addr la;
+	char req[1024], two[2048];
+	int fd, n, i;
+	uint64_t total = 0;
+
+	h_init(&h, NULL);
+	ck_assert_uint_ne(h_listen(&h, ESIP_TP_TCP, "127.0.0.1", &la), 0);
+	fd = client(&la, 0);
+	n = h_mkreq(req, sizeof req, 1, "");
+	for (i = 0; i < 12; i++) {
+		feed(&h, fd, req, 20, total += 20);
+		h_advance(&h, 10000);
+		feed(&h, fd, req + 20, (size_t)n - 20, total += (uint64_t)n - 20);
+		ck_assert_int_eq(h.nrecv, i + 1);
+		/* a lone CRLF (a pong) waits for its next byte: no message */
+		feed(&h, fd, "\r\n", 2, total += 2);
+		h_advance(&h, 10000);
+	}
+	ck_assert_int_eq(h.nclosed, 0);
+	/* one message's end and the next one's start in one write, at 240 s;
+	 * the second completes 15 s later: in time */
+	memcpy(two, req, (size_t)n);
+	memcpy(two + n, req, 30);
+	feed(&h, fd, two, (size_t)n + 30, total += (uint64_t)n + 30);
+	h_advance(&h, 15000);
+	feed(&h, fd, req + 30, (size_t)n - 30, total += (uint64_t)n - 30);
+	ck_assert_int_eq(h.nrecv, 14);
+	/* and one more begun that never ends: 16 s */
+	feed(&h, fd, req, 30, total += 30);
+	h_advance(&h, 15999);
+	ck_assert(!H_PUMP(&h, h.nclosed > 0, 10));
+	h_advance(&h, 1);
+	ck_assert(H_PUMP(&h, h.nclosed == 1, 2000));
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.tcp_msg_timeouts, 1);
+	close(fd);
+	h_fini(&h);
+}
+END_TEST
+
+/* A client socket bound to ip (a loopback address) connected to a. */
+static int client_from(const char *ip, const esip_addr *a)
+{
+	esip_addr src;
+	int fd = net_peer_sock(SOCK_STREAM, ip, &src);
+
+	(void)src;
+	ck_assert_int_eq(connect(fd, &a->u.sa, a->len), 0);
+	ck_assert_int_eq(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+	return fd;
+}
+
+/* Issue 11: one source address may hold max_tcp_conns_per_ip accepted
+ * connections (64 by default); the next is closed at once and counted,
+ * another address is not affected, and a closed one makes room. */
+START_TEST(tcp_conns_per_ip)
+{
+	harness h;
+	esip_transport_config c;
+	esip_transport_stats st;
+	esip_addr la;
+	static int fds[65];
+	int i, other, again;
+
+	esip_transport_config_init(&c);
+	ck_assert_uint_eq(c.max_tcp_conns_per_ip, 64);
+	h_init(&h, NULL);
+	ck_assert_uint_ne(h_listen(&h, ESIP_TP_TCP, "127.0.0.1", &la), 0);
+	for (i = 0; i < 64; i++) {
+		fds[i] = client_from("127.0.0.1", &la);
+		if (i % 16 == 15)
+			h_round((harness *[]){&h}, 1, 0);
+	}
+	ck_assert(H_PUMP(&h, (esip_transport_get_stats(h.t, &st), st.tcp_accepted == 64), 2000));
+	fds[64] = client_from("127.0.0.1", &la);
+	ck_assert(peer_closed(&h, fds[64], 2000));
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.tcp_rejected_per_ip, 1);
+	ck_assert_uint_eq(st.tcp_rejected, 0);
+	ck_assert_uint_eq(st.tcp_open, 64);
+	/* another source address */
+	other = client_from("127.0.0.2", &la);
+	ck_assert(H_PUMP(&h, (esip_transport_get_stats(h.t, &st), st.tcp_accepted == 65), 2000));
+	ck_assert(!peer_closed(&h, other, 20));
+	/* one of the 64 goes: room for one more from that address */
+	close(fds[0]);
+	ck_assert(H_PUMP(&h, h.nclosed == 1, 2000));
+	again = client_from("127.0.0.1", &la);
+	ck_assert(H_PUMP(&h, (esip_transport_get_stats(h.t, &st), st.tcp_accepted == 66), 2000));
+	ck_assert(!peer_closed(&h, again, 20));
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.tcp_rejected_per_ip, 1);
+	close(again);
+	close(other);
+	for (i = 1; i <= 64; i++)
+		close(fds[i]);
+	h_fini(&h);
+}
+END_TEST
+
+/* Outgoing connections do not count against the per-address limit. */
+START_TEST(tcp_conns_per_ip_outgoing)
+{
+	harness a, b;
+	harness *hs[2] = {&a, &b};
+	esip_transport_config c;
+	esip_addr lb[3];
+	esip_dest d;
+	esip_transport_stats st;
+	char req[512];
+	int n, i;
+
+	esip_transport_config_init(&c);
+	c.max_tcp_conns_per_ip = 1;
+	h_init(&a, &c);
+	h_init(&b, NULL);
+	/* a listens too, from 127.0.0.1: its own connects leave from there */
+	ck_assert_uint_ne(h_listen(&a, ESIP_TP_TCP, "127.0.0.1", NULL), 0);
+	for (i = 0; i < 3; i++)
+		ck_assert_uint_ne(h_listen(&b, ESIP_TP_TCP, "127.0.0.1", &lb[i]), 0);
+	n = h_mkreq(req, sizeof req, 1, "");
+	for (i = 0; i < 3; i++) {
+		memset(&d, 0, sizeof d);
+		d.tp = ESIP_TP_TCP;
+		d.addr = lb[i];
+		ck_assert_int_eq(esip_transport_send(a.t, &d, req, (size_t)n, a.now, NULL), 0);
+	}
+	ck_assert(H_PUMP_N(hs, 2, b.nrecv == 3, 2000));
+	esip_transport_get_stats(a.t, &st);
+	ck_assert_uint_eq(st.tcp_open, 3);
+	ck_assert_uint_eq(st.tcp_rejected_per_ip, 0);
+	h_fini(&a);
+	h_fini(&b);
 }
 END_TEST
 
@@ -786,6 +1004,7 @@ START_TEST(tcp_many_connections)
 
 	esip_transport_config_init(&c);
 	c.max_tcp_conns = 200;
+	c.max_tcp_conns_per_ip = 1000; /* all from 127.0.0.1 */
 	h_init(&h, &c);
 	ck_assert_uint_ne(h_listen(&h, ESIP_TP_TCP, "127.0.0.1", &la), 0);
 	for (i = 0; i < 200; i++) {
@@ -1196,6 +1415,11 @@ int main(void)
 	tcase_add_test(tc, tcp_idle_timeout);
 	tcase_add_test(tc, tcp_idle_in_use);
 	tcase_add_test(tc, tcp_idle_outlives_keepalive);
+	tcase_add_test(tc, tcp_msg_timeout_stalled);
+	tcase_add_test(tc, tcp_msg_timeout_trickle);
+	tcase_add_test(tc, tcp_msg_timeout_per_message);
+	tcase_add_test(tc, tcp_conns_per_ip);
+	tcase_add_test(tc, tcp_conns_per_ip_outgoing);
 	tcase_add_test(tc, tcp_ping_pong);
 	tcase_add_test(tc, tcp_keepalive_client);
 	tcase_add_test(tc, tcp_crossing_pings);
