@@ -25,9 +25,9 @@ extern "C" {
  * through esip_transport_send().  No process-global state: a process may
  * hold several transports.
  *
- * Callbacks: every callback (recv, conn_closed, resolver results) runs
- * inside esip_transport_process(), never inside esip_transport_send() or a
- * timer.  A callback may call esip_transport_send, _flush, _resolve,
+ * Callbacks: every callback (recv, conn_closed, unreachable, resolver
+ * results) runs inside esip_transport_process(), never inside
+ * esip_transport_send() or a timer.  A callback may call esip_transport_send, _flush, _resolve,
  * _resolve_cancel and the getters; it must not call esip_transport_process
  * (ESIP_ESTATE) or esip_transport_free.  The one exception is the query
  * conn_in_use, asked by the idle timer (see there).
@@ -171,6 +171,19 @@ typedef struct esip_transport_callbacks {
 	 * Optional.
 	 */
 	bool (*conn_in_use)(void *ud, uint32_t conn, uint64_t now);
+	/*
+	 * RFC 3261 18.4: an ICMP host, network, port or protocol unreachable
+	 * or parameter problem error came back for a datagram sent to dst
+	 * (the address it was sent to, read from the UDP socket's error
+	 * queue: IP_RECVERR / IPV6_RECVERR).  tp: ESIP_TP_UDP; err:
+	 * ESIP_ETRANSPORT.  The owner fails what is waiting for dst instead
+	 * of waiting for Timer B or F (8.1.3.1: a fatal transport error is
+	 * treated as a 503).  TTL exceeded and source quench are ignored
+	 * (18.4), and so is fragmentation needed (path MTU); they count in
+	 * udp_icmp_ignored.  Runs inside esip_transport_process(), like recv.
+	 * Optional (the errors are read and counted either way).
+	 */
+	void (*unreachable)(void *ud, esip_tp tp, const esip_addr *dst, int err, uint64_t now);
 } esip_transport_callbacks;
 
 /*
@@ -343,6 +356,8 @@ typedef struct esip_transport_stats {
 	uint64_t udp_dropped_oversized;/* received datagrams over max_udp_size */
 	uint64_t udp_keepalives;       /* CRLF-only datagrams ignored */
 	uint64_t udp_send_errors;      /* datagrams the kernel refused (dropped) */
+	uint64_t udp_unreachable;      /* ICMP unreachable errors reported (unreachable) */
+	uint64_t udp_icmp_ignored;     /* other ICMP or local errors read and ignored */
 	uint64_t udp_queue_full;       /* sends refused with ESIP_ELIMIT: the socket
 					* blocked and max_udp_queue full (dropped) */
 	uint64_t tcp_accepted;         /* inbound connections accepted */

@@ -366,9 +366,11 @@ static void dispatch(esip_transport *t, const struct epoll_event *ev)
 	case EV_UDP:
 		if (!(l = esip__tp_listener(t, id)))
 			return;
+		if (ev->events & EPOLLERR)
+			esip__udp_errqueue(t, l);
 		if (ev->events & EPOLLOUT)
 			esip__udp_writable(t, l);
-		if (ev->events & (EPOLLIN | EPOLLERR))
+		if (ev->events & EPOLLIN)
 			esip__udp_readable(t, l);
 		return;
 	case EV_TCPL:

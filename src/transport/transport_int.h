@@ -145,6 +145,7 @@ void esip__tp_deliver(esip_transport *t, esip_msg *m, int rc, const esip_rx_info
 /* udp.c */
 int esip__udp_open(esip_transport *t, listener *l);
 void esip__udp_readable(esip_transport *t, listener *l);
+void esip__udp_errqueue(esip_transport *t, listener *l);
 void esip__udp_writable(esip_transport *t, listener *l);
 int esip__udp_send(esip_transport *t, const esip_dest *dest, const void *bytes, size_t len);
 void esip__udp_flush(esip_transport *t, listener *l);

@@ -237,6 +237,97 @@ START_TEST(udp_queue_limit_only_when_blocked)
 }
 END_TEST
 
+/* A UDP port on ip that nobody listens on (bound, then closed). */
+static esip_addr closed_port(const char *ip)
+{
+	esip_addr a;
+	int fd = net_peer_sock(SOCK_DGRAM, ip, &a);
+
+	close(fd);
+	return a;
+}
+
+/* Issue 11, RFC 3261 18.4 and 8.1.3.1: a datagram to a closed port
+ * brings back an ICMP port unreachable; the owner hears of it, with the
+ * destination, within one process() call (no waiting for Timer B/F). */
+static void icmp_unreachable(const char *ip)
+{
+	harness h;
+	esip_addr dead, pa;
+	esip_dest d;
+	esip_transport_stats st;
+	struct pollfd p;
+	char buf[64];
+	int fd;
+
+	h_init(&h, NULL);
+	ck_assert_uint_ne(h_listen(&h, ESIP_TP_UDP, ip, NULL), 0);
+	dead = closed_port(ip);
+	memset(&d, 0, sizeof d);
+	d.tp = ESIP_TP_UDP;
+	d.addr = dead;
+	ck_assert_int_eq(esip_transport_send(h.t, &d, "OPTIONS", 7, h.now, NULL), 0);
+	esip_transport_flush(h.t);
+	ck_assert_int_eq(h.nunreach, 0); /* never outside process() */
+	p.fd = esip_transport_fd(h.t);
+	p.events = POLLIN;
+	ck_assert_int_eq(poll(&p, 1, 2000), 1);
+	ck_assert_int_ge(esip_transport_process(h.t, h.now), 1);
+	ck_assert_int_eq(h.nunreach, 1);
+	ck_assert_int_eq(h.unreach_tp, ESIP_TP_UDP);
+	ck_assert_int_eq(h.unreach_err, ESIP_ETRANSPORT);
+	ck_assert(esip_addr_eq(&h.unreach_dst, &dead));
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.udp_unreachable, 1);
+	/* the error is read: the fd goes quiet (no busy loop) */
+	ck_assert_int_eq(esip_transport_process(h.t, h.now), 0);
+	ck_assert_int_eq(poll(&p, 1, 20), 0);
+
+	/* an error pending on the socket is not blamed on the next datagram:
+	 * both sends in one flush, the live peer gets its own */
+	fd = net_peer_sock(SOCK_DGRAM, ip, &pa);
+	ck_assert_int_eq(esip_transport_send(h.t, &d, "OPTIONS", 7, h.now, NULL), 0);
+	esip_transport_flush(h.t);
+	d.addr = pa;
+	ck_assert_int_eq(esip_transport_send(h.t, &d, "hello", 5, h.now, NULL), 0);
+	esip_transport_flush(h.t);
+	ck_assert(net_readable(fd, 2000));
+	ck_assert_int_eq(recv(fd, buf, sizeof buf, 0), 5);
+	ck_assert(H_PUMP(&h, h.nunreach == 2, 2000));
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.udp_send_errors, 0);
+	ck_assert_uint_eq(st.udp_datagrams_out, 3);
+	/* and one received datagram still arrives with the error pending */
+	d.addr = dead;
+	ck_assert_int_eq(esip_transport_send(h.t, &d, "OPTIONS", 7, h.now, NULL), 0);
+	esip_transport_flush(h.t);
+	{
+		esip_addr la;
+		char req[512];
+		int n = h_mkreq(req, sizeof req, 3, "");
+		ck_assert_int_eq(esip_transport_local_addr(h.t, 1, &la), 0);
+		ck_assert_int_eq(sendto(fd, req, (size_t)n, 0, &la.u.sa, la.len), n);
+	}
+	ck_assert(H_PUMP(&h, h.nrecv == 1 && h.nunreach == 3, 2000));
+	ck_assert_uint_eq(h.recv[0].cseq, 3);
+	close(fd);
+	h_fini(&h);
+}
+
+START_TEST(udp_icmp_unreachable_v4)
+{
+	icmp_unreachable("127.0.0.1");
+}
+END_TEST
+
+START_TEST(udp_icmp_unreachable_v6)
+{
+	if (!net_have_ipv6())
+		return;
+	icmp_unreachable("::1");
+}
+END_TEST
+
 START_TEST(udp_oversized_dropped)
 {
 	harness h;
@@ -451,6 +542,8 @@ int main(void)
 	tcase_add_test(tc, udp_many_datagrams);
 	tcase_add_test(tc, udp_batch_of_large_datagrams);
 	tcase_add_test(tc, udp_queue_limit_only_when_blocked);
+	tcase_add_test(tc, udp_icmp_unreachable_v4);
+	tcase_add_test(tc, udp_icmp_unreachable_v6);
 	tcase_add_test(tc, udp_oversized_dropped);
 	tcase_add_test(tc, udp_garbage);
 	tcase_add_test(tc, udp_framed_bad_message);

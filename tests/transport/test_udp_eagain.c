@@ -9,7 +9,8 @@ int __real_sendmmsg(int fd, struct mmsghdr *v, unsigned n, int flags);
 int __wrap_sendmmsg(int fd, struct mmsghdr *v, unsigned n, int flags);
 
 static int fail_eagain; /* calls still to fail with EAGAIN */
-static int fail_hard;   /* calls still to fail with EMSGSIZE */
+static int fail_hard;   /* calls still to fail with hard_errno */
+static int hard_errno = EMSGSIZE;
 static int calls;
 
 int __wrap_sendmmsg(int fd, struct mmsghdr *v, unsigned n, int flags)
@@ -22,7 +23,7 @@ int __wrap_sendmmsg(int fd, struct mmsghdr *v, unsigned n, int flags)
 	}
 	if (fail_hard > 0) {
 		fail_hard--;
-		errno = EMSGSIZE;
+		errno = hard_errno;
 		return -1;
 	}
 	return __real_sendmmsg(fd, v, n, flags);
@@ -110,6 +111,8 @@ START_TEST(eagain_queue_bounded)
 }
 END_TEST
 
+/* A datagram the kernel refuses twice is dropped (the first refusal may
+ * be an earlier datagram's ICMP error left pending: see the next test). */
 START_TEST(hard_error_drops_one)
 {
 	harness h;
@@ -126,12 +129,45 @@ START_TEST(hard_error_drops_one)
 	d.addr = pa;
 	for (i = 0; i < 5; i++)
 		ck_assert_int_eq(esip_transport_send(h.t, &d, "hello", 5, h.now, NULL), 0);
-	fail_hard = 1;
+	fail_hard = 2;
+	calls = 0;
 	esip_transport_flush(h.t);
+	ck_assert_int_eq(calls, 3);
 	ck_assert_int_eq(count_datagrams(fd, 4), 4);
 	esip_transport_get_stats(h.t, &st);
 	ck_assert_uint_eq(st.udp_send_errors, 1);
 	ck_assert_uint_eq(st.udp_datagrams_out, 4);
+	close(fd);
+	h_fini(&h);
+}
+END_TEST
+
+/* RFC 3261 18.4: an ICMP error for an earlier datagram is reported (once)
+ * by the next send; that datagram is not to blame and goes on the retry. */
+START_TEST(pending_error_not_blamed)
+{
+	harness h;
+	esip_addr pa;
+	esip_dest d;
+	esip_transport_stats st;
+	int fd, i;
+
+	h_init(&h, NULL);
+	ck_assert_uint_ne(h_listen(&h, ESIP_TP_UDP, "127.0.0.1", NULL), 0);
+	fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
+	memset(&d, 0, sizeof d);
+	d.tp = ESIP_TP_UDP;
+	d.addr = pa;
+	for (i = 0; i < 5; i++)
+		ck_assert_int_eq(esip_transport_send(h.t, &d, "hello", 5, h.now, NULL), 0);
+	hard_errno = ECONNREFUSED;
+	fail_hard = 1;
+	esip_transport_flush(h.t);
+	hard_errno = EMSGSIZE;
+	ck_assert_int_eq(count_datagrams(fd, 5), 5);
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.udp_send_errors, 0);
+	ck_assert_uint_eq(st.udp_datagrams_out, 5);
 	close(fd);
 	h_fini(&h);
 }
@@ -146,6 +182,7 @@ int main(void)
 	tcase_add_test(tc, eagain_keeps_and_retries);
 	tcase_add_test(tc, eagain_queue_bounded);
 	tcase_add_test(tc, hard_error_drops_one);
+	tcase_add_test(tc, pending_error_not_blamed);
 	suite_add_tcase(s, tc);
 	return test_run(&s, 1);
 }

@@ -48,6 +48,11 @@ typedef struct harness {
 	bool in_use;
 	int n_in_use;
 	uint32_t in_use_conn;
+	/* unreachable reports */
+	int nunreach;
+	esip_tp unreach_tp;
+	esip_addr unreach_dst;
+	int unreach_err;
 } harness;
 
 static inline uint64_t h_real_ms(void)
@@ -118,13 +123,25 @@ static bool h_in_use_cb(void *ud, uint32_t conn, uint64_t now)
 	return h->in_use;
 }
 
+static void h_unreach_cb(void *ud, esip_tp tp, const esip_addr *dst, int err, uint64_t now)
+{
+	harness *h = ud;
+
+	(void)now;
+	h->nunreach++;
+	h->unreach_tp = tp;
+	h->unreach_dst = *dst;
+	h->unreach_err = err;
+}
+
 static inline void h_init(harness *h, const esip_transport_config *cfg)
 {
 	esip_transport_callbacks cb = {.recv = h_recv_cb,
 				       .conn_closed = h_closed_cb,
 				       .trace = h_trace_cb,
 				       .log = h_log_cb,
-				       .conn_in_use = h_in_use_cb};
+				       .conn_in_use = h_in_use_cb,
+				       .unreachable = h_unreach_cb};
 
 	memset(h, 0, sizeof *h);
 	h->now = 1000;
