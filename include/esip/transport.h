@@ -66,9 +66,11 @@ typedef struct esip_transport_config {
 				   * (max 1048576); an accept() beyond it closes
 				   * the new connection, a connect beyond it is
 				   * ESIP_ELIMIT */
-	uint32_t tcp_idle_ms;     /* close a connection with no byte in or out for
-				   * that long (keep-alives count; see also
-				   * conn_in_use): 180000.  RFC 5626 4.4.1: a
+	uint32_t tcp_idle_ms;     /* close a connection with no traffic for that
+				   * long: nothing written, no message, keep-alive
+				   * or byte of an unfinished message read (stray
+				   * CR and LF octets between messages are none);
+				   * see also conn_in_use: 180000.  RFC 5626 4.4.1: a
 				   * flow's client pings every 95 to 120 s by
 				   * default, and the server waits longer than
 				   * that for transport delay (5.4); 180 s
@@ -328,7 +330,7 @@ typedef struct esip_conn_info {
 	bool outgoing;
 	bool connecting;
 	size_t queued;         /* output bytes waiting for the socket */
-	uint64_t last_active;  /* `now` of the last byte in or out */
+	uint64_t last_active;  /* `now` of the last traffic (see tcp_idle_ms) */
 	uint64_t last_pong;    /* `now` of the last RFC 5626 pong, 0 if none */
 } esip_conn_info;
 

@@ -7,6 +7,7 @@
 #include "transport_int.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
@@ -163,7 +164,7 @@ static void conn_rx(const tcp_conn *c, esip_rx_info *rx)
 
 /*
  * Runs the framer over what arrived.  Returns < 0 once c is dead, else the
- * number of messages it framed.
+ * number of frames (messages and keep-alives); *msgs gets the messages'.
  *
  * RFC 5626 4.4.1 keep-alives: after our ping the pong must be seen at
  * once, though nothing may follow it for minutes, while the framer holds
@@ -175,13 +176,14 @@ static void conn_rx(const tcp_conn *c, esip_rx_info *rx)
  * CRLF held (2 bytes between messages) while we await a pong is that CRLF
  * our pong: the hint is given then, and withdrawn before returning.
  */
-static int conn_frames(esip_transport *t, tcp_conn *c)
+static int conn_frames(esip_transport *t, tcp_conn *c, int *msgs)
 {
 	esip_rx_info rx;
 	esip_msg m;
 	bool hinted = false;
-	int k, msgs = 0;
+	int k, frames = 0;
 
+	*msgs = 0;
 	for (;;) {
 		esip_msg_init(&m, t->hdrs, t->cfg.limits.max_headers);
 		k = esip_framer_next(&c->fr, &m);
@@ -203,18 +205,17 @@ static int conn_frames(esip_transport *t, tcp_conn *c)
 				continue;
 			}
 			esip_framer_expect_pong(&c->fr, false);
-			return msgs;
+			return frames;
 		case ESIP_FRAME_MESSAGE:
 		case ESIP_FRAME_BAD_MESSAGE:
-			msgs++;
+			(*msgs)++;
 			t->st.tcp_msgs_in++;
 			conn_rx(c, &rx);
 			if (t->cb.trace)
 				t->cb.trace(t->ud, false, ESIP_TP_TCP, &rx.local, &rx.peer, m.buf,
 					    m.len);
 			if (k == ESIP_FRAME_MESSAGE)
-				esip__tp_deliver(t, &m, m.len > 0x7fffffff ? 0x7fffffff : (int)m.len,
-						 &rx);
+				esip__tp_deliver(t, &m, m.len > INT_MAX ? INT_MAX : (int)m.len, &rx);
 			else
 				/* framed, so the stream goes on; the owner may answer 400 */
 				esip__tp_deliver(t, &m, m.err < 0 ? m.err : ESIP_EBAD_HEADER, &rx);
@@ -233,27 +234,37 @@ static int conn_frames(esip_transport *t, tcp_conn *c)
 		default:
 			break;
 		}
+		frames++;
 		if (c->state == CONN_DEAD) /* a callback's send failed it */
 			return -1;
 	}
 }
 
-/* After framing: is a message open (begun, not complete)?  The framer
- * holds the unfinished message from its first byte; between messages it
- * holds at most the CR and LF octets of a keep-alive, which are none. */
-static void msg_deadline(esip_transport *t, tcp_conn *c, bool framed)
+/*
+ * After framing a read.  A message is open (begun, not complete) when the
+ * framer holds bytes that do not start with CR or LF: it holds the
+ * unfinished message from its first byte, and between messages at most
+ * the CR and LF octets of a keep-alive.  Activity, for the idle timer, is
+ * a frame (a message or a keep-alive) or bytes of an open message; stray
+ * CR and LF octets between messages are not, or one byte a minute would
+ * hold a connection forever.  The message deadline follows each message
+ * from the read that brought its first byte.
+ */
+static void rx_progress(esip_transport *t, tcp_conn *c, int frames, int msgs)
 {
 	const esip_framer *f = &c->fr;
 	bool open = f->len > f->consumed && f->buf[f->consumed] != '\r' &&
 		    f->buf[f->consumed] != '\n';
 
+	if (frames > 0 || open)
+		c->last_active = t->now;
 	/* a message framed in this read: what is held began in it */
-	esip__conn_msg_state(t, c, framed, open);
+	esip__conn_msg_state(t, c, msgs > 0, open);
 }
 
 static void conn_read(esip_transport *t, tcp_conn *c)
 {
-	int round, intr = 0, msgs;
+	int round, intr = 0, frames, msgs;
 
 	for (round = 0; round < READ_ROUNDS; round++) {
 		char *p;
@@ -288,10 +299,9 @@ static void conn_read(esip_transport *t, tcp_conn *c)
 		}
 		esip_framer_commit(&c->fr, (size_t)n);
 		t->st.tcp_bytes_in += (uint64_t)n;
-		c->last_active = t->now;
-		if ((msgs = conn_frames(t, c)) < 0)
+		if ((frames = conn_frames(t, c, &msgs)) < 0)
 			return;
-		msg_deadline(t, c, msgs > 0);
+		rx_progress(t, c, frames, msgs);
 		if (n < sp)
 			return; /* the socket is drained */
 	}

@@ -601,6 +601,42 @@ START_TEST(tcp_msg_timeout_per_message)
 }
 END_TEST
 
+/* Issue 11, the trickle once messages have a deadline: stray CR and LF
+ * octets between messages (no keep-alive, no message) are no activity,
+ * so a byte every 10 s does not hold the connection past the idle
+ * timeout; a CRLF CRLF ping is activity. */
+START_TEST(tcp_idle_stray_crlf)
+{
+	harness h;
+	esip_transport_config c;
+	esip_transport_stats st;
+	esip_addr la;
+	int fd, i;
+	uint64_t total = 0;
+
+	esip_transport_config_init(&c);
+	c.tcp_idle_ms = 30000;
+	h_init(&h, &c);
+	ck_assert_uint_ne(h_listen(&h, ESIP_TP_TCP, "127.0.0.1", &la), 0);
+	fd = client(&la, 0);
+	feed(&h, fd, "\r\n\r\n", 4, total += 4); /* a ping at 0 */
+	for (i = 0; i < 5 && h.nclosed == 0; i++) {
+		h_advance(&h, 10000);
+		(void)H_PUMP(&h, h.nclosed > 0, 5);
+		if (h.nclosed == 0)
+			feed(&h, fd, "\n", 1, total += 1);
+	}
+	ck_assert_int_eq(h.nclosed, 1);
+	ck_assert_int_eq(i, 3); /* LFs at 10 and 20 s, closed at 30 s */
+	ck_assert_int_eq(h.closed_err[0], ESIP_ETIMEDOUT);
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.tcp_idle_timeouts, 1);
+	ck_assert_uint_eq(st.keepalives_answered, 1);
+	close(fd);
+	h_fini(&h);
+}
+END_TEST
+
 /* A client socket bound to ip (a loopback address) connected to a. */
 static int client_from(const char *ip, const esip_addr *a)
 {
@@ -1418,6 +1454,7 @@ int main(void)
 	tcase_add_test(tc, tcp_msg_timeout_stalled);
 	tcase_add_test(tc, tcp_msg_timeout_trickle);
 	tcase_add_test(tc, tcp_msg_timeout_per_message);
+	tcase_add_test(tc, tcp_idle_stray_crlf);
 	tcase_add_test(tc, tcp_conns_per_ip);
 	tcase_add_test(tc, tcp_conns_per_ip_outgoing);
 	tcase_add_test(tc, tcp_ping_pong);
