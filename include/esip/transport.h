@@ -27,10 +27,11 @@ extern "C" {
  *
  * Callbacks: every callback (recv, conn_closed, unreachable, resolver
  * results) runs inside esip_transport_process(), never inside
- * esip_transport_send() or a timer.  A callback may call esip_transport_send, _flush, _resolve,
- * _resolve_cancel and the getters; it must not call esip_transport_process
- * (ESIP_ESTATE) or esip_transport_free.  The one exception is the query
- * conn_in_use, asked by the idle timer (see there).
+ * esip_transport_send() or a timer.  A callback may call
+ * esip_transport_send, _flush, _resolve, _resolve_cancel and the getters;
+ * it must not call esip_transport_process (ESIP_ESTATE) or
+ * esip_transport_free.  The one exception is the query conn_in_use, asked
+ * by the idle timer (see there).
  *
  * Time: `now` is the owner's monotonic clock in ms, the same one that runs
  * the timer wheel given to esip_transport_new().  The TCP connect and idle
@@ -67,17 +68,18 @@ typedef struct esip_transport_config {
 				   * the new connection, a connect beyond it is
 				   * ESIP_ELIMIT */
 	uint32_t tcp_idle_ms;     /* close a connection with no traffic for that
-				   * long: nothing written, no message, keep-alive
-				   * or byte of an unfinished message read (stray
-				   * CR and LF octets between messages are none);
-				   * see also conn_in_use: 180000.  RFC 5626 4.4.1: a
-				   * flow's client pings every 95 to 120 s by
-				   * default, and the server waits longer than
-				   * that for transport delay (5.4); 180 s
-				   * outlives the 120 s bound with a minute to
-				   * spare, so a kept-alive flow is never closed.
-				   * Clients on battery ping every 672 to 840 s
-				   * (4.4.1): raise it for them */
+				   * long (unless conn_in_use says it is in use):
+				   * 180000.  Traffic: bytes written; a message, a
+				   * keep-alive or bytes of an unfinished message
+				   * read (stray CR and LF octets between messages
+				   * are none).  Why 180 s: RFC 5626 4.4.1 has a
+				   * flow's client ping every 95 to 120 s by
+				   * default, and the server wait longer than that
+				   * for transport delay (5.4); 180 s outlives the
+				   * 120 s bound with a minute to spare, so a flow
+				   * kept alive is never closed (the old 64 s
+				   * closed it).  Clients on battery ping every 672
+				   * to 840 s (4.4.1): raise it for them */
 	uint32_t tcp_connect_ms;  /* a connect() not completed by then fails: 32000 */
 	uint32_t tcp_msg_timeout_ms; /* a message must be complete this long after
 				   * its first byte: 16000; else the connection
@@ -161,7 +163,7 @@ typedef struct esip_transport_callbacks {
 	void (*log)(void *ud, esip_log_level level, const char *msg);
 	/*
 	 * Asked when a TCP connection's idle timer expires (tcp_idle_ms with
-	 * no byte in or out): true keeps the connection and re-arms the timer
+	 * no traffic): true keeps the connection and re-arms the timer
 	 * for another tcp_idle_ms, after which it is asked again; false (or no
 	 * callback) closes it with ESIP_ETIMEDOUT.  A connection that carries
 	 * a live transaction or dialog is not idle: an INVITE that got its 180
@@ -358,7 +360,7 @@ typedef struct esip_transport_stats {
 	uint64_t udp_dropped_oversized;/* received datagrams over max_udp_size */
 	uint64_t udp_keepalives;       /* CRLF-only datagrams ignored */
 	uint64_t udp_send_errors;      /* datagrams the kernel refused (dropped) */
-	uint64_t udp_unreachable;      /* ICMP unreachable errors reported (unreachable) */
+	uint64_t udp_unreachable;      /* ICMP errors of 18.4 (the unreachable callback) */
 	uint64_t udp_icmp_ignored;     /* other ICMP or local errors read and ignored */
 	uint64_t udp_queue_full;       /* sends refused with ESIP_ELIMIT: the socket
 					* blocked and max_udp_queue full (dropped) */
