@@ -176,6 +176,23 @@ void *esip_calloc(const esip_allocator *a, size_t nmemb, size_t size);
 void *esip_realloc(const esip_allocator *a, void *ptr, size_t size);
 void esip_free(const esip_allocator *a, void *ptr);
 
+/*
+ * The one growth rule of esip's buffers and arrays (output queues, the
+ * stream framer, esip_buf): make room for `need` elements of `elem` bytes
+ * in the array *pp (the address of the caller's `T *`, any object type)
+ * of capacity *cap elements.  Nothing happens when *cap >= need.
+ * Otherwise the capacity doubles from *cap (from first_cap when *cap is
+ * 0) until it holds need, and is clamped to max_cap, so a buffer bounded
+ * by a limit never takes more than the limit.  The array is allocated
+ * with esip_malloc when *pp is NULL and esip_realloc otherwise (an
+ * allocator's realloc need not take NULL), with a.  Returns 0,
+ * ESIP_ELIMIT (need > max_cap), ESIP_ENOMEM (the size overflows or the
+ * allocator failed) or ESIP_EINVAL (elem 0); on failure *pp, *cap and the
+ * data are unchanged.
+ */
+int esip_grow(const esip_allocator *a, void *pp, size_t *cap, size_t need, size_t elem,
+	      size_t first_cap, size_t max_cap);
+
 /* ------------------------------------------------------------------ */
 /* Log levels                                                           */
 /* ------------------------------------------------------------------ */

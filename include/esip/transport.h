@@ -25,11 +25,13 @@ extern "C" {
  * through esip_transport_send().  No process-global state: a process may
  * hold several transports.
  *
- * Callbacks: every callback (recv, conn_closed, resolver results) runs
- * inside esip_transport_process(), never inside esip_transport_send() or a
- * timer.  A callback may call esip_transport_send, _flush, _resolve,
- * _resolve_cancel and the getters; it must not call esip_transport_process
- * (ESIP_ESTATE) or esip_transport_free.
+ * Callbacks: every callback (recv, conn_closed, unreachable, resolver
+ * results) runs inside esip_transport_process(), never inside
+ * esip_transport_send() or a timer.  A callback may call
+ * esip_transport_send, _flush, _resolve, _resolve_cancel and the getters;
+ * it must not call esip_transport_process (ESIP_ESTATE) or
+ * esip_transport_free.  The one exception is the query conn_in_use, asked
+ * by the idle timer (see there).
  *
  * Time: `now` is the owner's monotonic clock in ms, the same one that runs
  * the timer wheel given to esip_transport_new().  The TCP connect and idle
@@ -52,8 +54,11 @@ typedef struct esip_transport_config {
 				   * one received is dropped and counted */
 	uint32_t udp_batch;       /* datagrams per recvmmsg/sendmmsg call: 32 (max 1024) */
 	uint32_t max_udp_queue;   /* per UDP listener: bytes of datagrams waiting
-				   * for the socket (EAGAIN): 1 MiB; over it a send
-				   * fails with ESIP_ELIMIT */
+				   * for a blocked socket (EAGAIN): one batch of
+				   * the largest, 32 * 65535 (about 2 MiB); over it
+				   * a send fails with ESIP_ELIMIT.  While the
+				   * socket is writable it binds nothing: a send
+				   * that would pass it flushes the queue first */
 	uint32_t mtu_threshold;   /* RFC 3261 18.1.1 "larger than 1300 bytes": 1300 */
 	uint32_t udp_rcvbuf;      /* SO_RCVBUF asked for each UDP socket: 2 MiB (the
 				   * kernel caps it at net.core.rmem_max); room for
@@ -62,12 +67,53 @@ typedef struct esip_transport_config {
 				   * (max 1048576); an accept() beyond it closes
 				   * the new connection, a connect beyond it is
 				   * ESIP_ELIMIT */
-	uint32_t tcp_idle_ms;     /* close a connection with no byte in or out for
-				   * that long: 64000 */
+	uint32_t tcp_idle_ms;     /* close a connection with no traffic for that
+				   * long (unless conn_in_use says it is in use):
+				   * 180000.  Traffic: bytes written; a message, a
+				   * keep-alive or bytes of an unfinished message
+				   * read (stray CR and LF octets between messages
+				   * are none).  Why 180 s: RFC 5626 4.4.1 has a
+				   * flow's client ping every 95 to 120 s by
+				   * default, and the server wait longer than that
+				   * for transport delay (5.4); 180 s outlives the
+				   * 120 s bound with a minute to spare, so a flow
+				   * kept alive is never closed (the old 64 s
+				   * closed it).  Clients on battery ping every 672
+				   * to 840 s (4.4.1): raise it for them */
 	uint32_t tcp_connect_ms;  /* a connect() not completed by then fails: 32000 */
-	uint32_t max_tcp_buffer;  /* per connection, queued output bytes: 1 MiB;
-				   * over it the connection is failed (input is
-				   * bounded by limits, through the framer) */
+	uint32_t tcp_msg_timeout_ms; /* a message must be complete this long after
+				   * its first byte: 16000; else the connection
+				   * is closed (ESIP_ETIMEDOUT, tcp_msg_timeouts).
+				   * A sender that stalls mid-message, or trickles
+				   * a byte every few seconds (which the idle
+				   * timeout never catches), holds a connection,
+				   * a framer buffer and a slot; a whole message
+				   * takes milliseconds on any link SIP runs on.
+				   * Keep-alives between messages are not
+				   * messages; conn_in_use does not excuse it */
+	uint32_t max_tcp_conns_per_ip; /* accepted connections open at once from
+				   * one source IP address (any port; IPv6: the
+				   * whole address): 64.  An accept() beyond it
+				   * closes the new connection at once
+				   * (tcp_rejected_per_ip), so one address cannot
+				   * hold the table of max_tcp_conns.  Outgoing
+				   * connections do not count */
+	uint32_t max_tcp_buffer;  /* per connection: output bytes queued (handed to
+				   * esip_transport_send, not yet taken by the
+				   * socket; the queue's memory never exceeds it):
+				   * 1 MiB.  A send that would pass it fails the
+				   * connection (ESIP_ELIMIT; a peer that does not
+				   * read).  Output only: unparsed input is bounded
+				   * by limits.max_msg_size through the framer,
+				   * which holds at most one unfinished message
+				   * plus one read of 16 KiB per connection */
+	uint32_t max_tcp_output;  /* transport-wide: output bytes queued on all
+				   * TCP connections together: 64 MiB (without it
+				   * max_tcp_conns * max_tcp_buffer, 1 GiB).  A
+				   * send that would pass it is refused with
+				   * ESIP_ELIMIT and counted (tcp_output_full);
+				   * its connection lives on unless part of that
+				   * message was already written */
 	uint32_t max_resolve;     /* resolver requests pending or undelivered: 64 */
 	const esip_allocator *alloc; /* NULL = libc */
 } esip_transport_config;
@@ -92,9 +138,10 @@ typedef struct esip_transport_callbacks {
 	 * send naming it opens a new connection to dest->addr, or fails).
 	 * err: ESIP_ECLOSED (the peer closed, possibly mid-message),
 	 * ESIP_ETRANSPORT (reset, refused, unreachable, any socket error),
-	 * ESIP_ETIMEDOUT (connect timeout or idle timeout), ESIP_ELIMIT (output
-	 * over max_tcp_buffer), ESIP_ENOMEM, or the framer's error for a
-	 * stream that cannot be framed (ESIP_ENO_CONTENT_LENGTH,
+	 * ESIP_ETIMEDOUT (connect timeout, idle timeout, or a message not
+	 * complete within tcp_msg_timeout_ms), ESIP_ELIMIT (output over
+	 * max_tcp_buffer or max_tcp_output), ESIP_ENOMEM, or the framer's
+	 * error for a stream that cannot be framed (ESIP_ENO_CONTENT_LENGTH,
 	 * ESIP_EBAD_CONTENT_LENGTH, ESIP_EMSG_TOO_BIG, ... esip_err_is_peer()).
 	 * Not called for connections closed by esip_transport_free().
 	 * Optional.
@@ -114,6 +161,33 @@ typedef struct esip_transport_callbacks {
 	 * is logged at ESIP_LOG_DEBUG at most.  msg is NUL-terminated.
 	 * Optional. */
 	void (*log)(void *ud, esip_log_level level, const char *msg);
+	/*
+	 * Asked when a TCP connection's idle timer expires (tcp_idle_ms with
+	 * no traffic): true keeps the connection and re-arms the timer
+	 * for another tcp_idle_ms, after which it is asked again; false (or no
+	 * callback) closes it with ESIP_ETIMEDOUT.  A connection that carries
+	 * a live transaction or dialog is not idle: an INVITE that got its 180
+	 * may ring for minutes without a byte on its connection, and the final
+	 * response must still find the connection (RFC 3261 18.2.2, 17.1.1).
+	 * Runs in the owner's esip_timerwheel_run(), not in process(): a pure
+	 * query, which must not call any esip_transport function.  Not asked
+	 * while connecting, nor for the message deadline (tcp_msg_timeout_ms).
+	 * Optional.
+	 */
+	bool (*conn_in_use)(void *ud, uint32_t conn, uint64_t now);
+	/*
+	 * RFC 3261 18.4: an ICMP host, network, port or protocol unreachable
+	 * or parameter problem error came back for a datagram sent to dst
+	 * (the address it was sent to, read from the UDP socket's error
+	 * queue: IP_RECVERR / IPV6_RECVERR).  tp: ESIP_TP_UDP; err:
+	 * ESIP_ETRANSPORT.  The owner fails what is waiting for dst instead
+	 * of waiting for Timer B or F (8.1.3.1: a fatal transport error is
+	 * treated as a 503).  TTL exceeded and source quench are ignored
+	 * (18.4), and so is fragmentation needed (path MTU); they count in
+	 * udp_icmp_ignored.  Runs inside esip_transport_process(), like recv.
+	 * Optional (the errors are read and counted either way).
+	 */
+	void (*unreachable)(void *ud, esip_tp tp, const esip_addr *dst, int err, uint64_t now);
 } esip_transport_callbacks;
 
 /*
@@ -121,7 +195,7 @@ typedef struct esip_transport_callbacks {
  * are copied (c may be NULL: defaults).  wheel is the owner's and must
  * outlive the transport; NULL disables the TCP connect and idle timeouts.
  * Returns 0, ESIP_EINVAL (cb or cb->recv NULL, out NULL), ESIP_ENOMEM or
- * ESIP_ESYS (epoll_create1/eventfd failed; errno says why).
+ * ESIP_ESYS (epoll_create1, eventfd or getrandom failed; errno says why).
  */
 int esip_transport_new(const esip_transport_config *c, const esip_transport_callbacks *cb,
 		       void *ud, esip_timerwheel *wheel, esip_transport **out);
@@ -212,8 +286,9 @@ int esip_transport_wait(esip_transport *t, int timeout_ms);
  *  - UDP: from dest->listener, or when 0 from the first UDP listener of
  *    dest->addr's family; queued and sent in batches with sendmmsg at
  *    esip_transport_flush() (process() flushes at its end, a full batch
- *    flushes at once).  A socket that says EAGAIN keeps its datagrams and
- *    retries when writable (up to max_udp_queue bytes).
+ *    flushes at once, and so does a send that would pass max_udp_queue).
+ *    A socket that says EAGAIN keeps its datagrams and retries when
+ *    writable (up to max_udp_queue bytes wait for it).
  *  - TCP: on dest->conn if it is open, else on an open connection to
  *    dest->addr (RFC 3261 18.1, 18.2.2: reused by remote address), else
  *    on a new non-blocking connection to dest->addr.  Bytes are written at
@@ -224,10 +299,13 @@ int esip_transport_wait(esip_transport *t, int timeout_ms);
  *                   UDP: len 0 or a destination of the other family;
  *   ESIP_ENOTSUP    TLS, SCTP, WS, WSS;
  *   ESIP_ENOTFOUND  UDP: no UDP listener of that family (or that id);
- *   ESIP_ELIMIT     UDP: len > max_udp_size or the queue is over
- *                   max_udp_queue; TCP: max_tcp_conns reached, or the
- *                   connection's output over max_tcp_buffer (the
- *                   connection is failed: conn_closed follows);
+ *   ESIP_ELIMIT     UDP: len > max_udp_size, or the socket is blocked
+ *                   and max_udp_queue bytes wait for it; TCP:
+ *                   max_tcp_conns reached, the connection's output over
+ *                   max_tcp_buffer (the connection is failed:
+ *                   conn_closed follows), or all connections' output
+ *                   over max_tcp_output (the message is dropped; the
+ *                   connection is failed only if part of it was written);
  *   ESIP_ETRANSPORT TCP: dest->conn is dead and dest->addr is unset, the
  *                   connect() or the write failed at once (a failed
  *                   existing connection gets its conn_closed too);
@@ -254,7 +332,7 @@ typedef struct esip_conn_info {
 	bool outgoing;
 	bool connecting;
 	size_t queued;         /* output bytes waiting for the socket */
-	uint64_t last_active;  /* `now` of the last byte in or out */
+	uint64_t last_active;  /* `now` of the last traffic (see tcp_idle_ms) */
 	uint64_t last_pong;    /* `now` of the last RFC 5626 pong, 0 if none */
 } esip_conn_info;
 
@@ -262,9 +340,11 @@ typedef struct esip_conn_info {
 int esip_transport_conn_info(const esip_transport *t, uint32_t conn, esip_conn_info *out);
 
 /*
- * RFC 5626 4.4.1 client keep-alive: sends a CRLF CRLF ping on conn and
- * makes its next CRLF count as the pong at once (esip_framer_expect_pong);
- * the pong shows in last_pong and the stats.  Whether and when to ping
+ * RFC 5626 4.4.1 client keep-alive: sends a CRLF CRLF ping on conn; the
+ * next lone CRLF from the peer is the pong, seen at once although nothing
+ * may follow it, and shows in last_pong and the stats.  A CRLF CRLF that
+ * arrives meanwhile is the peer's own ping crossing ours: it is answered
+ * with a CRLF and the pong is still awaited.  Whether and when to ping
  * (and what a missing pong means) is the owner's decision.
  * Returns 0, ESIP_ENOTFOUND (not a live connection) or a send error
  * (ESIP_ETRANSPORT, ESIP_ELIMIT: the connection is failed).
@@ -280,15 +360,22 @@ typedef struct esip_transport_stats {
 	uint64_t udp_dropped_oversized;/* received datagrams over max_udp_size */
 	uint64_t udp_keepalives;       /* CRLF-only datagrams ignored */
 	uint64_t udp_send_errors;      /* datagrams the kernel refused (dropped) */
-	uint64_t udp_queue_full;       /* sends refused with ESIP_ELIMIT */
+	uint64_t udp_unreachable;      /* ICMP errors of 18.4 (the unreachable callback) */
+	uint64_t udp_icmp_ignored;     /* other ICMP or local errors read and ignored */
+	uint64_t udp_queue_full;       /* sends refused with ESIP_ELIMIT: the socket
+					* blocked and max_udp_queue full (dropped) */
 	uint64_t tcp_accepted;         /* inbound connections accepted */
 	uint64_t tcp_rejected;         /* inbound closed at once: max_tcp_conns */
+	uint64_t tcp_rejected_per_ip;  /* inbound closed at once: max_tcp_conns_per_ip */
 	uint64_t tcp_connected;        /* outbound connects completed */
 	uint64_t tcp_connect_failed;   /* outbound that never connected */
 	uint64_t tcp_closed;           /* connections closed, any reason */
-	uint64_t tcp_idle_timeouts;
+	uint64_t tcp_idle_timeouts;    /* closed by the idle timer */
+	uint64_t tcp_idle_kept;        /* idle expiries that conn_in_use kept open */
+	uint64_t tcp_msg_timeouts;     /* closed: a message over tcp_msg_timeout_ms */
 	uint64_t tcp_framing_errors;   /* streams closed for bad framing */
 	uint64_t tcp_buffer_overflows; /* output over max_tcp_buffer */
+	uint64_t tcp_output_full;      /* sends refused: max_tcp_output */
 	uint64_t tcp_queued_sends;     /* sends not written whole at once */
 	uint64_t tcp_msgs_in, tcp_msgs_out;
 	uint64_t tcp_bytes_in, tcp_bytes_out;
@@ -297,6 +384,7 @@ typedef struct esip_transport_stats {
 	uint64_t pongs_received;       /* RFC 5626 CRLF pongs */
 	uint64_t parse_errors;         /* messages delivered with rc < 0 */
 	uint64_t resolved, resolve_failed;
+	uint64_t tcp_out_queued;       /* output bytes queued now, all connections */
 	uint32_t tcp_open;             /* open or connecting now */
 	uint32_t listeners;
 } esip_transport_stats;

@@ -5,6 +5,9 @@
 
 #include <string.h>
 
+/* First capacity of a growable buffer: a short header line. */
+#define BUF_FIRST_CAP 64
+
 void esip_buf_init_fixed(esip_buf *b, char *mem, size_t cap)
 {
 	memset(b, 0, sizeof *b);
@@ -48,8 +51,7 @@ void esip_buf_reset(esip_buf *b)
 
 static bool reserve(esip_buf *b, size_t n)
 {
-	size_t need, ncap;
-	char *np;
+	size_t need;
 
 	if (b->err)
 		return false;
@@ -60,18 +62,10 @@ static bool reserve(esip_buf *b, size_t n)
 		b->err = ESIP_ENOSPC;
 		return false;
 	}
-	ncap = b->cap ? b->cap : 64;
-	while (ncap < need)
-		ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
-	if (ncap > b->max)
-		ncap = b->max;
-	np = esip_realloc(b->alloc, b->p, ncap);
-	if (!np) {
+	if (esip_grow(b->alloc, &b->p, &b->cap, need, 1, BUF_FIRST_CAP, b->max) < 0) {
 		b->err = ESIP_ENOMEM;
 		return false;
 	}
-	b->p = np;
-	b->cap = ncap;
 	return true;
 }
 

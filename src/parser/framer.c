@@ -98,8 +98,7 @@ void esip_framer_deinit(esip_framer *f)
  */
 static int reserve(esip_framer *f, size_t n)
 {
-	size_t live = f->len - f->consumed, want, ncap, soft;
-	char *nb;
+	size_t live = f->len - f->consumed, want, soft;
 
 	if (!live)
 		f->len = f->consumed = 0; /* nothing to move */
@@ -115,17 +114,9 @@ static int reserve(esip_framer *f, size_t n)
 	if (n > SIZE_MAX / 4 - live)
 		return ESIP_ENOMEM;
 	want = live + n;
-	ncap = f->cap ? f->cap : FRAMER_MIN_CAP;
-	while (ncap < want)
-		ncap *= 2;
 	soft = f->lim.max_msg_size > want ? f->lim.max_msg_size : want;
-	if (ncap > soft)
-		ncap = soft;
-	nb = f->buf ? esip_realloc(f->alloc, f->buf, ncap) : esip_malloc(f->alloc, ncap);
-	if (!nb)
+	if (esip_grow(f->alloc, &f->buf, &f->cap, want, 1, FRAMER_MIN_CAP, soft) < 0)
 		return ESIP_ENOMEM;
-	f->buf = nb;
-	f->cap = ncap;
 	return 0;
 }
 

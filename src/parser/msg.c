@@ -2,8 +2,9 @@
  * msg.c - the message parser: start line, header framing, the header
  * fields every message needs (parsed up front) and body framing.
  *
- * One pass over the header section: each line end is found with find_eol
- * (SSE2), each name is identified by the generated lookup, and only the
+ * One pass over the header section: each line end and colon is found by
+ * the path's vector scanner (simd.h: AVX2, SSE2 or SWAR, chosen at run
+ * time), each name is identified by the generated lookup, and only the
  * transaction-key headers are parsed here (top Via, From, To, Call-ID,
  * CSeq, Max-Forwards, Content-Length, Content-Type).  Everything else is a
  * view parsed on demand by the accessors.
@@ -15,6 +16,13 @@
  */
 #include "parse_int.h"
 #include "scan.h"
+#include "simd.h"
+
+/* A path's line scanner (simd.h).  The functions that take one are
+ * always inlined into the per-path parse functions at the end of this
+ * file, where it is a constant: the scanner is inlined in turn. */
+typedef const char *(*eol_fn)(const char *p, const char *end, const char **colon);
+#define PATH_INLINE static inline __attribute__((always_inline))
 
 typedef struct pstate {
 	esip_msg *m;
@@ -240,14 +248,231 @@ static void msg_reset(esip_msg *m)
 	esip_msg_init(m, hdrs, cap);
 }
 
-int esip_msg_parse(esip_msg *m, const char *buf, size_t len, unsigned flags,
-		   const esip_parse_limits *lim)
+/* Steps of a parse return 0 to go on, an esip_err that ends the parse
+ * (recorded with fail()), or one of these. */
+enum {
+	STEP_NEED_MORE = 1, /* the input ends inside the message */
+	STEP_FRAMING = 2    /* a header made framing impossible (m->err set) */
+};
+
+/*
+ * RFC 3261 7.5: CRLFs before the start line are ignored; then the start
+ * line.  *pp: in, the input start; out, the first header line.
+ */
+PATH_INLINE int start_line_step(pstate *ps, const char **pp, const esip_parse_limits *lim,
+				eol_fn scan)
+{
+	const char *p = *pp, *end = ps->end, *eol;
+	int rc;
+
+	while (p < end && (*p == '\r' || *p == '\n'))
+		p++;
+	ps->m->buf = p;
+	*pp = p;
+	eol = scan(p, end, NULL);
+	if (eol == end || (ps->stream && *eol == '\r' && eol + 1 == end))
+		return STEP_NEED_MORE;
+	if ((size_t)(eol - p) > lim->max_line_len)
+		return fail(ps, ESIP_ELINE_TOO_LONG, p, "start line too long");
+	rc = parse_start_line(ps, p, eol);
+	if (rc)
+		return rc;
+	*pp = eol + eol_len(eol, end);
+	return 0;
+}
+
+/*
+ * One header field at line: its physical lines (RFC 3261 7.3.1 folding)
+ * up to the next field.  Sets *eolp to the end of its last line, *colon
+ * to the first ':' of its first line (or NULL) and *next to the start of
+ * the next line.  STEP_NEED_MORE when a stream may still extend it.
+ */
+PATH_INLINE int field_extent(pstate *ps, const char *line, const char **eolp,
+			     const char **colon, const char **next, eol_fn scan)
+{
+	const char *end = ps->end, *eol, *nx;
+
+	/* the colon is found by the same scan (it cannot be folded away:
+	 * HCOLON = *( SP / HTAB ) ":" SWS) */
+	eol = scan(line, end, colon);
+	for (;;) {
+		if (eol == end) {
+			if (ps->stream)
+				return STEP_NEED_MORE;
+			nx = end;
+			break;
+		}
+		if (ps->stream && *eol == '\r' && eol + 1 == end)
+			return STEP_NEED_MORE;
+		nx = eol + eol_len(eol, end);
+		if (nx == end && ps->stream)
+			return STEP_NEED_MORE; /* a continuation may follow */
+		if (nx < end && (*nx == ' ' || *nx == '\t')) {
+			eol = scan(nx, end, NULL); /* RFC 3261 7.3.1 folding */
+			continue;
+		}
+		break;
+	}
+	*eolp = eol;
+	*next = nx;
+	return 0;
+}
+
+/*
+ * header-name HCOLON value, [line, eol) with its colon: appends the field
+ * to m->hdrs and parses the up-front ones.  A malformed line is noted and
+ * skipped; STEP_FRAMING if the value makes framing impossible.
+ */
+PATH_INLINE int field_store(pstate *ps, const char *line, const char *colon, const char *eol)
+{
+	esip_msg *m = ps->m;
+	const char *name_end;
+	esip_hdr_id id;
+	esip_hdr *h;
+
+	if (!colon) {
+		note_err(ps, ESIP_EBAD_HEADER, line, "header line without colon");
+		return 0;
+	}
+	name_end = colon;
+	while (name_end > line && (name_end[-1] == ' ' || name_end[-1] == '\t'))
+		name_end--;
+	id = esip__hdr_lookup(line, (size_t)(name_end - line), (size_t)(ps->end - line));
+	/* a known name is a token by construction; check the others */
+	if (id == ESIP_HDR_OTHER &&
+	    (name_end == line || scan_token(line, name_end) != name_end)) {
+		note_err(ps, ESIP_EBAD_HEADER, line, "malformed header name");
+		return 0;
+	}
+	h = &m->hdrs[m->nhdrs++];
+	h->name = mkstr(line, name_end);
+	colon = skip_lws(colon + 1, eol);
+	h->value = mkstr(colon, rtrim_lws(colon, eol));
+	h->id = (uint16_t)id;
+	if (id != ESIP_HDR_OTHER && key_header(ps, h) < 0)
+		return STEP_FRAMING;
+	return 0;
+}
+
+/*
+ * The header fields, up to and including the empty line.  *pp: in, the
+ * first header line; out, where the scan stopped.  *hend: the first byte
+ * after the header section.
+ */
+PATH_INLINE int header_lines_step(pstate *ps, const char **pp, const char **hend,
+				  const esip_parse_limits *lim, eol_fn scan)
+{
+	const char *p = *pp, *end = ps->end;
+	uint32_t max_headers = lim->max_headers < ps->m->hdrs_cap ? lim->max_headers
+								  : ps->m->hdrs_cap;
+	int rc;
+
+	for (;;) {
+		const char *line = p, *eol, *colon;
+
+		if (p == end) {
+			/* datagram without the empty line: accept the header
+			 * section as ended by the datagram (robustness) */
+			if (ps->stream)
+				break;
+			*hend = p;
+			return 0;
+		}
+		if (*p == '\r' || *p == '\n') {
+			if (ps->stream && *p == '\r' && p + 1 == end)
+				break;
+			*hend = p + eol_len(p, end);
+			return 0;
+		}
+		if (field_extent(ps, line, &eol, &colon, &p, scan))
+			break;
+		if ((size_t)(eol - line) > lim->max_line_len)
+			return fail(ps, ESIP_ELINE_TOO_LONG, line, "header line too long");
+		if (ps->m->nhdrs >= max_headers)
+			return fail(ps, ESIP_ETOO_MANY_HEADERS, line, "too many header fields");
+		rc = field_store(ps, line, colon, eol);
+		if (rc)
+			return rc;
+	}
+	*pp = p;
+	return STEP_NEED_MORE;
+}
+
+/* The body after the header section ending at hend (RFC 3261 18.3):
+ * 0 once the message is framed. */
+static int body_step(pstate *ps, const char *hend, size_t len, const esip_parse_limits *lim)
+{
+	esip_msg *m = ps->m;
+	const char *buf = ps->base;
+	size_t avail = (size_t)(buf + len - hend);
+
+	if (m->content_length >= 0) {
+		size_t cl = (size_t)m->content_length;
+		if ((size_t)(hend - buf) + cl > lim->max_msg_size)
+			return fail(ps, ESIP_EBODY_TOO_BIG, hend, "body exceeds the size limit");
+		if (cl > avail) {
+			if (ps->stream)
+				return STEP_NEED_MORE;
+			/* RFC 4475 3.1.2.2: the datagram is framed, the body is short */
+			m->body = mkstr(hend, buf + len);
+			m->len = (size_t)(buf + len - m->buf);
+			m->flags |= ESIP_MSGF_FRAMED;
+			return fail(ps, ESIP_EBODY_TRUNCATED, hend,
+				    "Content-Length larger than the body");
+		}
+		m->body = mkstr(hend, hend + cl);
+		if (cl < avail && !ps->stream)
+			m->flags |= ESIP_MSGF_TRAILING; /* RFC 3261 18.3: discard */
+	} else {
+		if (ps->stream)
+			return fail(ps, ESIP_ENO_CONTENT_LENGTH, hend,
+				    "Content-Length is mandatory on streams");
+		/* datagram without Content-Length: the body is the rest */
+		m->flags |= ESIP_MSGF_NO_CLEN;
+		m->body = mkstr(hend, buf + len);
+	}
+	m->len = (size_t)(m->body.p + m->body.len - m->buf);
+	m->flags |= ESIP_MSGF_FRAMED;
+	return 0;
+}
+
+/* A header made framing impossible: a datagram is framed by the datagram
+ * itself, so a UAS may still answer 400. */
+static int framing_error(pstate *ps, size_t len)
+{
+	esip_msg *m = ps->m;
+
+	if (!ps->stream) {
+		m->body = mkstr(ps->base + len, ps->base + len);
+		m->len = (size_t)(ps->base + len - m->buf);
+		m->flags |= ESIP_MSGF_FRAMED;
+	}
+	return m->err;
+}
+
+/* The input ends inside the message, at p. */
+static int need_more(pstate *ps, const char *p, size_t len, const esip_parse_limits *lim)
+{
+	esip_msg *m = ps->m;
+
+	if (len > lim->max_msg_size)
+		return fail(ps, ESIP_EMSG_TOO_BIG, ps->base + lim->max_msg_size,
+			    "message exceeds the size limit");
+	if (!ps->stream)
+		return fail(ps, ESIP_EBAD_START_LINE, p, "truncated start line");
+	/* incomplete: errors seen so far are reported once it is whole */
+	m->err = 0;
+	m->err_off = 0;
+	m->err_reason = NULL;
+	return ESIP_ENEEDMORE;
+}
+
+PATH_INLINE int parse(esip_msg *m, const char *buf, size_t len, unsigned flags,
+		      const esip_parse_limits *lim, eol_fn scan)
 {
 	static const esip_parse_limits defaults = ESIP_PARSE_LIMITS_INIT;
 	pstate ps;
-	const char *p = buf, *end, *eol, *hend;
-	uint32_t max_headers;
-	size_t avail;
+	const char *p = buf, *hend = NULL;
 	int rc;
 
 	msg_reset(m);
@@ -263,149 +488,72 @@ int esip_msg_parse(esip_msg *m, const char *buf, size_t len, unsigned flags,
 		return fail(&ps, ESIP_EMSG_TOO_BIG, buf, "datagram exceeds the size limit");
 	/* never look further than the size limit (plus leading CRLFs, which
 	 * are bounded by the same clamp) */
-	end = buf + (len > lim->max_msg_size ? lim->max_msg_size : len);
-	ps.end = end;
-	max_headers = lim->max_headers < m->hdrs_cap ? lim->max_headers : m->hdrs_cap;
+	ps.end = buf + (len > lim->max_msg_size ? lim->max_msg_size : len);
 
-	/* RFC 3261 7.5: CRLFs before the start line are ignored */
-	while (p < end && (*p == '\r' || *p == '\n'))
-		p++;
-	m->buf = p;
+	rc = start_line_step(&ps, &p, lim, scan);
+	if (!rc)
+		rc = header_lines_step(&ps, &p, &hend, lim, scan);
+	if (!rc)
+		rc = body_step(&ps, hend, len, lim);
+	if (!rc)
+		return m->err ? m->err : (int)(m->body.p + m->body.len - buf);
+	if (rc == STEP_NEED_MORE)
+		return need_more(&ps, p, len, lim);
+	if (rc == STEP_FRAMING)
+		return framing_error(&ps, len);
+	return rc;
+}
 
-	/* start line */
-	eol = find_eol(p, end);
-	if (eol == end || (ps.stream && *eol == '\r' && eol + 1 == end))
-		goto need_more;
-	if ((size_t)(eol - p) > lim->max_line_len)
-		return fail(&ps, ESIP_ELINE_TOO_LONG, p, "start line too long");
-	rc = parse_start_line(&ps, p, eol);
-	if (rc)
-		return rc;
-	p = eol + eol_len(eol, end);
+/* One parse function per path, each with its scanner inlined. */
+typedef int (*parse_fn)(esip_msg *m, const char *buf, size_t len, unsigned flags,
+			const esip_parse_limits *lim);
 
-	/* header fields */
-	for (;;) {
-		const char *line = p, *next, *name_end, *colon;
-		esip_hdr_id id;
-		esip_hdr *h;
+static int parse_scalar(esip_msg *m, const char *buf, size_t len, unsigned flags,
+			const esip_parse_limits *lim)
+{
+	return parse(m, buf, len, flags, lim, esip__eol_scalar);
+}
 
-		if (p == end) {
-			/* datagram without the empty line: accept the header
-			 * section as ended by the datagram (robustness) */
-			if (ps.stream)
-				goto need_more;
-			hend = p;
-			break;
-		}
-		if (*p == '\r' || *p == '\n') {
-			if (ps.stream && *p == '\r' && p + 1 == end)
-				goto need_more;
-			hend = p + eol_len(p, end);
-			break;
-		}
-		/* one header field: a line and its continuation lines; the
-		 * colon is found by the same scan (it cannot be folded away:
-		 * HCOLON = *( SP / HTAB ) ":" SWS) */
-		eol = find_eol_colon(p, end, &colon);
-		for (;;) {
-			if (eol == end) {
-				if (ps.stream)
-					goto need_more;
-				next = end;
-				break;
-			}
-			if (ps.stream && *eol == '\r' && eol + 1 == end)
-				goto need_more;
-			next = eol + eol_len(eol, end);
-			if (next == end && ps.stream)
-				goto need_more; /* a continuation may follow */
-			if (next < end && (*next == ' ' || *next == '\t')) {
-				eol = find_eol(next, end); /* RFC 3261 7.3.1 folding */
-				continue;
-			}
-			break;
-		}
-		if ((size_t)(eol - line) > lim->max_line_len)
-			return fail(&ps, ESIP_ELINE_TOO_LONG, line, "header line too long");
-		if (m->nhdrs >= max_headers)
-			return fail(&ps, ESIP_ETOO_MANY_HEADERS, line, "too many header fields");
-		p = next;
+#if ESIP_X86
+__attribute__((target("sse2"))) static int
+parse_sse2(esip_msg *m, const char *buf, size_t len, unsigned flags,
+	   const esip_parse_limits *lim)
+{
+	return parse(m, buf, len, flags, lim, esip__eol_sse2);
+}
 
-		/* header-name HCOLON value */
-		if (!colon) {
-			note_err(&ps, ESIP_EBAD_HEADER, line, "header line without colon");
-			continue;
-		}
-		name_end = colon;
-		while (name_end > line && (name_end[-1] == ' ' || name_end[-1] == '\t'))
-			name_end--;
-		id = esip__hdr_lookup(line, (size_t)(name_end - line), (size_t)(end - line));
-		/* a known name is a token by construction; check the others */
-		if (id == ESIP_HDR_OTHER &&
-		    (name_end == line || scan_token(line, name_end) != name_end)) {
-			note_err(&ps, ESIP_EBAD_HEADER, line, "malformed header name");
-			continue;
-		}
-		h = &m->hdrs[m->nhdrs++];
-		h->name = mkstr(line, name_end);
-		colon = skip_lws(colon + 1, eol);
-		h->value = mkstr(colon, rtrim_lws(colon, eol));
-		h->id = (uint16_t)id;
-		if (id != ESIP_HDR_OTHER && key_header(&ps, h) < 0)
-			goto framing_error;
+__attribute__((target("avx2"))) static int
+parse_avx2(esip_msg *m, const char *buf, size_t len, unsigned flags,
+	   const esip_parse_limits *lim)
+{
+	return parse(m, buf, len, flags, lim, esip__eol_avx2);
+}
+#endif
+
+static const parse_fn parse_path[ESIP__PATH__COUNT] = {
+	[ESIP__PATH_SCALAR] = parse_scalar,
+#if ESIP_X86
+	[ESIP__PATH_SSE2] = parse_sse2,
+	[ESIP__PATH_AVX2] = parse_avx2,
+#endif
+};
+
+int esip_msg_parse(esip_msg *m, const char *buf, size_t len, unsigned flags,
+		   const esip_parse_limits *lim)
+{
+	return parse_path[esip__scan_best()](m, buf, len, flags, lim);
+}
+
+int esip__msg_parse_path(esip_msg *m, const char *buf, size_t len, unsigned flags,
+			 const esip_parse_limits *lim, esip__scan_path path)
+{
+	if (path == ESIP__PATH_AUTO)
+		path = esip__scan_best();
+	if (!esip__scan_path_ok(path) || !parse_path[path]) {
+		msg_reset(m);
+		m->err = ESIP_EINVAL;
+		m->err_reason = "scan path not available";
+		return ESIP_EINVAL;
 	}
-
-	/* body (RFC 3261 18.3) */
-	avail = (size_t)(buf + len - hend);
-	if (m->content_length >= 0) {
-		size_t cl = (size_t)m->content_length;
-		if ((size_t)(hend - buf) + cl > lim->max_msg_size)
-			return fail(&ps, ESIP_EBODY_TOO_BIG, hend, "body exceeds the size limit");
-		if (cl > avail) {
-			if (ps.stream)
-				goto need_more;
-			/* RFC 4475 3.1.2.2: the datagram is framed, the body is short */
-			m->body = mkstr(hend, buf + len);
-			m->len = (size_t)(buf + len - m->buf);
-			m->flags |= ESIP_MSGF_FRAMED;
-			return fail(&ps, ESIP_EBODY_TRUNCATED, hend,
-				    "Content-Length larger than the body");
-		}
-		m->body = mkstr(hend, hend + cl);
-		if (cl < avail && !ps.stream)
-			m->flags |= ESIP_MSGF_TRAILING; /* RFC 3261 18.3: discard */
-	} else {
-		if (ps.stream)
-			return fail(&ps, ESIP_ENO_CONTENT_LENGTH, hend,
-				    "Content-Length is mandatory on streams");
-		/* datagram without Content-Length: the body is the rest */
-		m->flags |= ESIP_MSGF_NO_CLEN;
-		m->body = mkstr(hend, buf + len);
-	}
-	m->len = (size_t)(m->body.p + m->body.len - m->buf);
-	m->flags |= ESIP_MSGF_FRAMED;
-	if (m->err)
-		return m->err;
-	return (int)(m->body.p + m->body.len - buf);
-
-framing_error:
-	/* a datagram is framed by the datagram itself: a UAS may answer 400 */
-	if (!ps.stream) {
-		m->body = mkstr(buf + len, buf + len);
-		m->len = (size_t)(buf + len - m->buf);
-		m->flags |= ESIP_MSGF_FRAMED;
-	}
-	return m->err;
-
-need_more:
-	if (len > lim->max_msg_size)
-		return fail(&ps, ESIP_EMSG_TOO_BIG, buf + lim->max_msg_size,
-			    "message exceeds the size limit");
-	if (!ps.stream)
-		return fail(&ps, ESIP_EBAD_START_LINE, p, "truncated start line");
-	/* incomplete: errors seen so far are reported once it is whole */
-	m->err = 0;
-	m->err_off = 0;
-	m->err_reason = NULL;
-	return ESIP_ENEEDMORE;
+	return parse_path[path](m, buf, len, flags, lim);
 }

@@ -29,6 +29,9 @@
 
 enum { RQ_FREE = 0, RQ_QUEUED, RQ_RUNNING, RQ_DONE };
 
+/* Longest host name taken (RFC 1035 2.3.4: 255 octets), without its NUL. */
+#define HOST_MAX 255
+
 typedef struct rreq {
 	uint64_t id;
 	uint64_t seq;        /* FIFO order of the queue */
@@ -40,7 +43,7 @@ typedef struct rreq {
 	size_t naddrs;
 	esip_resolve_cb cb;  /* loop side only */
 	void *ud;
-	char host[256];
+	char host[HOST_MAX + 1];
 	esip_addr addrs[ESIP_RESOLVE_MAX_ADDRS];
 } rreq;
 
@@ -133,7 +136,7 @@ static rreq *next_queued(resolver *r)
 static void *worker(void *arg)
 {
 	resolver *r = arg;
-	char host[256];
+	char host[HOST_MAX + 1];
 	esip_addr addrs[ESIP_RESOLVE_MAX_ADDRS];
 	size_t n;
 	uint16_t port;
@@ -243,7 +246,7 @@ int esip_transport_resolve(esip_transport *t, const char *host, uint16_t port, e
 	if (!t || !host || !cb)
 		return ESIP_EINVAL;
 	n = strlen(host);
-	if (!n || n > 255)
+	if (!n || n > HOST_MAX)
 		return ESIP_EINVAL;
 	if (!(r = res_get(t)))
 		return ESIP_ENOMEM;

@@ -7,6 +7,7 @@
 #include "transport_int.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
@@ -16,7 +17,9 @@
 #define ACCEPT_PER_EVENT 64
 #define READ_ROUNDS 8        /* recv() calls per readiness event */
 #define READ_WANT 16384      /* bytes asked of the framer per recv() */
+#define OUT_FIRST_CAP 4096   /* first output buffer: a message or two */
 #define OUT_KEEP 65536       /* an empty output buffer larger than this is freed */
+#define ACCEPT_RETRY_MS 100  /* a listener paused by EMFILE tries again after */
 
 /* ---- output ---------------------------------------------------------- */
 
@@ -40,19 +43,14 @@ static int queue_append(esip_transport *t, tcp_conn *c, const char *p, size_t n)
 		c->out_off = 0;
 		c->out_len = live;
 	}
-	if (c->out_len + n > c->out_cap) {
-		size_t nc = c->out_cap ? c->out_cap : 4096;
-		char *np;
-		while (nc < c->out_len + n)
-			nc *= 2;
-		np = esip_realloc(t->a, c->out, nc);
-		if (!np)
-			return ESIP_ENOMEM;
-		c->out = np;
-		c->out_cap = nc;
-	}
+	/* the caller checked live + n against max_tcp_buffer: the buffer
+	 * never grows past it */
+	if (esip_grow(t->a, &c->out, &c->out_cap, c->out_len + n, 1, OUT_FIRST_CAP,
+		      t->cfg.max_tcp_buffer) < 0)
+		return ESIP_ENOMEM;
 	memcpy(c->out + c->out_len, p, n);
 	c->out_len += n;
+	t->out_queued += n;
 	return 0;
 }
 
@@ -66,7 +64,7 @@ static long conn_sendsome(esip_transport *t, tcp_conn *c, const char *p, size_t 
 		/* MSG_NOSIGNAL: a peer that has gone gives EPIPE, not SIGPIPE */
 		ssize_t r = send(c->fd, p + done, n - done, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (r < 0) {
-			if (errno == EINTR && ++intr < 8)
+			if (errno == EINTR && ++intr < EINTR_RETRIES)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
@@ -86,6 +84,7 @@ static long conn_sendsome(esip_transport *t, tcp_conn *c, const char *p, size_t 
 
 static int conn_write(esip_transport *t, tcp_conn *c, const char *p, size_t n)
 {
+	bool partial = false;
 	int err;
 
 	if (c->state == CONN_OPEN && c->out_off == c->out_len) {
@@ -96,6 +95,7 @@ static int conn_write(esip_transport *t, tcp_conn *c, const char *p, size_t n)
 		n -= (size_t)w;
 		if (!n)
 			return 0;
+		partial = w > 0;
 	}
 	if (c->out_len - c->out_off + n > t->cfg.max_tcp_buffer) {
 		t->st.tcp_buffer_overflows++;
@@ -103,6 +103,19 @@ static int conn_write(esip_transport *t, tcp_conn *c, const char *p, size_t n)
 			     "TCP connection %u: output over %u bytes (peer not reading), closed",
 			     c->id, t->cfg.max_tcp_buffer);
 		esip__conn_kill(t, c, ESIP_ELIMIT);
+		return ESIP_ELIMIT;
+	}
+	if (t->out_queued + n > t->cfg.max_tcp_output) {
+		/* all connections together: peers that do not read must not
+		 * hold max_tcp_conns * max_tcp_buffer bytes.  The message is
+		 * dropped; its stream is intact unless part of it went out */
+		t->st.tcp_output_full++;
+		esip__tp_log(t, ESIP_LOG_WARN,
+			     "TCP: output queued on all connections over %u bytes, message to "
+			     "connection %u dropped%s",
+			     t->cfg.max_tcp_output, c->id, partial ? ", connection closed" : "");
+		if (partial)
+			esip__conn_kill(t, c, ESIP_ELIMIT);
 		return ESIP_ELIMIT;
 	}
 	t->st.tcp_queued_sends++;
@@ -124,6 +137,7 @@ static void conn_drain(esip_transport *t, tcp_conn *c)
 		if (w < 0)
 			return;
 		c->out_off += (size_t)w;
+		t->out_queued -= (size_t)w;
 	}
 	if (c->out_off == c->out_len) {
 		c->out_off = c->out_len = 0;
@@ -148,13 +162,28 @@ static void conn_rx(const tcp_conn *c, esip_rx_info *rx)
 	rx->listener = c->listener;
 }
 
-/* Runs the framer over what arrived.  Returns < 0 once c is dead. */
-static int conn_frames(esip_transport *t, tcp_conn *c)
+/*
+ * Runs the framer over what arrived.  Returns < 0 once c is dead, else the
+ * number of frames (messages and keep-alives); *msgs gets the messages'.
+ *
+ * RFC 5626 4.4.1 keep-alives: after our ping the pong must be seen at
+ * once, though nothing may follow it for minutes, while the framer holds
+ * a lone CRLF until the next bytes tell a pong from a ping.  So framing
+ * runs without the framer's pong hint, and a CRLF CRLF is always a ping
+ * and answered: also the peer's own ping when it crosses ours (with the
+ * hint set when we pinged, its first CRLF was taken for our pong and the
+ * ping went unanswered).  Only when the framer stops with exactly one
+ * CRLF held (2 bytes between messages) while we await a pong is that CRLF
+ * our pong: the hint is given then, and withdrawn before returning.
+ */
+static int conn_frames(esip_transport *t, tcp_conn *c, int *msgs)
 {
 	esip_rx_info rx;
 	esip_msg m;
-	int k;
+	bool hinted = false;
+	int k, frames = 0;
 
+	*msgs = 0;
 	for (;;) {
 		esip_msg_init(&m, t->hdrs, t->cfg.limits.max_headers);
 		k = esip_framer_next(&c->fr, &m);
@@ -170,17 +199,23 @@ static int conn_frames(esip_transport *t, tcp_conn *c)
 		}
 		switch (k) {
 		case ESIP_FRAME_NONE:
-			return 0;
+			if (c->await_pong && !hinted && c->fr.len - c->fr.consumed == 2) {
+				esip_framer_expect_pong(&c->fr, true);
+				hinted = true;
+				continue;
+			}
+			esip_framer_expect_pong(&c->fr, false);
+			return frames;
 		case ESIP_FRAME_MESSAGE:
 		case ESIP_FRAME_BAD_MESSAGE:
+			(*msgs)++;
 			t->st.tcp_msgs_in++;
 			conn_rx(c, &rx);
 			if (t->cb.trace)
 				t->cb.trace(t->ud, false, ESIP_TP_TCP, &rx.local, &rx.peer, m.buf,
 					    m.len);
 			if (k == ESIP_FRAME_MESSAGE)
-				esip__tp_deliver(t, &m, m.len > 0x7fffffff ? 0x7fffffff : (int)m.len,
-						 &rx);
+				esip__tp_deliver(t, &m, m.len > INT_MAX ? INT_MAX : (int)m.len, &rx);
 			else
 				/* framed, so the stream goes on; the owner may answer 400 */
 				esip__tp_deliver(t, &m, m.err < 0 ? m.err : ESIP_EBAD_HEADER, &rx);
@@ -194,18 +229,42 @@ static int conn_frames(esip_transport *t, tcp_conn *c)
 		case ESIP_FRAME_PONG:
 			t->st.pongs_received++;
 			c->last_pong = t->now;
+			c->await_pong = false;
 			break;
 		default:
 			break;
 		}
+		frames++;
 		if (c->state == CONN_DEAD) /* a callback's send failed it */
 			return -1;
 	}
 }
 
+/*
+ * After framing a read.  A message is open (begun, not complete) when the
+ * framer holds bytes that do not start with CR or LF: it holds the
+ * unfinished message from its first byte, and between messages at most
+ * the CR and LF octets of a keep-alive.  Activity, for the idle timer, is
+ * a frame (a message or a keep-alive) or bytes of an open message; stray
+ * CR and LF octets between messages are not, or one byte a minute would
+ * hold a connection forever.  The message deadline follows each message
+ * from the read that brought its first byte.
+ */
+static void rx_progress(esip_transport *t, tcp_conn *c, int frames, int msgs)
+{
+	const esip_framer *f = &c->fr;
+	bool open = f->len > f->consumed && f->buf[f->consumed] != '\r' &&
+		    f->buf[f->consumed] != '\n';
+
+	if (frames > 0 || open)
+		c->last_active = t->now;
+	/* a message framed in this read: what is held began in it */
+	esip__conn_msg_state(t, c, msgs > 0, open);
+}
+
 static void conn_read(esip_transport *t, tcp_conn *c)
 {
-	int round, intr = 0;
+	int round, intr = 0, frames, msgs;
 
 	for (round = 0; round < READ_ROUNDS; round++) {
 		char *p;
@@ -222,7 +281,7 @@ static void conn_read(esip_transport *t, tcp_conn *c)
 		}
 		n = recv(c->fd, p, (size_t)sp, MSG_DONTWAIT);
 		if (n < 0) {
-			if (errno == EINTR && ++intr < 8) {
+			if (errno == EINTR && ++intr < EINTR_RETRIES) {
 				round--;
 				continue;
 			}
@@ -240,9 +299,9 @@ static void conn_read(esip_transport *t, tcp_conn *c)
 		}
 		esip_framer_commit(&c->fr, (size_t)n);
 		t->st.tcp_bytes_in += (uint64_t)n;
-		c->last_active = t->now;
-		if (conn_frames(t, c) < 0)
+		if ((frames = conn_frames(t, c, &msgs)) < 0)
 			return;
+		rx_progress(t, c, frames, msgs);
 		if (n < sp)
 			return; /* the socket is drained */
 	}
@@ -312,7 +371,7 @@ void esip__tcp_acceptable(esip_transport *t, listener *l)
 				if (esip__tp_epoll(t, EPOLL_CTL_MOD, l->fd, 0, EV_DATA(EV_TCPL, l->id)) == 0)
 					l->paused = true;
 				if (t->wheel && !esip_timer_active(&t->accept_retry))
-					esip_timer_start(t->wheel, &t->accept_retry, t->now + 100);
+					esip_timer_start(t->wheel, &t->accept_retry, t->now + ACCEPT_RETRY_MS);
 			}
 			return;
 		}
@@ -324,6 +383,15 @@ void esip__tcp_acceptable(esip_transport *t, listener *l)
 			close(fd);
 			continue;
 		}
+		/* one source address must not take the whole table */
+		if (esip__conn_count_ip(t, &pa) >= t->cfg.max_tcp_conns_per_ip) {
+			t->st.tcp_rejected_per_ip++;
+			esip__tp_log(t, ESIP_LOG_DEBUG,
+				     "TCP: %u connections from one address, new one closed",
+				     t->cfg.max_tcp_conns_per_ip);
+			close(fd);
+			continue;
+		}
 		c = esip__conn_new(t, fd, &pa, CONN_OPEN);
 		if (!c) {
 			esip__tp_log(t, ESIP_LOG_WARN, "TCP: no memory for a connection");
@@ -331,6 +399,7 @@ void esip__tcp_acceptable(esip_transport *t, listener *l)
 			continue;
 		}
 		c->listener = l->id;
+		esip__conn_ip_add(t, c);
 		sock_nodelay(fd);
 		sock_local(c);
 		t->st.tcp_accepted++;
@@ -356,7 +425,7 @@ static int conn_connect(esip_transport *t, const esip_addr *to, tcp_conn **out)
 	if (l) {
 		esip_addr src = l->local;
 		bool any = fam == AF_INET ? src.u.in4.sin_addr.s_addr == htonl(INADDR_ANY)
-					  : !memcmp(&src.u.in6.sin6_addr, &in6addr_any, 16);
+					  : !memcmp(&src.u.in6.sin6_addr, &in6addr_any, sizeof in6addr_any);
 		esip_addr_set_port(&src, 0);
 		if (!any && bind(fd, &src.u.sa, src.len) < 0)
 			esip__tp_log(t, ESIP_LOG_DEBUG, "TCP bind before connect: %s",
@@ -481,8 +550,8 @@ int esip_transport_keepalive(esip_transport *t, uint32_t conn, uint64_t now)
 		return ESIP_ENOTFOUND;
 	if (!t->in_process)
 		t->now = now;
-	/* RFC 5626 4.4.1: the pong is the next CRLF, whatever follows it */
-	esip_framer_expect_pong(&c->fr, true);
+	/* RFC 5626 4.4.1: the pong is the next lone CRLF (see conn_frames) */
+	c->await_pong = true;
 	t->st.keepalives_sent++;
 	return conn_write(t, c, "\r\n\r\n", 4);
 }

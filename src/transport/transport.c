@@ -13,8 +13,31 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#define EPOLL_BATCH 64
 #define EPOLL_ROUNDS 4 /* per process(): bounded work, the fd stays readable */
+#define LOG_LINE_MAX 256 /* one log message, NUL included */
+
+/* The defaults of esip_transport_config (esip/transport.h says why). */
+#define DEF_MAX_UDP_SIZE 65535u       /* the largest UDP payload */
+#define DEF_UDP_BATCH 32u
+#define DEF_MAX_UDP_QUEUE (DEF_UDP_BATCH * DEF_MAX_UDP_SIZE) /* a batch of the largest */
+#define DEF_MTU_THRESHOLD 1300u       /* RFC 3261 18.1.1 */
+#define DEF_UDP_RCVBUF (2u << 20)
+#define DEF_MAX_TCP_CONNS 1024u
+#define DEF_TCP_IDLE_MS 180000u      /* past RFC 5626 4.4.1's 120 s keep-alives */
+#define DEF_TCP_CONNECT_MS 32000u
+#define DEF_TCP_MSG_TIMEOUT_MS 16000u
+#define DEF_MAX_TCP_CONNS_PER_IP 64u
+#define DEF_MAX_TCP_BUFFER (1u << 20)
+#define DEF_MAX_TCP_OUTPUT (64u << 20)
+#define DEF_MAX_RESOLVE 64u
+
+/* The largest values taken: a larger one is lowered to these. */
+#define MAX_UDP_SIZE 65535u           /* a UDP payload cannot be larger */
+#define MAX_UDP_BATCH 1024u           /* UIO_MAXIOV, the most sendmmsg takes */
+#define MAX_TCP_CONNS (1u << 20)
+#define MAX_RESOLVE 4096u
+#define MAX_MSG_SIZE 0x7fffffffu      /* the framer's bound (INT32_MAX) */
+#define MAX_HEADERS 65535u
 
 void esip_transport_config_init(esip_transport_config *c)
 {
@@ -22,16 +45,19 @@ void esip_transport_config_init(esip_transport_config *c)
 
 	memset(c, 0, sizeof *c);
 	c->limits = lim;
-	c->max_udp_size = 65535;
-	c->udp_batch = 32;
-	c->max_udp_queue = 1u << 20;
-	c->mtu_threshold = 1300;
-	c->udp_rcvbuf = 2u << 20;
-	c->max_tcp_conns = 1024;
-	c->tcp_idle_ms = 64000;
-	c->tcp_connect_ms = 32000;
-	c->max_tcp_buffer = 1u << 20;
-	c->max_resolve = 64;
+	c->max_udp_size = DEF_MAX_UDP_SIZE;
+	c->udp_batch = DEF_UDP_BATCH;
+	c->max_udp_queue = DEF_MAX_UDP_QUEUE;
+	c->mtu_threshold = DEF_MTU_THRESHOLD;
+	c->udp_rcvbuf = DEF_UDP_RCVBUF;
+	c->max_tcp_conns = DEF_MAX_TCP_CONNS;
+	c->tcp_idle_ms = DEF_TCP_IDLE_MS;
+	c->tcp_connect_ms = DEF_TCP_CONNECT_MS;
+	c->tcp_msg_timeout_ms = DEF_TCP_MSG_TIMEOUT_MS;
+	c->max_tcp_conns_per_ip = DEF_MAX_TCP_CONNS_PER_IP;
+	c->max_tcp_buffer = DEF_MAX_TCP_BUFFER;
+	c->max_tcp_output = DEF_MAX_TCP_OUTPUT;
+	c->max_resolve = DEF_MAX_RESOLVE;
 }
 
 /* 0 = default, field by field. */
@@ -59,26 +85,27 @@ static void config_fill(esip_transport_config *c, const esip_transport_config *i
 	DEF_(max_tcp_conns);
 	DEF_(tcp_idle_ms);
 	DEF_(tcp_connect_ms);
+	DEF_(tcp_msg_timeout_ms);
+	DEF_(max_tcp_conns_per_ip);
 	DEF_(max_tcp_buffer);
+	DEF_(max_tcp_output);
 	DEF_(max_resolve);
 #undef DEF_
-	if (c->udp_batch > 1024)
-		c->udp_batch = 1024;
-	if (c->max_udp_size > 65535)
-		c->max_udp_size = 65535;
-	if (c->max_tcp_conns > (1u << 20))
-		c->max_tcp_conns = 1u << 20;
-	if (c->max_resolve > 4096)
-		c->max_resolve = 4096;
-	if (c->limits.max_msg_size > 0x7fffffff) /* the framer's bound */
-		c->limits.max_msg_size = 0x7fffffff;
-	if (c->limits.max_headers > 65535)
-		c->limits.max_headers = 65535;
+#define MAX_(f, m)    \
+	if (c->f > (m)) \
+		c->f = (m)
+	MAX_(udp_batch, MAX_UDP_BATCH);
+	MAX_(max_udp_size, MAX_UDP_SIZE);
+	MAX_(max_tcp_conns, MAX_TCP_CONNS);
+	MAX_(max_resolve, MAX_RESOLVE);
+	MAX_(limits.max_msg_size, MAX_MSG_SIZE);
+	MAX_(limits.max_headers, MAX_HEADERS);
+#undef MAX_
 }
 
 void esip__tp_log(esip_transport *t, esip_log_level level, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[LOG_LINE_MAX];
 	va_list ap;
 
 	if (!t->cb.log)
@@ -339,9 +366,11 @@ static void dispatch(esip_transport *t, const struct epoll_event *ev)
 	case EV_UDP:
 		if (!(l = esip__tp_listener(t, id)))
 			return;
+		if (ev->events & EPOLLERR)
+			esip__udp_errqueue(t, l);
 		if (ev->events & EPOLLOUT)
 			esip__udp_writable(t, l);
-		if (ev->events & (EPOLLIN | EPOLLERR))
+		if (ev->events & EPOLLIN)
 			esip__udp_readable(t, l);
 		return;
 	case EV_TCPL:
@@ -491,4 +520,5 @@ void esip_transport_get_stats(const esip_transport *t, esip_transport_stats *out
 	}
 	*out = t->st;
 	out->tcp_open = t->nconns;
+	out->tcp_out_queued = t->out_queued;
 }

@@ -26,6 +26,12 @@ enum { EV_UDP = 1, EV_TCPL, EV_CONN, EV_WAKE, EV_WATCH };
 
 #define EV_DATA(kind, id) (((uint64_t)(kind) << 32) | (uint32_t)(id))
 
+/* Readiness events taken per epoll_wait. */
+#define EPOLL_BATCH 64
+
+/* A system call interrupted by a signal is retried this many times. */
+#define EINTR_RETRIES 8
+
 /* ---- UDP send queue (per UDP listener) --------------------------- */
 
 typedef struct udp_pending {
@@ -61,6 +67,7 @@ typedef struct tcp_conn {
 	uint8_t state;
 	bool outgoing;
 	bool want_out;      /* EPOLLOUT registered */
+	bool await_pong;    /* RFC 5626 4.4.1: we pinged, no pong yet */
 	uint32_t listener;
 	esip_addr peer, local;
 	esip_framer fr;
@@ -72,6 +79,10 @@ typedef struct tcp_conn {
 	int close_err;
 	struct esip_transport *t;
 	struct tcp_conn *hnext;  /* remote-address hash chain */
+	struct tcp_conn *inext;  /* accepted: source IP address chain */
+	bool ip_indexed;         /* in that chain */
+	bool msg_open;           /* a message has begun and is not complete */
+	uint64_t msg_start;      /* `now` of its first byte */
 	struct tcp_conn *dnext;  /* closed, conn_closed pending */
 } tcp_conn;
 
@@ -87,7 +98,7 @@ struct esip_transport {
 	bool in_process, wake_pending;
 	/* esip_transport_wait: events it collected, handled by the next
 	 * process(); esip_transport_watch: the owner's fd and callback */
-	struct epoll_event waited[64];
+	struct epoll_event waited[EPOLL_BATCH];
 	int n_waited;
 	void (*watch_cb)(void *ud);
 	void *watch_ud;
@@ -111,7 +122,10 @@ struct esip_transport {
 	uint32_t *free_ring; /* FIFO of free slots: reuse spreads over all of them */
 	uint32_t nslots, slot_bits, free_head, free_count;
 	tcp_conn **buckets;  /* remote address -> live connections */
+	tcp_conn **ip_buckets; /* source IP address -> accepted connections */
+	esip_hash_key hkey;  /* random: the buckets' SipHash key */
 	uint32_t nconns;
+	uint64_t out_queued; /* output bytes queued on all connections */
 	tcp_conn *dead_head, *dead_tail;
 	esip_timer accept_retry; /* resumes listeners paused by EMFILE */
 
@@ -131,6 +145,7 @@ void esip__tp_deliver(esip_transport *t, esip_msg *m, int rc, const esip_rx_info
 /* udp.c */
 int esip__udp_open(esip_transport *t, listener *l);
 void esip__udp_readable(esip_transport *t, listener *l);
+void esip__udp_errqueue(esip_transport *t, listener *l);
 void esip__udp_writable(esip_transport *t, listener *l);
 int esip__udp_send(esip_transport *t, const esip_dest *dest, const void *bytes, size_t len);
 void esip__udp_flush(esip_transport *t, listener *l);
@@ -141,6 +156,14 @@ int esip__tcp_init(esip_transport *t);
 void esip__tcp_deinit(esip_transport *t);
 tcp_conn *esip__tcp_lookup(const esip_transport *t, uint32_t id);
 tcp_conn *esip__conn_find_addr(const esip_transport *t, const esip_addr *a);
+/* The address table's bucket of a (keyed: see conn.c). */
+uint32_t esip__conn_bucket(const esip_transport *t, const esip_addr *a);
+/* Accepted connections from a's IP address (any port); adding one. */
+uint32_t esip__conn_count_ip(const esip_transport *t, const esip_addr *a);
+void esip__conn_ip_add(esip_transport *t, tcp_conn *c);
+/* A message began on c (its first byte arrived now), or none is open:
+ * the deadline of tcp_msg_timeout_ms follows it. */
+void esip__conn_msg_state(esip_transport *t, tcp_conn *c, bool begun, bool open);
 /* A new connection in both tables and the epoll set, its timer armed;
  * NULL (fd left open) over max_tcp_conns or out of memory. */
 tcp_conn *esip__conn_new(esip_transport *t, int fd, const esip_addr *peer, uint8_t state);

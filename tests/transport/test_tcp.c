@@ -443,15 +443,20 @@ START_TEST(tcp_connect_timeout)
 END_TEST
 
 /* Half a header, then silence: closed at the idle timeout on the fake
- * clock; traffic pushes the deadline (lazy re-arm). */
+ * clock; traffic pushes the deadline (lazy re-arm).  The message deadline
+ * is set past the scenario (tcp_msg_timeout tests it). */
 START_TEST(tcp_idle_timeout)
 {
 	harness h;
+	esip_transport_config c;
 	esip_addr la;
 	int fd;
 	esip_transport_stats st;
 
-	h_init(&h, NULL);
+	esip_transport_config_init(&c);
+	c.tcp_idle_ms = 64000;
+	c.tcp_msg_timeout_ms = 1000000;
+	h_init(&h, &c);
 	ck_assert_uint_ne(h_listen(&h, ESIP_TP_TCP, "127.0.0.1", &la), 0);
 	fd = client(&la, 0);
 	write_all(fd, "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP", 41);
@@ -471,6 +476,361 @@ START_TEST(tcp_idle_timeout)
 	esip_transport_get_stats(h.t, &st);
 	ck_assert_uint_eq(st.tcp_idle_timeouts, 1);
 	ck_assert_uint_eq(esip_timerwheel_count(&h.wheel), 0);
+	close(fd);
+	h_fini(&h);
+}
+END_TEST
+
+/* Writes bytes from fd and pumps until the transport has read `total`
+ * bytes in all. */
+static void feed(harness *h, int fd, const char *p, size_t n, uint64_t total)
+{
+	esip_transport_stats st;
+
+	write_all(fd, p, n);
+	ck_assert(H_PUMP(h, (esip_transport_get_stats(h->t, &st), st.tcp_bytes_in == total), 2000));
+}
+
+/* Issue 11: half a header, then nothing: closed tcp_msg_timeout_ms after
+ * its first byte (16 s by default), long before the idle timeout, and
+ * also when the owner says the connection is in use. */
+START_TEST(tcp_msg_timeout_stalled)
+{
+	harness h;
+	esip_transport_config c;
+	esip_transport_stats st;
+	esip_addr la;
+	int fd;
+
+	esip_transport_config_init(&c);
+	ck_assert_uint_eq(c.tcp_msg_timeout_ms, 16000);
+	h_init(&h, NULL);
+	h.in_use = true;
+	ck_assert_uint_ne(h_listen(&h, ESIP_TP_TCP, "127.0.0.1", &la), 0);
+	fd = client(&la, 0);
+	feed(&h, fd, "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP", 41, 41);
+	h_advance(&h, 15999);
+	ck_assert(!H_PUMP(&h, h.nclosed > 0, 20));
+	h_advance(&h, 1);
+	ck_assert(H_PUMP(&h, h.nclosed == 1, 2000));
+	ck_assert_int_eq(h.closed_err[0], ESIP_ETIMEDOUT);
+	ck_assert(peer_closed(&h, fd, 2000));
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.tcp_msg_timeouts, 1);
+	ck_assert_uint_eq(st.tcp_idle_timeouts, 0);
+	ck_assert_int_eq(h.n_in_use, 0);
+	close(fd);
+	h_fini(&h);
+}
+END_TEST
+
+/* Issue 11: a byte every 2 s keeps the idle timer away forever; the
+ * message deadline still closes it 16 s after the first byte. */
+START_TEST(tcp_msg_timeout_trickle)
+{
+	harness h;
+	esip_transport_stats st;
+	esip_addr la;
+	char req[1024];
+	int fd, n, i;
+
+	h_init(&h, NULL);
+	ck_assert_uint_ne(h_listen(&h, ESIP_TP_TCP, "127.0.0.1", &la), 0);
+	fd = client(&la, 0);
+	n = h_mkreq(req, sizeof req, 1, "");
+	for (i = 0; i < n && h.nclosed == 0; i++) {
+		feed(&h, fd, req + i, 1, (uint64_t)i + 1);
+		h_advance(&h, 2000);
+		(void)H_PUMP(&h, h.nclosed > 0, 5);
+	}
+	ck_assert_int_eq(h.nclosed, 1);
+	ck_assert_int_eq(i, 8); /* bytes at 0, 2, ... 14 s; closed at 16 s */
+	ck_assert_int_eq(h.closed_err[0], ESIP_ETIMEDOUT);
+	ck_assert_int_eq(h.nrecv, 0);
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.tcp_msg_timeouts, 1);
+	close(fd);
+	h_fini(&h);
+}
+END_TEST
+
+/* The deadline is per message: messages that each take 10 s (under 16)
+ * go on for minutes; keep-alives between them are not messages; a new
+ * message that begins in the read that completes one starts its own. */
+START_TEST(tcp_msg_timeout_per_message)
+{
+	harness h;
+	esip_transport_stats st;
+	esip_addr la;
+	char req[1024], two[2048];
+	int fd, n, i;
+	uint64_t total = 0;
+
+	h_init(&h, NULL);
+	ck_assert_uint_ne(h_listen(&h, ESIP_TP_TCP, "127.0.0.1", &la), 0);
+	fd = client(&la, 0);
+	n = h_mkreq(req, sizeof req, 1, "");
+	for (i = 0; i < 12; i++) {
+		feed(&h, fd, req, 20, total += 20);
+		h_advance(&h, 10000);
+		feed(&h, fd, req + 20, (size_t)n - 20, total += (uint64_t)n - 20);
+		ck_assert_int_eq(h.nrecv, i + 1);
+		/* a lone CRLF (a pong) waits for its next byte: no message */
+		feed(&h, fd, "\r\n", 2, total += 2);
+		h_advance(&h, 10000);
+	}
+	ck_assert_int_eq(h.nclosed, 0);
+	/* one message's end and the next one's start in one write, at 240 s;
+	 * the second completes 15 s later: in time */
+	memcpy(two, req, (size_t)n);
+	memcpy(two + n, req, 30);
+	feed(&h, fd, two, (size_t)n + 30, total += (uint64_t)n + 30);
+	h_advance(&h, 15000);
+	feed(&h, fd, req + 30, (size_t)n - 30, total += (uint64_t)n - 30);
+	ck_assert_int_eq(h.nrecv, 14);
+	/* and one more begun that never ends: 16 s */
+	feed(&h, fd, req, 30, total += 30);
+	h_advance(&h, 15999);
+	ck_assert(!H_PUMP(&h, h.nclosed > 0, 10));
+	h_advance(&h, 1);
+	ck_assert(H_PUMP(&h, h.nclosed == 1, 2000));
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.tcp_msg_timeouts, 1);
+	close(fd);
+	h_fini(&h);
+}
+END_TEST
+
+/* Issue 11, the trickle once messages have a deadline: stray CR and LF
+ * octets between messages (no keep-alive, no message) are no activity,
+ * so a byte every 10 s does not hold the connection past the idle
+ * timeout; a CRLF CRLF ping is activity. */
+START_TEST(tcp_idle_stray_crlf)
+{
+	harness h;
+	esip_transport_config c;
+	esip_transport_stats st;
+	esip_addr la;
+	int fd, i;
+	uint64_t total = 0;
+
+	esip_transport_config_init(&c);
+	c.tcp_idle_ms = 30000;
+	h_init(&h, &c);
+	ck_assert_uint_ne(h_listen(&h, ESIP_TP_TCP, "127.0.0.1", &la), 0);
+	fd = client(&la, 0);
+	feed(&h, fd, "\r\n\r\n", 4, total += 4); /* a ping at 0 */
+	for (i = 0; i < 5 && h.nclosed == 0; i++) {
+		h_advance(&h, 10000);
+		(void)H_PUMP(&h, h.nclosed > 0, 5);
+		if (h.nclosed == 0)
+			feed(&h, fd, "\n", 1, total += 1);
+	}
+	ck_assert_int_eq(h.nclosed, 1);
+	ck_assert_int_eq(i, 3); /* LFs at 10 and 20 s, closed at 30 s */
+	ck_assert_int_eq(h.closed_err[0], ESIP_ETIMEDOUT);
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.tcp_idle_timeouts, 1);
+	ck_assert_uint_eq(st.keepalives_answered, 1);
+	close(fd);
+	h_fini(&h);
+}
+END_TEST
+
+/* A client socket bound to ip (a loopback address) connected to a. */
+static int client_from(const char *ip, const esip_addr *a)
+{
+	esip_addr src;
+	int fd = net_peer_sock(SOCK_STREAM, ip, &src);
+
+	(void)src;
+	ck_assert_int_eq(connect(fd, &a->u.sa, a->len), 0);
+	ck_assert_int_eq(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+	return fd;
+}
+
+/* Issue 11: one source address may hold max_tcp_conns_per_ip accepted
+ * connections (64 by default); the next is closed at once and counted,
+ * another address is not affected, and a closed one makes room. */
+START_TEST(tcp_conns_per_ip)
+{
+	harness h;
+	esip_transport_config c;
+	esip_transport_stats st;
+	esip_addr la;
+	static int fds[65];
+	int i, other, again;
+
+	esip_transport_config_init(&c);
+	ck_assert_uint_eq(c.max_tcp_conns_per_ip, 64);
+	h_init(&h, NULL);
+	ck_assert_uint_ne(h_listen(&h, ESIP_TP_TCP, "127.0.0.1", &la), 0);
+	for (i = 0; i < 64; i++) {
+		fds[i] = client_from("127.0.0.1", &la);
+		if (i % 16 == 15)
+			h_round((harness *[]){&h}, 1, 0);
+	}
+	ck_assert(H_PUMP(&h, (esip_transport_get_stats(h.t, &st), st.tcp_accepted == 64), 2000));
+	fds[64] = client_from("127.0.0.1", &la);
+	ck_assert(peer_closed(&h, fds[64], 2000));
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.tcp_rejected_per_ip, 1);
+	ck_assert_uint_eq(st.tcp_rejected, 0);
+	ck_assert_uint_eq(st.tcp_open, 64);
+	/* another source address */
+	other = client_from("127.0.0.2", &la);
+	ck_assert(H_PUMP(&h, (esip_transport_get_stats(h.t, &st), st.tcp_accepted == 65), 2000));
+	ck_assert(!peer_closed(&h, other, 20));
+	/* one of the 64 goes: room for one more from that address */
+	close(fds[0]);
+	ck_assert(H_PUMP(&h, h.nclosed == 1, 2000));
+	again = client_from("127.0.0.1", &la);
+	ck_assert(H_PUMP(&h, (esip_transport_get_stats(h.t, &st), st.tcp_accepted == 66), 2000));
+	ck_assert(!peer_closed(&h, again, 20));
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.tcp_rejected_per_ip, 1);
+	close(again);
+	close(other);
+	for (i = 1; i <= 64; i++)
+		close(fds[i]);
+	h_fini(&h);
+}
+END_TEST
+
+/* Outgoing connections do not count against the per-address limit. */
+START_TEST(tcp_conns_per_ip_outgoing)
+{
+	harness a, b;
+	harness *hs[2] = {&a, &b};
+	esip_transport_config c;
+	esip_addr lb[3];
+	esip_dest d;
+	esip_transport_stats st;
+	char req[512];
+	int n, i;
+
+	esip_transport_config_init(&c);
+	c.max_tcp_conns_per_ip = 1;
+	h_init(&a, &c);
+	h_init(&b, NULL);
+	/* a listens too, from 127.0.0.1: its own connects leave from there */
+	ck_assert_uint_ne(h_listen(&a, ESIP_TP_TCP, "127.0.0.1", NULL), 0);
+	for (i = 0; i < 3; i++)
+		ck_assert_uint_ne(h_listen(&b, ESIP_TP_TCP, "127.0.0.1", &lb[i]), 0);
+	n = h_mkreq(req, sizeof req, 1, "");
+	for (i = 0; i < 3; i++) {
+		memset(&d, 0, sizeof d);
+		d.tp = ESIP_TP_TCP;
+		d.addr = lb[i];
+		ck_assert_int_eq(esip_transport_send(a.t, &d, req, (size_t)n, a.now, NULL), 0);
+	}
+	ck_assert(H_PUMP_N(hs, 2, b.nrecv == 3, 2000));
+	esip_transport_get_stats(a.t, &st);
+	ck_assert_uint_eq(st.tcp_open, 3);
+	ck_assert_uint_eq(st.tcp_rejected_per_ip, 0);
+	h_fini(&a);
+	h_fini(&b);
+}
+END_TEST
+
+/* Issue 13 #2: the idle timer asks the owner before closing; a silent
+ * connection that carries a live transaction (an INVITE ringing over TCP)
+ * is kept, the timer re-armed, and closed once the owner lets it go. */
+START_TEST(tcp_idle_in_use)
+{
+	harness h;
+	esip_transport_config c;
+	esip_transport_stats st;
+	esip_addr la;
+	char req[1024];
+	int fd, n;
+	uint32_t conn;
+
+	esip_transport_config_init(&c);
+	c.tcp_idle_ms = 10000;
+	h_init(&h, &c);
+	ck_assert_uint_ne(h_listen(&h, ESIP_TP_TCP, "127.0.0.1", &la), 0);
+	fd = client(&la, 0);
+	n = h_mkreq(req, sizeof req, 1, "");
+	write_all(fd, req, (size_t)n);
+	ck_assert(H_PUMP(&h, h.nrecv == 1, 2000));
+	conn = h.recv[0].rx.conn;
+	h.in_use = true;
+	/* 180 Ringing went out; minutes pass without a byte */
+	h_advance(&h, 9999);
+	ck_assert_int_eq(h.n_in_use, 0); /* not asked before the timeout */
+	h_advance(&h, 1);
+	ck_assert_int_eq(h.n_in_use, 1);
+	ck_assert_uint_eq(h.in_use_conn, conn);
+	ck_assert(!H_PUMP(&h, h.nclosed > 0, 20));
+	ck_assert(esip_transport_conn_alive(h.t, conn));
+	ck_assert(!peer_closed(&h, fd, 20));
+	h_advance(&h, 9999);
+	ck_assert_int_eq(h.n_in_use, 1); /* re-armed for a whole period */
+	h_advance(&h, 1);
+	ck_assert_int_eq(h.n_in_use, 2);
+	h_advance(&h, 100000);
+	ck_assert_int_eq(h.n_in_use, 3);
+	ck_assert(esip_transport_conn_alive(h.t, conn));
+	/* the call ended: the next expiry closes it */
+	h.in_use = false;
+	h_advance(&h, 10000);
+	ck_assert_int_eq(h.n_in_use, 4);
+	ck_assert(H_PUMP(&h, h.nclosed == 1, 2000));
+	ck_assert_uint_eq(h.closed_conn[0], conn);
+	ck_assert_int_eq(h.closed_err[0], ESIP_ETIMEDOUT);
+	ck_assert(peer_closed(&h, fd, 2000));
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.tcp_idle_kept, 3);
+	ck_assert_uint_eq(st.tcp_idle_timeouts, 1);
+	close(fd);
+	h_fini(&h);
+}
+END_TEST
+
+/* Issue 13 #3, RFC 5626 4.4.1: a flow's client pings every 95 to 120 s.
+ * With the default idle timeout, a connection kept alive at the 120 s
+ * upper bound is never closed (the old default closed it at 64 s); the
+ * ping and our pong count as activity; silence closes it at the default. */
+START_TEST(tcp_idle_outlives_keepalive)
+{
+	harness h;
+	esip_transport_config c;
+	esip_transport_stats st;
+	esip_conn_info ci;
+	esip_addr la;
+	char buf[16], req[1024];
+	int fd, i, n;
+	uint32_t conn;
+
+	esip_transport_config_init(&c);
+	ck_assert_uint_gt(c.tcp_idle_ms, 120000);
+	h_init(&h, NULL);
+	ck_assert_uint_ne(h_listen(&h, ESIP_TP_TCP, "127.0.0.1", &la), 0);
+	fd = client(&la, 0);
+	n = h_mkreq(req, sizeof req, 1, ""); /* a REGISTER would open the flow */
+	write_all(fd, req, (size_t)n);
+	ck_assert(H_PUMP(&h, h.nrecv == 1, 2000));
+	conn = h.recv[0].rx.conn;
+	for (i = 0; i < 5; i++) {
+		write_all(fd, "\r\n\r\n", 4);
+		ck_assert(pump_read(&h, fd, buf, sizeof buf, 2, 2000));
+		ck_assert(!memcmp(buf, "\r\n", 2));
+		ck_assert_int_eq(esip_transport_conn_info(h.t, conn, &ci), 0);
+		ck_assert_uint_eq(ci.last_active, h.now);
+		h_advance(&h, 120000);
+		ck_assert(!H_PUMP(&h, h.nclosed > 0, 10));
+		ck_assert(!peer_closed(&h, fd, 10));
+	}
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.keepalives_answered, 5);
+	ck_assert_uint_eq(st.tcp_idle_timeouts, 0);
+	/* the client is gone silent: closed at the default */
+	h_advance(&h, c.tcp_idle_ms - 120000 - 1);
+	ck_assert(!H_PUMP(&h, h.nclosed > 0, 10));
+	h_advance(&h, 1);
+	ck_assert(H_PUMP(&h, h.nclosed == 1, 2000));
+	ck_assert_int_eq(h.closed_err[0], ESIP_ETIMEDOUT);
 	close(fd);
 	h_fini(&h);
 }
@@ -549,6 +909,70 @@ START_TEST(tcp_keepalive_client)
 }
 END_TEST
 
+/* Suspected in issue 13, RFC 5626 4.4.1: pings that cross.  We pinged
+ * and await the pong; the peer's own CRLF CRLF ping arrives first: it is
+ * answered with a CRLF (a peer whose ping goes unanswered drops the
+ * flow), and the pong that follows is still seen at once.  The peer's
+ * pong and ping in one segment give one pong and one answer. */
+START_TEST(tcp_crossing_pings)
+{
+	harness h;
+	esip_transport_stats st;
+	esip_conn_info ci;
+	esip_addr la;
+	char req[1024], buf[16];
+	int fd, n;
+	uint32_t conn;
+
+	h_init(&h, NULL);
+	ck_assert_uint_ne(h_listen(&h, ESIP_TP_TCP, "127.0.0.1", &la), 0);
+	fd = client(&la, 0);
+	n = h_mkreq(req, sizeof req, 1, "");
+	write_all(fd, req, (size_t)n);
+	ck_assert(H_PUMP(&h, h.nrecv == 1, 2000));
+	conn = h.recv[0].rx.conn;
+
+	/* our ping; the peer's crosses it */
+	h.now += 1000;
+	ck_assert_int_eq(esip_transport_keepalive(h.t, conn, h.now), 0);
+	ck_assert(pump_read(&h, fd, buf, sizeof buf, 4, 2000));
+	ck_assert(!memcmp(buf, "\r\n\r\n", 4));
+	write_all(fd, "\r\n\r\n", 4);
+	ck_assert(pump_read(&h, fd, buf, sizeof buf, 2, 2000));
+	ck_assert(!memcmp(buf, "\r\n", 2));
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.keepalives_answered, 1);
+	ck_assert_uint_eq(st.pongs_received, 0);
+	/* then the peer's pong to ours: seen at once, nothing after it */
+	h.now += 1000;
+	write_all(fd, "\r\n", 2);
+	ck_assert(H_PUMP(&h, (esip_transport_get_stats(h.t, &st), st.pongs_received == 1), 2000));
+	ck_assert_int_eq(esip_transport_conn_info(h.t, conn, &ci), 0);
+	ck_assert_uint_eq(ci.last_pong, h.now);
+
+	/* again, the peer's pong and its own ping in one segment */
+	h.now += 1000;
+	ck_assert_int_eq(esip_transport_keepalive(h.t, conn, h.now), 0);
+	ck_assert(pump_read(&h, fd, buf, sizeof buf, 4, 2000));
+	write_all(fd, "\r\n\r\n\r\n", 6);
+	ck_assert(pump_read(&h, fd, buf, sizeof buf, 2, 2000));
+	ck_assert(!memcmp(buf, "\r\n", 2));
+	ck_assert(H_PUMP(&h, (esip_transport_get_stats(h.t, &st), st.pongs_received == 2), 2000));
+	ck_assert_uint_eq(st.keepalives_answered, 2);
+	/* no pong awaited: a lone CRLF is not taken for one before its
+	 * next byte, and the stream goes on */
+	write_all(fd, "\r\n", 2);
+	write_all(fd, req, (size_t)n);
+	ck_assert(H_PUMP(&h, h.nrecv == 2, 2000));
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.pongs_received, 3);
+	ck_assert_uint_eq(st.keepalives_answered, 2);
+	ck_assert_int_eq(h.nclosed, 0);
+	close(fd);
+	h_fini(&h);
+}
+END_TEST
+
 /* A message without Content-Length cannot be framed: that connection is
  * closed; another one is not disturbed.  A malformed but framed message
  * is delivered (rc < 0, framed) and its stream goes on. */
@@ -616,6 +1040,7 @@ START_TEST(tcp_many_connections)
 
 	esip_transport_config_init(&c);
 	c.max_tcp_conns = 200;
+	c.max_tcp_conns_per_ip = 1000; /* all from 127.0.0.1 */
 	h_init(&h, &c);
 	ck_assert_uint_ne(h_listen(&h, ESIP_TP_TCP, "127.0.0.1", &la), 0);
 	for (i = 0; i < 200; i++) {
@@ -703,6 +1128,86 @@ START_TEST(tcp_buffer_limit)
 }
 END_TEST
 
+/* Suspected in issue 13: output queues were bounded per connection only
+ * (1024 x 1 MiB).  max_tcp_output bounds them all together: a send that
+ * would pass it is refused (ESIP_ELIMIT, counted) and, as nothing of it
+ * was written, its connection lives on; room comes back as peers read. */
+START_TEST(tcp_output_total_limit)
+{
+	harness h;
+	esip_transport_config c;
+	esip_transport_stats st;
+	esip_conn_info ca, cb;
+	esip_addr la;
+	esip_dest da, db;
+	char req[1024];
+	static char chunk[16384], sink[65536];
+	int fa, fb, n, i, r = 0;
+	uint32_t a, b;
+
+	esip_transport_config_init(&c);
+	c.max_tcp_buffer = 256 * 1024;
+	c.max_tcp_output = 384 * 1024;
+	h_init(&h, &c);
+	ck_assert_uint_ne(h_listen(&h, ESIP_TP_TCP, "127.0.0.1", &la), 0);
+	fa = client(&la, 4096);
+	fb = client(&la, 4096);
+	n = h_mkreq(req, sizeof req, 1, "");
+	write_all(fa, req, (size_t)n);
+	ck_assert(H_PUMP(&h, h.nrecv == 1, 2000));
+	write_all(fb, req, (size_t)n);
+	ck_assert(H_PUMP(&h, h.nrecv == 2, 2000));
+	a = h.recv[0].rx.conn;
+	b = h.recv[1].rx.conn;
+	da = tcp_dest(NULL, a);
+	db = tcp_dest(NULL, b);
+	memset(chunk, 'z', sizeof chunk);
+	/* a's peer does not read: its queue passes half the total */
+	for (i = 0; i < 1000; i++) {
+		ck_assert_int_eq(esip_transport_conn_info(h.t, a, &ca), 0);
+		if (ca.queued >= 192 * 1024)
+			break;
+		ck_assert_int_eq(esip_transport_send(h.t, &da, chunk, sizeof chunk, h.now, NULL), 0);
+	}
+	ck_assert_uint_lt(ca.queued, c.max_tcp_buffer);
+	/* b's peer neither: b is refused at the total, below its own limit */
+	for (i = 0; i < 1000 && r == 0; i++)
+		r = esip_transport_send(h.t, &db, chunk, sizeof chunk, h.now, NULL);
+	ck_assert_int_eq(r, ESIP_ELIMIT);
+	ck_assert_int_eq(esip_transport_conn_info(h.t, b, &cb), 0);
+	ck_assert_uint_lt(cb.queued + sizeof chunk, c.max_tcp_buffer);
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.tcp_output_full, 1);
+	ck_assert_uint_eq(st.tcp_buffer_overflows, 0);
+	ck_assert_uint_eq(st.tcp_out_queued, ca.queued + cb.queued);
+	ck_assert_uint_le(st.tcp_out_queued, c.max_tcp_output);
+	ck_assert_uint_gt(st.tcp_out_queued + sizeof chunk, c.max_tcp_output);
+	/* both live on: nothing of the refused message was written */
+	ck_assert(!H_PUMP(&h, h.nclosed > 0, 20));
+	ck_assert(esip_transport_conn_alive(h.t, a) && esip_transport_conn_alive(h.t, b));
+	/* a's peer reads it all: the room is back */
+	{
+		uint64_t end = h_real_ms() + 5000;
+		do {
+			harness *hs[1] = {&h};
+			while (recv(fa, sink, sizeof sink, 0) > 0)
+				;
+			h_round(hs, 1, 1);
+			esip_transport_get_stats(h.t, &st);
+		} while (st.tcp_out_queued > cb.queued && h_real_ms() < end);
+	}
+	ck_assert_uint_eq(st.tcp_out_queued, cb.queued);
+	ck_assert_int_eq(esip_transport_send(h.t, &db, chunk, sizeof chunk, h.now, NULL), 0);
+	/* closed connections give their bytes back */
+	close(fa);
+	close(fb);
+	ck_assert(H_PUMP(&h, h.nclosed == 2, 2000));
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.tcp_out_queued, 0);
+	h_fini(&h);
+}
+END_TEST
+
 /* A recv callback that answers on the connection and fails it (limit)
  * while its message is still being looked at: no use after free. */
 typedef struct echo_ctx {
@@ -736,7 +1241,7 @@ START_TEST(tcp_fail_inside_callback)
 {
 	echo_ctx e;
 	esip_transport_config c;
-	esip_transport_callbacks cb = {echo_recv, h_closed_cb, NULL, NULL};
+	esip_transport_callbacks cb = {.recv = echo_recv, .conn_closed = h_closed_cb};
 	esip_addr la;
 	char req[1024];
 	int fd, n;
@@ -775,7 +1280,7 @@ static void nested_recv(void *ud, const esip_msg *m, int rc, const esip_rx_info 
 START_TEST(process_not_reentrant)
 {
 	harness h;
-	esip_transport_callbacks cb = {nested_recv, NULL, NULL, NULL};
+	esip_transport_callbacks cb = {.recv = nested_recv};
 	esip_addr la;
 	char req[512];
 	int fd, n;
@@ -840,7 +1345,7 @@ static int sweep_once(long fail_at, long *count)
 	test_alloc ta;
 	harness h;
 	esip_transport_config c;
-	esip_transport_callbacks cb = {h_recv_cb, h_closed_cb, NULL, NULL};
+	esip_transport_callbacks cb = {.recv = h_recv_cb, .conn_closed = h_closed_cb};
 	esip_addr a, la;
 	esip_dest d;
 	char req[512];
@@ -944,11 +1449,21 @@ int main(void)
 	tcase_add_test(tc, tcp_connect_refused);
 	tcase_add_test(tc, tcp_connect_timeout);
 	tcase_add_test(tc, tcp_idle_timeout);
+	tcase_add_test(tc, tcp_idle_in_use);
+	tcase_add_test(tc, tcp_idle_outlives_keepalive);
+	tcase_add_test(tc, tcp_msg_timeout_stalled);
+	tcase_add_test(tc, tcp_msg_timeout_trickle);
+	tcase_add_test(tc, tcp_msg_timeout_per_message);
+	tcase_add_test(tc, tcp_idle_stray_crlf);
+	tcase_add_test(tc, tcp_conns_per_ip);
+	tcase_add_test(tc, tcp_conns_per_ip_outgoing);
 	tcase_add_test(tc, tcp_ping_pong);
 	tcase_add_test(tc, tcp_keepalive_client);
+	tcase_add_test(tc, tcp_crossing_pings);
 	tcase_add_test(tc, tcp_bad_framing);
 	tcase_add_test(tc, tcp_many_connections);
 	tcase_add_test(tc, tcp_buffer_limit);
+	tcase_add_test(tc, tcp_output_total_limit);
 	tcase_add_test(tc, tcp_fail_inside_callback);
 	tcase_add_test(tc, process_not_reentrant);
 	tcase_add_test(tc, tcp_free_busy);

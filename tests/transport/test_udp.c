@@ -164,6 +164,170 @@ START_TEST(udp_many_datagrams)
 }
 END_TEST
 
+/* Issue 13 #5: one batch of large responses, sent between two flushes
+ * while the socket is writable, is never refused: the queue limit is
+ * about bytes waiting for a blocked socket (14 of 32 answers of 56 KB
+ * were refused by a 1 MiB queue that never blocked). */
+START_TEST(udp_batch_of_large_datagrams)
+{
+	harness h;
+	esip_addr pa;
+	esip_dest d;
+	esip_transport_stats st;
+	static char dg[56 * 1024], in[65536];
+	int fd, i, got = 0, rcv = 4 << 20;
+
+	h_init(&h, NULL);
+	ck_assert_uint_ne(h_listen(&h, ESIP_TP_UDP, "127.0.0.1", NULL), 0);
+	fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
+	memset(&d, 0, sizeof d);
+	d.tp = ESIP_TP_UDP;
+	d.addr = pa;
+	memset(dg, 'r', sizeof dg);
+	for (i = 0; i < 32; i++) {
+		dg[0] = (char)i;
+		ck_assert_int_eq(esip_transport_send(h.t, &d, dg, sizeof dg, h.now, NULL), 0);
+	}
+	esip_transport_flush(h.t);
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.udp_queue_full, 0);
+	ck_assert_uint_eq(st.udp_datagrams_out, 32);
+	ck_assert_uint_eq(st.udp_bytes_out, 32 * sizeof dg);
+	while (got < 32 && net_readable(fd, 1000)) {
+		ck_assert_int_eq(recv(fd, in, sizeof in, 0), (int)sizeof dg);
+		ck_assert_int_eq(in[0], got);
+		got++;
+	}
+	ck_assert_int_eq(got, 32);
+	close(fd);
+	h_fini(&h);
+}
+END_TEST
+
+/* The same with max_udp_queue far below one datagram: a writable socket
+ * takes them all (the limit binds only while it is blocked: see
+ * test_udp_eagain.c). */
+START_TEST(udp_queue_limit_only_when_blocked)
+{
+	harness h;
+	esip_transport_config c;
+	esip_addr pa;
+	esip_dest d;
+	esip_transport_stats st;
+	static char dg[8000];
+	int fd, i;
+
+	esip_transport_config_init(&c);
+	c.max_udp_queue = 1000;
+	h_init(&h, &c);
+	ck_assert_uint_ne(h_listen(&h, ESIP_TP_UDP, "127.0.0.1", NULL), 0);
+	fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
+	memset(&d, 0, sizeof d);
+	d.tp = ESIP_TP_UDP;
+	d.addr = pa;
+	for (i = 0; i < 100; i++)
+		ck_assert_int_eq(esip_transport_send(h.t, &d, dg, sizeof dg, h.now, NULL), 0);
+	esip_transport_flush(h.t);
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.udp_queue_full, 0);
+	ck_assert_uint_eq(st.udp_datagrams_out, 100);
+	close(fd);
+	h_fini(&h);
+}
+END_TEST
+
+/* A UDP port on ip that nobody listens on (bound, then closed). */
+static esip_addr closed_port(const char *ip)
+{
+	esip_addr a;
+	int fd = net_peer_sock(SOCK_DGRAM, ip, &a);
+
+	close(fd);
+	return a;
+}
+
+/* Issue 11, RFC 3261 18.4 and 8.1.3.1: a datagram to a closed port
+ * brings back an ICMP port unreachable; the owner hears of it, with the
+ * destination, within one process() call (no waiting for Timer B/F). */
+static void icmp_unreachable(const char *ip)
+{
+	harness h;
+	esip_addr dead, pa;
+	esip_dest d;
+	esip_transport_stats st;
+	struct pollfd p;
+	char buf[64];
+	int fd;
+
+	h_init(&h, NULL);
+	ck_assert_uint_ne(h_listen(&h, ESIP_TP_UDP, ip, NULL), 0);
+	dead = closed_port(ip);
+	memset(&d, 0, sizeof d);
+	d.tp = ESIP_TP_UDP;
+	d.addr = dead;
+	ck_assert_int_eq(esip_transport_send(h.t, &d, "OPTIONS", 7, h.now, NULL), 0);
+	esip_transport_flush(h.t);
+	ck_assert_int_eq(h.nunreach, 0); /* never outside process() */
+	p.fd = esip_transport_fd(h.t);
+	p.events = POLLIN;
+	ck_assert_int_eq(poll(&p, 1, 2000), 1);
+	ck_assert_int_ge(esip_transport_process(h.t, h.now), 1);
+	ck_assert_int_eq(h.nunreach, 1);
+	ck_assert_int_eq(h.unreach_tp, ESIP_TP_UDP);
+	ck_assert_int_eq(h.unreach_err, ESIP_ETRANSPORT);
+	ck_assert(esip_addr_eq(&h.unreach_dst, &dead));
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.udp_unreachable, 1);
+	/* the error is read: the fd goes quiet (no busy loop) */
+	ck_assert_int_eq(esip_transport_process(h.t, h.now), 0);
+	ck_assert_int_eq(poll(&p, 1, 20), 0);
+
+	/* an error pending on the socket is not blamed on the next datagram:
+	 * both sends in one flush, the live peer gets its own */
+	fd = net_peer_sock(SOCK_DGRAM, ip, &pa);
+	ck_assert_int_eq(esip_transport_send(h.t, &d, "OPTIONS", 7, h.now, NULL), 0);
+	esip_transport_flush(h.t);
+	d.addr = pa;
+	ck_assert_int_eq(esip_transport_send(h.t, &d, "hello", 5, h.now, NULL), 0);
+	esip_transport_flush(h.t);
+	ck_assert(net_readable(fd, 2000));
+	ck_assert_int_eq(recv(fd, buf, sizeof buf, 0), 5);
+	ck_assert(H_PUMP(&h, h.nunreach == 2, 2000));
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.udp_send_errors, 0);
+	ck_assert_uint_eq(st.udp_datagrams_out, 3);
+	/* and one received datagram still arrives with the error pending */
+	d.addr = dead;
+	ck_assert_int_eq(esip_transport_send(h.t, &d, "OPTIONS", 7, h.now, NULL), 0);
+	esip_transport_flush(h.t);
+	{
+		esip_addr la;
+		char req[512];
+		int n = h_mkreq(req, sizeof req, 3, "");
+		ck_assert_int_eq(esip_transport_local_addr(h.t, 1, &la), 0);
+		ck_assert_int_eq(sendto(fd, req, (size_t)n, 0, &la.u.sa, la.len), n);
+	}
+	ck_assert(H_PUMP(&h, h.nrecv == 1 && h.nunreach == 3, 2000));
+	ck_assert_uint_eq(h.recv[0].cseq, 3);
+	close(fd);
+	h_fini(&h);
+}
+
+START_TEST(udp_icmp_unreachable_v4)
+{
+	icmp_unreachable("127.0.0.1");
+}
+END_TEST
+
+START_TEST(udp_icmp_unreachable_v6)
+{
+	if (!net_have_ipv6())
+		return;
+	icmp_unreachable("::1");
+}
+END_TEST
+
 START_TEST(udp_oversized_dropped)
 {
 	harness h;
@@ -304,7 +468,7 @@ START_TEST(new_and_free)
 {
 	test_alloc ta;
 	esip_transport_config c;
-	esip_transport_callbacks cb = {h_recv_cb, NULL, NULL, NULL};
+	esip_transport_callbacks cb = {.recv = h_recv_cb};
 	esip_transport *t = NULL;
 	long i, total;
 	int r;
@@ -376,6 +540,10 @@ int main(void)
 	tcase_add_test(tc, udp_roundtrip_v6);
 	tcase_add_test(tc, udp_both_families);
 	tcase_add_test(tc, udp_many_datagrams);
+	tcase_add_test(tc, udp_batch_of_large_datagrams);
+	tcase_add_test(tc, udp_queue_limit_only_when_blocked);
+	tcase_add_test(tc, udp_icmp_unreachable_v4);
+	tcase_add_test(tc, udp_icmp_unreachable_v6);
 	tcase_add_test(tc, udp_oversized_dropped);
 	tcase_add_test(tc, udp_garbage);
 	tcase_add_test(tc, udp_framed_bad_message);

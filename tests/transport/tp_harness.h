@@ -44,6 +44,15 @@ typedef struct harness {
 	uint32_t closed_conn[H_MAX_REC];
 	int closed_err[H_MAX_REC];
 	int ntrace_in, ntrace_out;
+	/* the owner's answer to conn_in_use, and what it was asked */
+	bool in_use;
+	int n_in_use;
+	uint32_t in_use_conn;
+	/* unreachable reports */
+	int nunreach;
+	esip_tp unreach_tp;
+	esip_addr unreach_dst;
+	int unreach_err;
 } harness;
 
 static inline uint64_t h_real_ms(void)
@@ -104,9 +113,35 @@ static void h_log_cb(void *ud, esip_log_level level, const char *msg)
 		fprintf(stderr, "[%d] %s\n", level, msg);
 }
 
+static bool h_in_use_cb(void *ud, uint32_t conn, uint64_t now)
+{
+	harness *h = ud;
+
+	(void)now;
+	h->n_in_use++;
+	h->in_use_conn = conn;
+	return h->in_use;
+}
+
+static void h_unreach_cb(void *ud, esip_tp tp, const esip_addr *dst, int err, uint64_t now)
+{
+	harness *h = ud;
+
+	(void)now;
+	h->nunreach++;
+	h->unreach_tp = tp;
+	h->unreach_dst = *dst;
+	h->unreach_err = err;
+}
+
 static inline void h_init(harness *h, const esip_transport_config *cfg)
 {
-	esip_transport_callbacks cb = {h_recv_cb, h_closed_cb, h_trace_cb, h_log_cb};
+	esip_transport_callbacks cb = {.recv = h_recv_cb,
+				       .conn_closed = h_closed_cb,
+				       .trace = h_trace_cb,
+				       .log = h_log_cb,
+				       .conn_in_use = h_in_use_cb,
+				       .unreachable = h_unreach_cb};
 
 	memset(h, 0, sizeof *h);
 	h->now = 1000;
