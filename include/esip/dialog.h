@@ -91,6 +91,13 @@ typedef enum esip_call_dir {
 
 /* ---- configuration ------------------------------------------------------ */
 
+/* What the UA does with a request it may take or refuse by itself. */
+typedef enum esip_policy {
+	ESIP_POLICY_ACCEPT = 0,
+	ESIP_POLICY_REJECT,
+	ESIP_POLICY_ASK       /* the application decides (an event) */
+} esip_policy;
+
 typedef struct esip_ua_config {
 	esip_txl_config txl;        /* timers (T1, T2, T4, B, F ...) and transaction
 				     * limits; zero fields take their defaults */
@@ -111,6 +118,15 @@ typedef struct esip_ua_config {
 	uint32_t no_answer_ms;      /* an outgoing call without a final response by
 				     * then is cancelled; 0 = never (the INVITE
 				     * transaction's Timer C still bounds it) */
+	/* REFER (RFC 3515): what to do with one that arrives in a call
+	 * (ASK: the ESIP_UA_CALL_REFER event, answered with
+	 * esip_ua_call_refer_accept / _reject); the subscription's expiry */
+	esip_policy refer_policy;    /* default ACCEPT */
+	uint32_t refer_expires_ms;   /* 0 = 180000 */
+	/* Replaces (RFC 3891): ACCEPT matches and replaces dialogs; REJECT
+	 * treats Replaces as unsupported (420 when required, else an
+	 * ordinary new call) */
+	esip_policy replaces_policy; /* default ACCEPT */
 	const esip_hdr_kv *custom_headers; /* added verbatim to every request the
 				     * UA originates (copied) */
 	size_t n_custom_headers;
@@ -149,7 +165,17 @@ typedef enum esip_ua_event_kind {
 	/* the outcome of a request the application started with
 	 * esip_ua_send_request(): status (408 on a timeout, 503 on a transport
 	 * or resolution failure, RFC 3261 8.1.3.1) and reason */
-	ESIP_UA_RESPONSE
+	ESIP_UA_RESPONSE,
+	/* refer_policy ASK: a REFER arrived in the call (state REFERRED);
+	 * refer_to / referred_by / replaces say what it asks; answer with
+	 * esip_ua_call_refer_accept or _reject (unanswered: 603 after the
+	 * refer expiry) */
+	ESIP_UA_CALL_REFER,
+	/* a REFER we sent: a NOTIFY's progress (status: the sipfrag's, e.g.
+	 * 100, 180, 200, 486) or, with final set, the outcome (ok: the
+	 * referred call succeeded; status 202 with ok when the peer accepted
+	 * Refer-Sub: false and no NOTIFY comes; 408 on the expiry) */
+	ESIP_UA_REFER_STATUS
 } esip_ua_event_kind;
 
 typedef void (*esip_ua_response_fn)(void *ud, int status, const char *reason);
@@ -166,6 +192,12 @@ typedef struct esip_ua_event {
 				    * during the callback only */
 	esip_ua_response_fn fn;    /* RESPONSE: the application's callback */
 	void *fn_ud;
+	esip_call *other;          /* CALL_STATE: the call this one replaces or is
+				    * replaced by (RFC 3891), NULL if none */
+	esip_str refer_to;         /* CALL_REFER: the Refer-To value */
+	esip_str referred_by;      /* CALL_REFER: the Referred-By value (may be absent) */
+	bool replaces;             /* CALL_REFER: the Refer-To URI carries Replaces */
+	bool final, ok;            /* REFER_STATUS */
 } esip_ua_event;
 
 typedef struct esip_ua_callbacks {
@@ -311,6 +343,53 @@ int esip_ua_call_cancel(esip_call *c, uint64_t now);
  */
 int esip_ua_call_hangup(esip_call *c, uint64_t now);
 
+/* ---- transfer (RFC 3515, RFC 3891, RFC 3892, RFC 4488) ------------------ */
+
+typedef struct esip_refer_opts {
+	bool no_subscription;       /* Refer-Sub: false (RFC 4488): no NOTIFY wanted */
+	bool early_only;            /* with replaces: ;early-only (RFC 3891 6.1) */
+	const esip_hdr_kv *headers; /* added to the REFER (copied) */
+	size_t n_headers;
+} esip_refer_opts;
+
+/*
+ * Asks the peer of an established call to call target (REFER, RFC 3515
+ * 2.4.1) with Referred-By (RFC 3892): a blind transfer; or, with
+ * replaces (another call of this UA), to replace that call's dialog
+ * (attended transfer: Refer-To carries its Replaces header, RFC 3891 4;
+ * target NULL = the replaced call's remote target).  The call moves to
+ * REFERRING (send_refer); ESIP_UA_REFER_STATUS events report the
+ * subscription's NOTIFYs; the outcome moves it back to ESTABLISHED
+ * (refer_accepted / refer_failed).  Several REFERs may run at once (each
+ * its own subscription, RFC 3515 2.4.6).  opts may be NULL.
+ * 0, ESIP_ESTATE (not established), ESIP_EINVAL (target not a URI,
+ * replaces not a confirmed call of this UA), ESIP_ENOMEM.
+ */
+int esip_ua_call_refer(esip_call *c, const char *target, esip_call *replaces,
+		       const esip_refer_opts *opts, uint64_t now);
+/* A REFER the application was asked about (ESIP_UA_CALL_REFER): accept
+ * (202, then the referred call is placed and NOTIFYs report it) or reject
+ * (status 300..699, e.g. 603 Decline or 403 Forbidden).  ESIP_ESTATE if
+ * no REFER waits. */
+int esip_ua_call_refer_accept(esip_call *c, uint64_t now);
+int esip_ua_call_refer_reject(esip_call *c, unsigned status, uint64_t now);
+
+/* The dialog a call with Replaces takes over (RFC 3891 6.1). */
+typedef struct esip_replaces_params {
+	const char *call_id;
+	const char *to_tag;         /* the tag of the UA that receives the INVITE */
+	const char *from_tag;       /* the other tag (ours in that dialog) */
+	bool early_only;
+} esip_replaces_params;
+
+/*
+ * Places a call with a Replaces header (the brief's MakeCallWithReplaces):
+ * idle -> replacing (send_replaces), then established (replace_success)
+ * or failed (replace_failed).  As esip_ua_call_make otherwise.
+ */
+int esip_ua_call_make_replacing(esip_ua *ua, const esip_call_params *p,
+				const esip_replaces_params *r, uint64_t now, esip_call **out);
+
 /* ---- references and accessors ------------------------------------------------ */
 
 /* Thread-safe (atomic).  unref of the last reference frees the call. */
@@ -364,6 +443,7 @@ typedef struct esip_ua_stats {
 	uint64_t invites, byes, refers;     /* sent + received, retransmissions not
 					     * counted */
 	uint64_t replaces;         /* RFC 3891 replacements done */
+	uint64_t refers_ok, refers_failed; /* REFER outcomes, both roles */
 	uint64_t over_limit;       /* INVITEs refused over max_dialogs */
 	uint64_t unhandled_events; /* dialog events with no row (counted) */
 	uint64_t call_bytes;       /* memory held by live calls */
@@ -373,6 +453,11 @@ typedef struct esip_ua_stats {
 void esip_ua_get_stats(const esip_ua *ua, esip_ua_stats *out);
 /* Live calls (not in a final state). */
 uint32_t esip_ua_live_calls(const esip_ua *ua);
+
+/* What the UA handles (methods: 405 / 501 for others), understands
+ * (bodies: 415) and supports (option tags: 420), RFC 3261 8.2 - for
+ * esip_msg_validate_request and tools that answer as the UA would. */
+const esip_uas_caps *esip_ua_caps(void);
 
 /* The dialog and request machine tables, for the checker and diagrams. */
 const esip_fsm_machine *const *esip_ua_machines(size_t *n);

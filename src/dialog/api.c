@@ -123,6 +123,12 @@ static int keep_routes(esip_call *c, const char *const *route, size_t n)
 
 int esip_ua_call_make(esip_ua *ua, const esip_call_params *p, uint64_t now, esip_call **out)
 {
+	return esip__call_make(ua, p, ESIP_STR_NULL, now, out);
+}
+
+int esip__call_make(esip_ua *ua, const esip_call_params *p, esip_str replaces, uint64_t now,
+		    esip_call **out)
+{
 	char tag[24], call_id[320], from[UA_MAX_STR], host[256];
 	esip_target tg;
 	esip_uri u;
@@ -193,6 +199,7 @@ int esip_ua_call_make(esip_ua *ua, const esip_call_params *p, uint64_t now, esip
 	    (rc = keep_headers(c, p->headers, p->n_headers)) < 0 ||
 	    (rc = keep_routes(c, p->route, p->n_route)) < 0 ||
 	    (rc = esip__call_setstr(c, &c->remote_target, esip_str_make(p->target, tl))) < 0 ||
+	    (replaces.p && (rc = esip__call_setstr(c, &c->replaces_hdr, replaces)) < 0) ||
 	    (rc = esip__call_link(c)) < 0) {
 		esip_call_unref(c);
 		return rc;
@@ -200,7 +207,7 @@ int esip_ua_call_make(esip_ua *ua, const esip_call_params *p, uint64_t now, esip
 	esip_call_ref(c); /* the caller's */
 	*out = c;
 	ua->stats.invites++;
-	feed(c, dlg_E_send_invite, 0, NULL, now);
+	feed(c, replaces.p ? dlg_E_send_replaces : dlg_E_send_invite, 0, NULL, now);
 	return 0;
 }
 

@@ -189,6 +189,7 @@ void esip__call_free_strings(esip_call *c)
 {
 	esip__call_setstr(c, &c->remote_tag, ESIP_STR_NULL);
 	esip__call_setstr(c, &c->remote_target, ESIP_STR_NULL);
+	esip__call_setstr(c, &c->replaces_hdr, ESIP_STR_NULL);
 	esip__call_setbytes(c, &c->local_sdp, &c->local_sdp_len, ESIP_STR_NULL);
 	esip__call_setbytes(c, &c->remote_sdp, &c->remote_sdp_len, ESIP_STR_NULL);
 	if (c->routes) {

@@ -44,9 +44,17 @@
 #undef FSM_PREFIX
 #undef FSM_FILE
 #undef FSM_ACT_PREFIX
+#define FSM_ACT_PREFIX esip__refa_
+#define FSM_PREFIX ref
+#define FSM_FILE "refer.def"
+#include "fsm_gen.h"
+#undef FSM_PREFIX
+#undef FSM_FILE
+#undef FSM_ACT_PREFIX
 #undef FSM_GEN_DECLS_ONLY
 
-extern const esip_fsm_machine *const esip__dlg_machine, *const esip__req_machine;
+extern const esip_fsm_machine *const esip__dlg_machine, *const esip__req_machine,
+	*const esip__ref_machine;
 
 /* ---- limits ------------------------------------------------------------- */
 #define UA_MAX_CUSTOM 32        /* custom headers of the config and of a call */
@@ -92,7 +100,14 @@ typedef struct req_params {
 	uint32_t conn_hint; /* a connection to prefer (a dialog's) */
 	uint8_t method;     /* esip_method, for the builder */
 	uint32_t cseq;      /* chosen once: the 18.1.1 rebuilds keep it */
+	/* what this request carries beyond its dialog's (copied): headers
+	 * (REFER's Refer-To, NOTIFY's Event ...), a body and its type */
+	const esip_hdr_kv *extra;
+	size_t n_extra;
+	esip_str ctype, body;
 } req_params;
+
+#define UA_REQ_EXTRA 8 /* headers a request may carry of its own */
 
 #define REQF_RAW 0x01u        /* no transaction (an ACK for a 2xx) */
 #define REQF_UPGRADED 0x02u   /* moved to TCP by size (18.1.1) */
@@ -120,8 +135,12 @@ struct ua_req {
 	uint16_t status;            /* the last final status reported */
 	uint8_t method;             /* esip_method (a call's requests) */
 	uint32_t cseq;              /* chosen once: the 18.1.1 rebuilds keep it */
+	uint8_t n_extra;
+	esip_hdr_kv extra[UA_REQ_EXTRA]; /* copies, in mem[] */
+	esip_str ctype, body;       /* copies, in mem[] */
 	char host[256];             /* the next hop to resolve */
 	uint16_t port;
+	char mem[];
 };
 
 /*
@@ -147,6 +166,65 @@ void esip__req_resolved(esip_ua *ua, uint64_t id, int err, const esip_addr *addr
 			uint64_t now);
 /* Abandons every request (esip_ua_free). */
 void esip__req_abandon_all(esip_ua *ua, uint64_t now);
+
+/* ---- refer subscriptions (refer.c, refer.def) -------------------------------- */
+
+typedef enum ref_role { REF_SUBSCRIBER = 1, REF_NOTIFIER } ref_role;
+
+/* One REFER's implicit subscription (RFC 3515 2.4.4), in the call whose
+ * dialog carried the REFER. */
+typedef struct refer_sub {
+	struct refer_sub *next;     /* call->subs */
+	struct esip_call *call;
+	uint8_t state;              /* refer.def */
+	uint8_t role;               /* ref_role */
+	uint8_t depth, pending_n;
+	uint8_t pending[4];
+	uint16_t pending_status[4];
+	bool no_sub;                /* Refer-Sub: false agreed (RFC 4488) */
+	bool replaces;              /* the Refer-To carries Replaces */
+	bool notify_final_queued;   /* notifier: the final NOTIFY waits */
+	uint16_t last_status;       /* the last sipfrag status sent or received */
+	uint16_t queued_status;     /* notifier: a NOTIFY waits for the one in flight */
+	uint32_t id;                /* the Event id: the REFER's CSeq (3515 2.4.6) */
+	esip_timer t;               /* the expiry */
+	struct ua_req *refer;       /* subscriber: our REFER in flight */
+	struct ua_req *notify;      /* notifier: our NOTIFY in flight */
+	esip_txn *refer_txn;        /* notifier: the REFER's transaction, undecided */
+	struct esip_call *referred; /* notifier: the call placed (a reference) */
+	char *refer_to;             /* notifier: the Refer-To value */
+	char *referred_by;          /* notifier: the Referred-By value, or NULL */
+} refer_sub;
+
+/* refer.c */
+/* A request in a call's dialog that belongs to the REFER module: a REFER
+ * (the dialog already moved to referred) or a NOTIFY with Event: refer.
+ * Returns true if it took (and answered) it. */
+bool esip__refer_request(struct esip_call *c, esip_txn *txn, const esip_msg *m,
+			 const esip_rx_info *rx, uint64_t now);
+/* A NOTIFY with Event: refer names a subscription of this call. */
+bool esip__refer_is_ours(const struct esip_call *c, const esip_msg *m);
+/* The referred call changed state: the notifier's NOTIFYs follow it. */
+void esip__refer_call_progress(refer_sub *s, struct esip_call *rc, unsigned from, unsigned to,
+			       unsigned status, uint64_t now);
+/* The call ends: its subscriptions end (terminate) and are freed. */
+void esip__refer_call_ended(struct esip_call *c, uint64_t now);
+/* The notifier subscription waiting for the application's decision. */
+refer_sub *esip__refer_pending(struct esip_call *c);
+/* Subscriptions of a role still live in the call. */
+unsigned esip__refer_live(const struct esip_call *c, ref_role role);
+/* Feeds a subscription event (refer.def); the arg is a message or none. */
+void esip__refer_event(refer_sub *s, unsigned ev, const esip_msg *m, esip_txn *txn,
+		       unsigned status, uint64_t now);
+refer_sub *esip__refer_new(struct esip_call *c, ref_role role);
+
+/* replaces.c */
+/* An INVITE outside a dialog with Replaces (RFC 3891 3).  Returns 0 when
+ * Replaces does not apply (none, or replaces_policy REJECT: an ordinary
+ * call), 1 when it was handled (answered with 481, 486 or 603, or a
+ * replacing call made and answered). */
+int esip__replaces_invite(esip_ua *ua, esip_txn *txn, const esip_msg *m,
+			  const esip_rx_info *rx, uint64_t now);
 
 /* ---- calls ------------------------------------------------------------------ */
 
@@ -218,9 +296,21 @@ struct esip_call {
 	uint32_t remote_sdp_len;
 	esip_hdr_kv *headers;       /* per-call custom headers (copies) */
 	uint8_t n_headers;
+	char *replaces_hdr;         /* our INVITE's Replaces value (RFC 3891 4) */
+	refer_sub *subs;            /* REFER subscriptions in this dialog */
+	refer_sub *notify_sub;      /* the subscription this call reports to (it
+				     * was placed because of a REFER) */
+	struct esip_call *replacing; /* RFC 3891: the call this one replaces (a
+				     * reference while replacing), or the one that
+				     * replaced this one (for the report) */
 	uint32_t bytes;             /* accounted in ua->stats.call_bytes */
 	char strings[];             /* the immutable strings */
 };
+
+/* api.c: places a call (replaces: the Replaces value of its INVITE, or
+ * absent) */
+int esip__call_make(esip_ua *ua, const esip_call_params *p, esip_str replaces, uint64_t now,
+		    esip_call **out);
 
 /* calls.c */
 /* A call with its immutable dialog strings copied in (call_id, local_tag,
@@ -279,6 +369,9 @@ int esip__dlg_build(ua_req *r, esip_tp tp, const esip_ua_local *local, const cha
  * (13.2.2.4).  0 or a synchronous error. */
 int esip__dlg_request(esip_call *c, esip_method method, const ua_req_ops *ops, ua_req **slot,
 		      uint64_t now);
+/* The same with everything a request may carry (rp->owner: who gets the
+ * outcomes, NULL = the call; the chosen CSeq is written back to rp). */
+int esip__dlg_request_with(esip_call *c, req_params *rp, uint64_t now);
 /* A response on a server transaction of the call (8.2.6, 12.1.1:
  * Contact for 101-299 to INVITE, our tag, the body given). */
 int esip__dlg_respond(esip_call *c, esip_txn *txn, unsigned status, const char *reason,
@@ -294,6 +387,7 @@ int esip__dlg_cancel(esip_call *c, uint64_t now);
 /* The argument of a dialog event. */
 typedef struct dlg_arg {
 	const esip_msg *msg;     /* the message that caused it, or NULL */
+	esip_call *other;        /* replace_success: the other call of the pair */
 	const esip_rx_info *rx;
 	esip_txn *txn;           /* the server transaction of a received request */
 	unsigned status;         /* a status for the event (received or to send) */

@@ -425,3 +425,57 @@ void esip__dlga_end_now(void *ctx, const void *arg, esip_fsm_fx *fx)
 		break;
 	}
 }
+
+/* ---- REFER: the dialog's side (the subscription, refer.def, acts) -------------- */
+
+void esip__dlga_refer_sent(void *ctx, const void *arg, esip_fsm_fx *fx) {}
+void esip__dlga_refer_done(void *ctx, const void *arg, esip_fsm_fx *fx) {}
+void esip__dlga_refer_received(void *ctx, const void *arg, esip_fsm_fx *fx) {}
+void esip__dlga_refer_taken(void *ctx, const void *arg, esip_fsm_fx *fx) {}
+void esip__dlga_refer_declined(void *ctx, const void *arg, esip_fsm_fx *fx) {}
+
+/* ---- Replaces ---------------------------------------------------------------------- */
+
+void esip__dlga_accept_replacing(void *ctx, const void *arg, esip_fsm_fx *fx)
+{
+	/* RFC 3891 3: "it accepts the new INVITE by sending a 200-class
+	 * response"; then as any accepted call (13.3.1.4) */
+	esip__dlga_accept(ctx, arg, fx);
+}
+
+void esip__dlga_replaced_ok(void *ctx, const void *arg, esip_fsm_fx *fx)
+{
+	esip_call *c = C(ctx);
+
+	/* ours: the 2xx is the new dialog, acknowledged like any (13.2.2.4);
+	 * theirs: the 200 went out already (accept_replacing) */
+	if (c->dir == ESIP_CALL_OUTGOING)
+		esip__dlga_confirm_uac(ctx, arg, fx);
+}
+
+void esip__dlga_replace_failed(void *ctx, const void *arg, esip_fsm_fx *fx)
+{
+	esip__dlga_uac_rejected(ctx, arg, fx);
+}
+
+void esip__dlga_bye_replaced(void *ctx, const void *arg, esip_fsm_fx *fx)
+{
+	/* RFC 3891 3: "shuts down the replaced dialog by sending a BYE"; the
+	 * call is over for the application (replaced), its BYE runs on */
+	C(ctx)->ua->stats.replaces++;
+	stop(fx, DT_ALL);
+	send_fx(fx, DS_BYE, 0);
+}
+
+void esip__dlga_cancel_replaced(void *ctx, const void *arg, esip_fsm_fx *fx)
+{
+	esip_call *c = C(ctx);
+
+	/* RFC 3891 3: an early dialog we initiated ends with CANCEL (9.1: as
+	 * soon as a provisional response allows it; with none yet the
+	 * INVITE's Timer B ends it unseen) */
+	c->ua->stats.replaces++;
+	stop(fx, DT_ALL);
+	if (c->flags & CF_GOT_1XX)
+		send_fx(fx, DS_CANCEL, 0);
+}

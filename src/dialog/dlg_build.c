@@ -123,11 +123,11 @@ static void our_contact(esip_ua *ua, esip_tp tp, const esip_ua_local *local, cha
 }
 
 static int build_view(esip_ua *ua, const dlg_view *v, esip_method method, uint32_t cseq,
-		      esip_tp tp, const esip_ua_local *local, const char *branch, esip_str body,
-		      esip_buf *b)
+		      esip_tp tp, const esip_ua_local *local, const char *branch,
+		      const ua_req *r, esip_str ctype, esip_str body, esip_buf *b)
 {
 	esip_request_spec spec;
-	esip_hdr_kv extra[UA_MAX_CUSTOM * 2 + 4];
+	esip_hdr_kv extra[UA_MAX_CUSTOM * 2 + UA_REQ_EXTRA + 4];
 	char contact[340];
 	dlg_plan plan;
 	size_t n, i;
@@ -157,9 +157,22 @@ static int build_view(esip_ua *ua, const dlg_view *v, esip_method method, uint32
 	}
 	n = esip__ua_common_headers(ua, false, extra, UA_MAX_CUSTOM + 1);
 	if (method == ESIP_METHOD_INVITE) {
-		/* 20.5 / 20.37: an INVITE SHOULD say what the UA allows */
+		/* 20.5 / 20.37: an INVITE SHOULD say what the UA allows and
+		 * supports */
 		extra[n].name = "Allow";
 		extra[n++].value = esip_str_cstr(esip__ua_allow);
+		extra[n].name = "Supported";
+		extra[n++].value = esip_str_cstr(esip__ua_supported);
+	}
+	for (i = 0; r && i < r->n_extra; i++)
+		extra[n++] = r->extra[i];
+	if (method == ESIP_METHOD_INVITE && r && r->data) {
+		const esip_call *c = r->data;
+		/* RFC 3891 4: the dialog this INVITE replaces */
+		if (c->replaces_hdr && c->state != dlg_S_established) {
+			extra[n].name = "Replaces";
+			extra[n++].value = esip_str_cstr(c->replaces_hdr);
+		}
 	}
 	if (method != ESIP_METHOD_ACK && method != ESIP_METHOD_CANCEL)
 		for (i = 0; i < v->n_headers; i++)
@@ -167,7 +180,7 @@ static int build_view(esip_ua *ua, const dlg_view *v, esip_method method, uint32
 	spec.extra = extra;
 	spec.n_extra = n;
 	if (body.p && body.len) {
-		spec.content_type = ESIP_STR("application/sdp");
+		spec.content_type = ctype.len ? ctype : ESIP_STR("application/sdp");
 		spec.body = body;
 	}
 	return esip_build_request(b, &spec);
@@ -179,35 +192,46 @@ int esip__dlg_build(ua_req *r, esip_tp tp, const esip_ua_local *local, const cha
 		    esip_buf *b)
 {
 	esip_call *c = r->data;
-	esip_str body = ESIP_STR_NULL;
+	esip_str body = r->body;
 	dlg_view v;
 
 	if (!c->ua)
 		return ESIP_ECLOSED;
 	view_of_call(c, &v);
 	/* the offer travels in the INVITE (13.2.1); an ACK carries none here */
-	if (r->method == ESIP_METHOD_INVITE && c->local_sdp)
+	if (r->method == ESIP_METHOD_INVITE && c->local_sdp && !body.len)
 		body = esip_str_make(c->local_sdp, c->local_sdp_len);
-	return build_view(c->ua, &v, (esip_method)r->method, r->cseq, tp, local, branch, body, b);
+	return build_view(c->ua, &v, (esip_method)r->method, r->cseq, tp, local, branch, r,
+			  r->ctype, body, b);
 }
 
 int esip__dlg_request(esip_call *c, esip_method method, const ua_req_ops *ops, ua_req **slot,
 		      uint64_t now)
 {
-	static const ua_req_ops raw_ops = {esip__dlg_build, NULL, NULL};
 	req_params rp;
+
+	memset(&rp, 0, sizeof rp);
+	rp.ops = ops;
+	rp.slot = slot;
+	rp.method = (uint8_t)method;
+	return esip__dlg_request_with(c, &rp, now);
+}
+
+int esip__dlg_request_with(esip_call *c, req_params *rp_in, uint64_t now)
+{
+	static const ua_req_ops raw_ops = {esip__dlg_build, NULL, NULL};
+	const ua_req_ops *ops = rp_in->ops;
+	esip_method method = (esip_method)rp_in->method;
+	req_params rp = *rp_in;
 	dlg_plan plan;
 
 	esip__dlg_plan(c, &plan);
 	if (!plan.next_hop.p || !plan.next_hop.len)
 		return ESIP_EINVAL;
-	memset(&rp, 0, sizeof rp);
 	rp.ops = ops ? ops : &raw_ops;
-	rp.owner = ops ? c : NULL;
+	rp.owner = ops ? (rp.owner ? rp.owner : c) : NULL;
 	rp.data = c;
-	rp.slot = slot;
 	rp.conn_hint = c->conn;
-	rp.method = (uint8_t)method;
 	if (method == ESIP_METHOD_ACK) {
 		/* 13.2.2.4: the ACK has the INVITE's CSeq number; not a
 		 * transaction (17.1.1.3) */
@@ -218,6 +242,7 @@ int esip__dlg_request(esip_call *c, esip_method method, const ua_req_ops *ops, u
 		if (method == ESIP_METHOD_INVITE)
 			c->invite_cseq = rp.cseq;
 	}
+	rp_in->cseq = rp.cseq;
 	return esip__req_start(c->ua, plan.next_hop.p, plan.next_hop.len, &rp, now);
 }
 

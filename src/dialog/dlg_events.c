@@ -22,6 +22,20 @@ static void post(esip_call *c, unsigned ev, const esip_msg *m, const esip_rx_inf
 	esip__dlg_event(c, ev, &a, now);
 }
 
+/* post(), telling whether the machine had a row (a REFER with none was
+ * answered by the interpreter already). */
+static bool post_handled(esip_call *c, unsigned ev, const esip_msg *m, const esip_rx_info *rx,
+			 esip_txn *txn, uint64_t now)
+{
+	dlg_arg a;
+
+	memset(&a, 0, sizeof a);
+	a.msg = m;
+	a.rx = rx;
+	a.txn = txn;
+	return esip__dlg_event(c, ev, &a, now) == ESIP_FSM_HANDLED;
+}
+
 static unsigned final_event(unsigned status)
 {
 	switch (status / 100) {
@@ -52,7 +66,11 @@ static void invite_outcome(ua_req *r, req_outcome what, const esip_msg *m, uint6
 		     now);
 		break;
 	case REQ_FINAL:
-		if (m->status >= 300) {
+		if (c->state == dlg_S_replacing) {
+			/* RFC 3891 4: the brief's replace_success / replace_failed */
+			post(c, m->status < 300 ? dlg_E_replace_success : dlg_E_replace_failed, m,
+			     NULL, NULL, 0, now);
+		} else if (m->status >= 300) {
 			post(c, final_event(m->status), m, NULL, NULL, 0, now);
 		} else if (!(c->flags & CF_ESTABLISHED)) {
 			post(c, dlg_E_receive_2xx, m, NULL, NULL, 0, now);
@@ -64,10 +82,12 @@ static void invite_outcome(ua_req *r, req_outcome what, const esip_msg *m, uint6
 		}
 		break;
 	case REQ_TIMEOUT:
-		post(c, dlg_E_transaction_timeout, NULL, NULL, NULL, 408, now);
+		post(c, c->state == dlg_S_replacing ? dlg_E_replace_failed : dlg_E_transaction_timeout,
+		     NULL, NULL, NULL, 408, now);
 		break;
 	case REQ_FAILED:
-		post(c, dlg_E_transaction_error, NULL, NULL, NULL, 503, now);
+		post(c, c->state == dlg_S_replacing ? dlg_E_replace_failed : dlg_E_transaction_error,
+		     NULL, NULL, NULL, 503, now);
 		break;
 	}
 }
@@ -174,8 +194,30 @@ void esip__dlg_in_dialog(esip_ua *ua, esip_txn *txn, const esip_msg *m, const es
 			 uint64_t now)
 {
 	esip_call *c = dialog_of(ua, m);
+	esip_validation v;
 	unsigned ev;
 
+	/* 8.2: a request inside a dialog is validated like any; an INFO's
+	 * body goes to the application whatever its type (RFC 6086: the
+	 * Info Package is the application's business) */
+	esip_msg_validate_request(m, &esip__uas_caps, &v);
+	if (v.status == 415 && m->method_id == ESIP_METHOD_INFO)
+		v.status = 0;
+	if (v.status) {
+		esip_response_spec spec;
+		esip_hdr_kv h[2];
+		memset(&spec, 0, sizeof spec);
+		spec.status = v.status;
+		spec.reason = esip_str_cstr(v.reason);
+		spec.n_extra = esip__ua_common_headers(ua, true, h, 1);
+		if (v.status == 405 || v.status == 501) {
+			h[spec.n_extra].name = "Allow";
+			h[spec.n_extra++].value = esip_str_cstr(esip__ua_allow);
+		}
+		spec.extra = h;
+		esip_txn_respond(txn, &spec, now);
+		return;
+	}
 	if (!c) {
 		/* 12.2.2: "If the UAS wishes to reject the request because it
 		 * does not wish to recreate the dialog, it MUST respond to the
@@ -207,11 +249,22 @@ void esip__dlg_in_dialog(esip_ua *ua, esip_txn *txn, const esip_msg *m, const es
 	case ESIP_METHOD_UPDATE:
 		ev = dlg_E_receive_update;
 		break;
+	case ESIP_METHOD_REFER:
+		ev = dlg_E_receive_refer;
+		break;
+	case ESIP_METHOD_NOTIFY:
+		/* a NOTIFY of one of our REFER subscriptions (RFC 3515 2.4.5);
+		 * any other has none (481, dialog.def's policy) */
+		if (esip__refer_request(c, txn, m, rx, now))
+			return;
+		ev = dlg_E_receive_request;
+		break;
 	default:
 		ev = dlg_E_receive_request;
 		break;
 	}
-	post(c, ev, m, rx, txn, 0, now);
+	if (post_handled(c, ev, m, rx, txn, now) && ev == dlg_E_receive_refer)
+		esip__refer_request(c, txn, m, rx, now);
 }
 
 void esip__dlg_ack(esip_ua *ua, const esip_msg *m, const esip_rx_info *rx, uint64_t now)

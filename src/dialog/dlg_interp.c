@@ -231,6 +231,7 @@ static void report_state(esip_call *c, unsigned from, unsigned ev, const dlg_arg
 	memset(&e, 0, sizeof e);
 	e.kind = ESIP_UA_CALL_STATE;
 	e.call = c;
+	e.other = a ? a->other : NULL;
 	e.prev = (esip_call_state)from;
 	e.state = (esip_call_state)c->state;
 	e.event = esip_fsm_event_name(esip__dlg_machine, ev);
@@ -284,6 +285,11 @@ static void finish(esip_call *c, uint64_t now)
 	}
 	if (c->state == dlg_S_failed)
 		ua->stats.calls_failed++;
+	esip__refer_call_ended(c, now);
+	if (c->replacing) {
+		esip_call_unref(c->replacing);
+		c->replacing = NULL;
+	}
 	esip__dlg_legs_free(c);
 	esip__call_unlink(c);
 	c->ua = NULL;       /* detached: operations on it now fail */
@@ -381,6 +387,12 @@ int esip__dlg_event(esip_call *c, unsigned ev, const dlg_arg *arg, uint64_t now)
 					ua->stats.calls_established++;
 				}
 				report_state(c, from, ev, arg);
+				/* a call placed for a REFER: its steps are NOTIFYs */
+				if (c->notify_sub)
+					esip__refer_call_progress(c->notify_sub, c, from, c->state,
+								  arg && arg->msg ? arg->msg->status
+										  : c->status,
+								  now);
 			}
 			for (unsigned i = 0; i < reports.n; i++)
 				report(c, reports.fx[i].what, reports.fx[i].value, arg);

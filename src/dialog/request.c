@@ -277,6 +277,7 @@ int esip__req_start(esip_ua *ua, const char *next_hop, size_t len, const req_par
 	esip_target tg;
 	esip_uri u;
 	ua_req *r;
+	size_t i, extra = 0, off = 0;
 	int rc;
 
 	if (p->slot)
@@ -289,9 +290,36 @@ int esip__req_start(esip_ua *ua, const char *next_hop, size_t len, const req_par
 	 * anything starts (ESIP_ENOTFOUND) */
 	if (tg.numeric && (rc = esip__ua_local(ua, tg.tp, &tg.addr, &local)) < 0)
 		return rc;
-	r = esip_calloc(ua->alloc, 1, sizeof *r);
+	if (p->n_extra > UA_REQ_EXTRA)
+		return ESIP_EINVAL;
+	for (i = 0; i < p->n_extra; i++)
+		extra += strlen(p->extra[i].name) + 1 + p->extra[i].value.len;
+	extra += p->ctype.len + p->body.len;
+	r = esip_calloc(ua->alloc, 1, sizeof *r + extra);
 	if (!r)
 		return ESIP_ENOMEM;
+	/* the request's own headers and body live with it (a rebuild for
+	 * 18.1.1 or the UDP retry needs them again) */
+	for (i = 0; i < p->n_extra; i++) {
+		size_t nl = strlen(p->extra[i].name) + 1;
+		memcpy(r->mem + off, p->extra[i].name, nl);
+		r->extra[i].name = r->mem + off;
+		off += nl;
+		if (p->extra[i].value.len)
+			memcpy(r->mem + off, p->extra[i].value.p, p->extra[i].value.len);
+		r->extra[i].value = esip_str_make(r->mem + off, p->extra[i].value.len);
+		off += p->extra[i].value.len;
+	}
+	r->n_extra = (uint8_t)p->n_extra;
+	if (p->ctype.len) {
+		memcpy(r->mem + off, p->ctype.p, p->ctype.len);
+		r->ctype = esip_str_make(r->mem + off, p->ctype.len);
+		off += p->ctype.len;
+	}
+	if (p->body.len) {
+		memcpy(r->mem + off, p->body.p, p->body.len);
+		r->body = esip_str_make(r->mem + off, p->body.len);
+	}
 	r->ua = ua;
 	r->ops = p->ops;
 	r->owner = p->owner;

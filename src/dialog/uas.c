@@ -15,13 +15,18 @@
 /* What this UA handles (8.2.1: the others known get 405, the unknown
  * 501), understands (8.2.3) and supports (8.2.2.3: none yet). */
 static const esip_method handled[] = {
-	ESIP_METHOD_INVITE, ESIP_METHOD_ACK,    ESIP_METHOD_BYE,  ESIP_METHOD_CANCEL,
-	ESIP_METHOD_OPTIONS, ESIP_METHOD_UPDATE, ESIP_METHOD_INFO,
+	ESIP_METHOD_INVITE,  ESIP_METHOD_ACK,    ESIP_METHOD_BYE,   ESIP_METHOD_CANCEL,
+	ESIP_METHOD_OPTIONS, ESIP_METHOD_UPDATE, ESIP_METHOD_INFO,  ESIP_METHOD_REFER,
+	ESIP_METHOD_NOTIFY,
 };
-static const char *const content_types[] = {"application/sdp"};
+static const char *const content_types[] = {"application/sdp", "message/sipfrag"};
+/* RFC 3891 6, RFC 4488 7, RFC 4538 6 */
+static const char *const extensions[] = {"replaces", "norefersub", "tdialog"};
 
-const esip_uas_caps esip__uas_caps = {NULL, 0, handled, sizeof handled / sizeof handled[0],
-				      content_types, 1};
+const esip_uas_caps esip__uas_caps = {extensions, 3, handled,
+				      sizeof handled / sizeof handled[0], content_types, 2};
+
+const esip_uas_caps *esip_ua_caps(void) { return &esip__uas_caps; }
 
 static void put(esip_hdr_kv *h, size_t *n, const char *name, esip_str value)
 {
@@ -132,6 +137,9 @@ static void invite(esip_ua *ua, esip_txn *txn, const esip_msg *m, const esip_rx_
 		respond(ua, txn, 482, NULL, NULL, 0, now);
 		return;
 	}
+	/* RFC 3891: an INVITE that replaces a dialog of ours */
+	if (esip__replaces_invite(ua, txn, m, rx, now))
+		return;
 	/* 12.1.1: our tag for the dialog, in every response but the 100 */
 	n = esip_gen_tag(ua->rnd, tag, sizeof tag);
 	if (n < 0) {

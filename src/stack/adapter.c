@@ -235,7 +235,7 @@ int esip__stack_wire(esip_stack *s)
 	memset(&tcb, 0, sizeof tcb);
 	tcb.recv = tp_recv;
 	tcb.conn_closed = tp_conn_closed;
-	//TODO(merge tp) tcb.conn_in_use = tp_conn_in_use;
+	tcb.conn_in_use = tp_conn_in_use;
 	tcb.trace = s->cfg.cb.trace ? tp_trace : NULL;
 	tcb.log = s->cfg.cb.log ? tp_log : NULL;
 	tc = s->cfg.transport;
