@@ -298,35 +298,40 @@ static void finish(esip_call *c, uint64_t now)
 
 /* ---- the interpreter ------------------------------------------------------------------------ */
 
-/* An event with no row: a request still needs its response (12.2.2, 14.2). */
+/* An event with no row: a request still needs its response.  In a
+ * confirmed dialog it is a request the call cannot take now (a second
+ * REFER while one is decided, an INVITE while one is answered): 500 with
+ * Retry-After, "try again" (14.2 for the INVITE: "MUST return a 500 ...
+ * with a Retry-After header field with a randomly chosen value of between
+ * 0 and 10 seconds"); anywhere else the dialog is not there for it: 481
+ * (12.2.2, 15: an early dialog's BYE from a callee). */
 static void unhandled(esip_call *c, unsigned ev, const dlg_arg *a, uint64_t now)
 {
+	esip_response_spec spec;
+	esip_hdr_kv ra[2];
+	char secs[4];
+	size_t n;
+	uint8_t r = 0;
+
 	c->ua->stats.unhandled_events++;
 	if (!a || !a->txn || !a->msg || a->msg->kind != ESIP_MSG_REQUEST)
 		return;
-	if (a->msg->method_id == ESIP_METHOD_INVITE) {
-		/* 14.2: "MUST return a 500 ... with a Retry-After header field
-		 * with a randomly chosen value of between 0 and 10 seconds" */
-		esip_response_spec spec;
-		esip_hdr_kv ra[2];
-		char secs[4];
-		size_t n = esip__ua_common_headers(c->ua, true, ra, 1);
-		uint8_t r = 0;
-		esip_rand_bytes(c->ua->rnd, &r, 1);
-		snprintf(secs, sizeof secs, "%u", r % 11u);
-		ra[n].name = "Retry-After";
-		ra[n++].value = esip_str_cstr(secs);
-		memset(&spec, 0, sizeof spec);
-		spec.status = 500;
-		spec.to_tag = esip_str_cstr(c->local_tag);
-		spec.extra = ra;
-		spec.n_extra = n;
-		esip_txn_respond(a->txn, &spec, now);
+	if (a->msg->method_id != ESIP_METHOD_INVITE &&
+	    !esip_fsm_in_group(esip__dlg_machine, dlg_G_confirmed, c->state)) {
+		esip__dlg_respond(c, a->txn, 481, NULL, ESIP_STR_NULL, now);
 		return;
 	}
-	/* 12.2.2 / 15: no such dialog in this state (an early dialog's BYE
-	 * from a callee, a request to a dialog that is ending) */
-	esip__dlg_respond(c, a->txn, 481, NULL, ESIP_STR_NULL, now);
+	n = esip__ua_common_headers(c->ua, true, ra, 1);
+	esip_rand_bytes(c->ua->rnd, &r, 1);
+	snprintf(secs, sizeof secs, "%u", r % 11u);
+	ra[n].name = "Retry-After";
+	ra[n++].value = esip_str_cstr(secs);
+	memset(&spec, 0, sizeof spec);
+	spec.status = 500;
+	spec.to_tag = esip_str_cstr(c->local_tag);
+	spec.extra = ra;
+	spec.n_extra = n;
+	esip_txn_respond(a->txn, &spec, now);
 }
 
 static void apply(esip_call *c, const esip_fsm_fx *fx, const dlg_arg *a, uint64_t now,

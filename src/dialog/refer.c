@@ -243,14 +243,20 @@ static void refer_outcome(ua_req *r, req_outcome what, const esip_msg *m, uint64
 				  now);
 		return;
 	}
-	s->last_status = (uint16_t)(what == REQ_FINAL ? m->status : what == REQ_TIMEOUT ? 408 : 503);
-	esip__refer_event(s, ref_E_rx_rejected, NULL, NULL, s->last_status, now);
-	/* 12.2.1.2: a 481 or 408 to a request in the dialog ends it */
-	if (s->last_status == 481 || s->last_status == 408) {
-		dlg_arg a;
-		memset(&a, 0, sizeof a);
-		a.status = s->last_status;
-		esip__dlg_event(s->call, dlg_E_error, &a, now);
+	{
+		unsigned st = what == REQ_FINAL ? m->status : what == REQ_TIMEOUT ? 408 : 503;
+		esip_call *c = s->call;
+		esip_call_ref(c);
+		s->last_status = (uint16_t)st;
+		esip__refer_event(s, ref_E_rx_rejected, NULL, NULL, st, now); /* frees s */
+		/* 12.2.1.2: a 481 or 408 to a request in the dialog ends it */
+		if (st == 481 || st == 408) {
+			dlg_arg a;
+			memset(&a, 0, sizeof a);
+			a.status = st;
+			esip__dlg_event(c, dlg_E_error, &a, now);
+		}
+		esip_call_unref(c);
 	}
 }
 

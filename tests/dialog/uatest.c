@@ -72,6 +72,8 @@ static void node_event(void *ud, const esip_ua_event *ev)
 		e->prev = ev->prev;
 		e->state = ev->state;
 		e->status = ev->status;
+		e->final = ev->final;
+		e->ok = ev->ok;
 		e->now = simnet_now(n->net);
 		if (ev->event)
 			snprintf(e->event, sizeof e->event, "%s", ev->event);
@@ -485,3 +487,5 @@ bool uat_raw_hdr(const char *msg, const char *name, char *out, size_t cap)
 	}
 	return false;
 }
+
+esip_call *uat_call_of(const uatnode *n, size_t nth) { return nth < n->n_calls ? n->calls[nth] : NULL; }

@@ -26,6 +26,7 @@ typedef struct uat_event {
 	char event[32];
 	int status;
 	char method[16];
+	bool final, ok;         /* REFER_STATUS */
 	uint64_t now;
 } uat_event;
 
@@ -134,3 +135,6 @@ void uat_raw_send(uatraw *r, const esip_addr *to, const char *text);
  * if none); *hdr copies the value of header name of it into out. */
 const char *uat_raw_last(const uatraw *r, const char *prefix);
 bool uat_raw_hdr(const char *msg, const char *name, char *out, size_t cap);
+
+/* The node's nth call (0 = the first it saw), NULL if none. */
+esip_call *uat_call_of(const uatnode *n, size_t nth);
