@@ -159,6 +159,9 @@ int esip__req_start(esip_ua *ua, const char *next_hop, size_t len, const req_par
 /* The owner leaves: no more outcomes (a lookup is cancelled, a
  * transaction goes on without an owner). */
 void esip__req_abandon(ua_req *r, uint64_t now);
+/* The owner lets go of a request that is not over (from inside its own
+ * outcome): no more outcomes, its pointer cleared; it runs to its end. */
+void esip__req_detach(ua_req *r);
 /* Transaction events for a request (ua.c routes them here). */
 void esip__req_txn_event(ua_req *r, esip_txn *txn, esip_txn_event ev, const esip_msg *m,
 			 uint64_t now);

@@ -400,14 +400,15 @@ static void notify_outcome(ua_req *r, req_outcome what, const esip_msg *m, uint6
 
 	if (what == REQ_PROVISIONAL)
 		return;
+	/* this NOTIFY is answered: the next may go (the request itself runs
+	 * on to its end without us) */
+	esip__req_detach(r);
 	/* RFC 6665 4.2.2: a 481 (or no answer) to a NOTIFY ends the
 	 * subscription; other failures are the subscriber's business */
 	if (st == 481 || st == 408 || what == REQ_FAILED) {
-		s->notify = NULL;
 		esip__refer_event(s, ref_E_notify_refused, NULL, NULL, st, now);
 		return;
 	}
-	s->notify = NULL;
 	if (s->queued_status && s->state == ref_S_active)
 		send_notify(s, s->queued_status, false, NULL, now);
 }

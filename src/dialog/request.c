@@ -359,6 +359,14 @@ void esip__req_abandon(ua_req *r, uint64_t now)
 	req_event(r, req_E_abandon, NULL, now);
 }
 
+void esip__req_detach(ua_req *r)
+{
+	if (r->slot && *r->slot == r)
+		*r->slot = NULL;
+	r->slot = NULL;
+	r->owner = NULL;
+}
+
 void esip__req_abandon_all(esip_ua *ua, uint64_t now)
 {
 	while (ua->reqs)

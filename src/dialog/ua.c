@@ -601,7 +601,7 @@ static void app_stop_all(esip_ua *ua)
 		if (r->ops != &app_ops || !a)
 			continue;
 		app_answer(a, 503, ESIP_STR("Stack Stopped"));
-		r->owner = NULL;
+		esip__req_detach(r);
 		esip_free(ua->alloc, a);
 	}
 }

@@ -81,6 +81,7 @@ static void forked(size_t n, const int64_t *accept_ms, bool record_route)
 	ck_assert_int_eq(esip_ua_call_state(ca), ESIP_CALL_TERMINATED);
 	ck_assert_uint_eq(uat_live_calls(&a), 0);
 	ck_assert_uint_eq(uat_live_txns(&a), 0);
+	esip_call_unref(ca);
 	for (i = 0; i < n; i++) {
 		ck_assert_uint_eq(uat_live_txns(&u[i]), 0);
 		uat_node_deinit(&u[i]);

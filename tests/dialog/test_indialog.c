@@ -90,6 +90,7 @@ static void env_down(env *e)
 	simnet_run(e->net, 600000);
 	ck_assert_uint_eq(uat_live_calls(&e->a), 0);
 	ck_assert_uint_eq(uat_live_txns(&e->a), 0);
+	esip_call_unref(e->call);
 	uat_node_deinit(&e->a);
 	simnet_free(e->net);
 }
