@@ -84,7 +84,16 @@ typedef struct esip_call_event {
 	esip_call_dir dir;
 	int status;           /* the response that caused it (received or sent), 0 if none */
 	const char *reason;   /* its reason phrase ("" if none) */
+	esip_call *other;     /* RFC 3891: the call this one replaces or is replaced
+			       * by, valid during the callback; NULL if none */
 } esip_call_event;
+
+/* A REFER that arrived in a call (the incoming_refer callback). */
+typedef struct esip_refer_info {
+	const char *refer_to;    /* the Refer-To value */
+	const char *referred_by; /* the Referred-By value, "" if none */
+	bool replaces;           /* attended: the Refer-To URI carries Replaces */
+} esip_refer_info;
 
 /*
  * The application's callbacks (all optional), with one user pointer.
@@ -104,6 +113,13 @@ typedef struct esip_stack_callbacks {
 	/* A request inside a call that did not change its state (re-INVITE,
 	 * UPDATE, INFO ...): its method and the status the stack answered. */
 	void (*call_request)(void *ud, esip_call *call, const char *method, int status);
+	/* A REFER arrived in the call (state REFERRED) and ua.refer_policy is
+	 * ESIP_POLICY_ASK: answer with esip_call_refer_accept / _reject, now
+	 * or later.  Without this callback ASK acts as ACCEPT. */
+	void (*incoming_refer)(void *ud, esip_call *call, const esip_refer_info *info);
+	/* A REFER this side sent: a NOTIFY's progress (status 100, 180 ...)
+	 * or, final, the outcome (ok: the transfer target answered). */
+	void (*refer_status)(void *ud, esip_call *call, int status, bool final, bool ok);
 	void *ud;
 } esip_stack_callbacks;
 
@@ -185,6 +201,17 @@ int esip_call_accept(esip_call *c, const char *sdp, size_t sdp_len);
 int esip_call_reject(esip_call *c, unsigned status, const char *reason);
 int esip_call_cancel(esip_call *c);
 int esip_call_hangup(esip_call *c);
+/* Transfer (RFC 3515, RFC 3891): blind (replaces NULL) or attended (the
+ * other call of this stack whose dialog the target takes over).  See
+ * esip_ua_call_refer. */
+int esip_call_refer(esip_call *c, const char *target, esip_call *replaces,
+		    const esip_refer_opts *opts);
+int esip_call_refer_accept(esip_call *c);
+int esip_call_refer_reject(esip_call *c, unsigned status);
+/* Places a call with Replaces (MakeCallWithReplaces); *out as with
+ * esip_call_make. */
+int esip_call_make_replacing(esip_stack *s, const esip_call_params *p,
+			     const esip_replaces_params *r, esip_call **out);
 /* The state now; ESIP_CALL_TERMINATED for a call of a freed stack is not
  * guaranteed: the last reported state is. */
 esip_call_state esip_call_get_state(esip_call *c);
@@ -219,6 +246,7 @@ typedef struct esip_stack_stats {
 	uint64_t calls_failed;       /* calls that never got established */
 	uint64_t invites, byes, refers; /* sent and received, no retransmissions */
 	uint64_t replaces;           /* RFC 3891 replacements */
+	uint64_t refers_ok, refers_failed; /* REFER outcomes, both roles */
 	uint64_t calls_over_limit;   /* INVITEs refused over max_dialogs */
 	uint64_t call_bytes;         /* memory held by live calls */
 	uint64_t callbacks_lost;     /* application callbacks dropped: no memory */

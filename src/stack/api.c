@@ -45,6 +45,22 @@ int esip_call_make(esip_stack *s, const esip_call_params *p, esip_call **out)
 	return rc;
 }
 
+int esip_call_make_replacing(esip_stack *s, const esip_call_params *p,
+			     const esip_replaces_params *r, esip_call **out)
+{
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!s)
+		return ESIP_EINVAL;
+	if ((rc = esip__stack_enter(s)) < 0)
+		return rc;
+	rc = esip_ua_call_make_replacing(s->ua, p, r, s->now, out);
+	esip__stack_leave(s);
+	return rc;
+}
+
 /* Locks the call's stack: 0, or an error (lock not held). */
 static int enter_call(esip_call *c, esip_stack **sp)
 {
@@ -91,6 +107,19 @@ int esip_call_reject(esip_call *c, unsigned status, const char *reason)
 int esip_call_cancel(esip_call *c) { CALL_OP(esip_ua_call_cancel(c, s->now)); }
 
 int esip_call_hangup(esip_call *c) { CALL_OP(esip_ua_call_hangup(c, s->now)); }
+
+int esip_call_refer(esip_call *c, const char *target, esip_call *replaces,
+		    const esip_refer_opts *opts)
+{
+	CALL_OP(esip_ua_call_refer(c, target, replaces, opts, s->now));
+}
+
+int esip_call_refer_accept(esip_call *c) { CALL_OP(esip_ua_call_refer_accept(c, s->now)); }
+
+int esip_call_refer_reject(esip_call *c, unsigned status)
+{
+	CALL_OP(esip_ua_call_refer_reject(c, status, s->now));
+}
 
 /* Reads under the lock when the stack is alive; a call whose stack is
  * closing is read as it is (the loop no longer changes it). */

@@ -144,6 +144,10 @@ void esip__stack_ua_event(void *ud, const esip_ua_event *ev)
 		c->u.state.ev.dir = esip_call_direction(ev->call);
 		c->u.state.ev.status = ev->status;
 		put_text(c, ev->reason, STK_REASON_MAX);
+		if (ev->other) {
+			c->other = ev->other;
+			esip_call_ref(c->other);
+		}
 		break;
 	case ESIP_UA_CALL_REQUEST:
 		if (!s->cfg.cb.call_request)
@@ -153,6 +157,30 @@ void esip__stack_ua_event(void *ud, const esip_ua_event *ev)
 			return;
 		c->u.request.status = ev->status;
 		put_text(c, ev->method, 32);
+		break;
+	case ESIP_UA_CALL_REFER:
+		/* the REFER's two values, one after the other in text */
+		c = make(s, STK_CB_REFER, ev->refer_to.len + ev->referred_by.len + 1);
+		if (!c)
+			return;
+		if (ev->refer_to.len)
+			memcpy(c->text, ev->refer_to.p, ev->refer_to.len);
+		c->text[ev->refer_to.len] = 0;
+		c->u.refer.referred_by_off = ev->refer_to.len + 1;
+		if (ev->referred_by.len)
+			memcpy(c->text + ev->refer_to.len + 1, ev->referred_by.p, ev->referred_by.len);
+		c->text[ev->refer_to.len + 1 + ev->referred_by.len] = 0;
+		c->u.refer.info.replaces = ev->replaces;
+		break;
+	case ESIP_UA_REFER_STATUS:
+		if (!s->cfg.cb.refer_status)
+			return;
+		c = make(s, STK_CB_REFER_STATUS, 0);
+		if (!c)
+			return;
+		c->u.refer_status.status = ev->status;
+		c->u.refer_status.final = ev->final;
+		c->u.refer_status.ok = ev->ok;
 		break;
 	default:
 		return;
@@ -201,8 +229,23 @@ static void run_one(esip_stack *s, stk_cb *c)
 		break;
 	case STK_CB_STATE:
 		c->u.state.ev.reason = c->text;
+		c->u.state.ev.other = c->other;
 		if (cb->call_state)
 			cb->call_state(cb->ud, c->call, &c->u.state.ev);
+		break;
+	case STK_CB_REFER:
+		c->u.refer.info.refer_to = c->text;
+		c->u.refer.info.referred_by = c->text + c->u.refer.referred_by_off;
+		if (cb->incoming_refer)
+			cb->incoming_refer(cb->ud, c->call, &c->u.refer.info);
+		else
+			/* ASK without anyone to ask: as ACCEPT */
+			esip_call_refer_accept(c->call);
+		break;
+	case STK_CB_REFER_STATUS:
+		if (cb->refer_status)
+			cb->refer_status(cb->ud, c->call, c->u.refer_status.status,
+					 c->u.refer_status.final, c->u.refer_status.ok);
 		break;
 	case STK_CB_REQUEST:
 		if (cb->call_request)
@@ -217,6 +260,7 @@ void esip__stack_run_callbacks(esip_stack *s, stk_cb *c)
 		stk_cb *next = c->next;
 		run_one(s, c);
 		esip_call_unref(c->call);
+		esip_call_unref(c->other);
 		esip_free(s->alloc, c);
 		c = next;
 	}
@@ -229,6 +273,7 @@ void esip__stack_drop_callbacks(esip_stack *s)
 	while (c) {
 		stk_cb *next = c->next;
 		esip_call_unref(c->call);
+		esip_call_unref(c->other);
 		esip_free(s->alloc, c);
 		c = next;
 	}

@@ -541,6 +541,8 @@ void esip_stack_get_stats(esip_stack *s, esip_stack_stats *out)
 	out->byes = us.byes;
 	out->refers = us.refers;
 	out->replaces = us.replaces;
+	out->refers_ok = us.refers_ok;
+	out->refers_failed = us.refers_failed;
 	out->calls_over_limit = us.over_limit;
 	out->call_bytes = us.call_bytes;
 	out->callbacks_lost = s->callbacks_lost;

@@ -28,14 +28,17 @@ typedef enum stk_cb_kind {
 	STK_CB_RESPONSE,
 	STK_CB_INCOMING,
 	STK_CB_STATE,
-	STK_CB_REQUEST
+	STK_CB_REQUEST,
+	STK_CB_REFER,
+	STK_CB_REFER_STATUS
 } stk_cb_kind;
 
 /* One application callback waiting for the lock to be released. */
 typedef struct stk_cb {
 	struct stk_cb *next;
 	stk_cb_kind kind;
-	esip_call *call;             /* INCOMING, STATE, REQUEST: a reference */
+	esip_call *call;             /* INCOMING, STATE, REQUEST, REFER*: a reference */
+	esip_call *other;            /* STATE: the replaced/replacing call, a reference */
 	union {
 		struct {
 			esip_log_level level;
@@ -55,6 +58,14 @@ typedef struct stk_cb {
 		struct {
 			int status;
 		} request;
+		struct {
+			esip_refer_info info;
+			size_t referred_by_off; /* in text, after refer_to */
+		} refer;
+		struct {
+			int status;
+			bool final, ok;
+		} refer_status;
 	} u;
 	size_t len;
 	char text[];                 /* LOG message, TRACE bytes, RESPONSE / STATE
