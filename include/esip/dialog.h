@@ -415,6 +415,12 @@ const char *esip_call_remote_uri(const esip_call *c);
 void *esip_call_user_data(const esip_call *c);
 void esip_call_set_user_data(esip_call *c, void *ud);
 
+/* Any thread, any time a reference is held (also after the UA or the
+ * stack was freed): the state and the last status as of the end of the
+ * call's last event (atomic). */
+esip_call_state esip_call_state_now(const esip_call *c);
+unsigned esip_call_status_now(const esip_call *c);
+
 /* Owner thread only (the stack's esip_call_* wrappers lock):
  * the state; the peer's tag ("" before it is known); the remote target
  * (the peer's Contact URI); the last SDP the peer sent ("" if none); the

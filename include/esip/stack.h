@@ -34,8 +34,8 @@
  *     handle).  A call given to a callback is valid during it.  A call
  *     that ended (a final state), or whose stack was freed, is detached:
  *     operations on it return ESIP_ESTATE, accessors still work; after
- *     esip_stack_free only esip_call_unref and the immutable accessors of
- *     esip/dialog.h may be used.
+ *     esip_stack_free only esip_call_unref, esip_call_get_state / _status
+ *     and the immutable accessors of esip/dialog.h may be used.
  *
  * What the UA does by itself (RFC 3261 8.2): OPTIONS is answered 200 with
  * Allow, Accept and Supported (11.2); requests that fail validation get
@@ -212,8 +212,8 @@ int esip_call_refer_reject(esip_call *c, unsigned status);
  * esip_call_make. */
 int esip_call_make_replacing(esip_stack *s, const esip_call_params *p,
 			     const esip_replaces_params *r, esip_call **out);
-/* The state now; ESIP_CALL_TERMINATED for a call of a freed stack is not
- * guaranteed: the last reported state is. */
+/* The state and the last response status now (lock-free; also after
+ * esip_stack_free, while a reference is held). */
 esip_call_state esip_call_get_state(esip_call *c);
 unsigned esip_call_get_status(esip_call *c);
 /* Copies (NUL-terminated); the length or ESIP_ENOSPC. */

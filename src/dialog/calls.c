@@ -33,6 +33,7 @@ esip_call *esip__call_new(esip_ua *ua, esip_call_dir dir, esip_str call_id, esip
 	if (!c)
 		return NULL;
 	atomic_init(&c->refs, 1);
+	atomic_init(&c->pub, dlg_S_idle);
 	c->ua = ua;
 	c->ua_ud = ua->ud;
 	c->alloc = ua->alloc;
@@ -239,6 +240,16 @@ void esip_call_set_user_data(esip_call *c, void *ud) { c->user_data = ud; }
 
 esip_call_state esip_ua_call_state(const esip_call *c) { return (esip_call_state)c->state; }
 unsigned esip_ua_call_status(const esip_call *c) { return c->status; }
+
+esip_call_state esip_call_state_now(const esip_call *c)
+{
+	return (esip_call_state)(atomic_load_explicit(&c->pub, memory_order_acquire) & 0xff);
+}
+
+unsigned esip_call_status_now(const esip_call *c)
+{
+	return atomic_load_explicit(&c->pub, memory_order_acquire) >> 8;
+}
 
 static long copy_out(const char *s, size_t len, char *out, size_t cap)
 {

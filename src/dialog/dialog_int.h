@@ -251,6 +251,7 @@ typedef struct dlg_leg {
 
 struct esip_call {
 	atomic_uint refs;
+	atomic_uint pub;            /* state | status << 8, for readers on any thread */
 	esip_ua *ua;                /* NULL once ended (detached) */
 	void *ua_ud;                /* the UA's owner pointer (immutable) */
 	const esip_allocator *alloc;

@@ -405,6 +405,8 @@ int esip__dlg_event(esip_call *c, unsigned ev, const dlg_arg *arg, uint64_t now)
 			unhandled(c, ev, arg, now);
 			result = ESIP_FSM_UNHANDLED;
 		}
+		atomic_store_explicit(&c->pub, (unsigned)c->state | (unsigned)c->status << 8,
+				      memory_order_release);
 		if (esip_call_state_is_final((esip_call_state)c->state)) {
 			finish(c, now);
 			break;

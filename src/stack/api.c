@@ -136,17 +136,10 @@ int esip_call_refer_reject(esip_call *c, unsigned status)
 
 esip_call_state esip_call_get_state(esip_call *c)
 {
-	if (!c)
-		return ESIP_CALL_IDLE;
-	CALL_READ(esip_call_state, esip_ua_call_state(c));
+	return c ? esip_call_state_now(c) : ESIP_CALL_IDLE;
 }
 
-unsigned esip_call_get_status(esip_call *c)
-{
-	if (!c)
-		return 0;
-	CALL_READ(unsigned, esip_ua_call_status(c));
-}
+unsigned esip_call_get_status(esip_call *c) { return c ? esip_call_status_now(c) : 0; }
 
 long esip_call_remote_tag(esip_call *c, char *out, size_t cap)
 {
