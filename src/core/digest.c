@@ -17,6 +17,8 @@ void esip__md_update(void *h, esip__md_block_fn fn, unsigned char *buf, size_t b
 	const unsigned char *p = data;
 	size_t have = (size_t)(*len % bsize);
 
+	if (!n)
+		return; /* data may be NULL */
 	*len += n;
 	if (have) {
 		size_t take = bsize - have < n ? bsize - have : n;
