@@ -210,8 +210,9 @@ void esip_auth_client_deinit(esip_auth_client *c);
  * Credentials for realm (exact, case-sensitive match of the unquoted
  * realm; NULL: any realm without its own).  Replaces earlier credentials
  * for the same realm, and lifts a refusal of them (the user typed a new
- * password).  0; ESIP_EINVAL for an empty user, or a user, password or
- * realm with CR, LF or NUL (they cannot travel in a quoted-string);
+ * password).  0; ESIP_EINVAL for an empty user, or a user or realm
+ * with a control character (CR, LF ...: not in a quoted-string; the
+ * password is only hashed);
  * ESIP_ELIMIT when longer than max_value_len or every slot is taken.
  */
 int esip_auth_client_add_credentials(esip_auth_client *c, const char *realm, const char *user,
@@ -228,7 +229,8 @@ typedef struct esip_auth_report {
 	unsigned ignored;        /* challenges not understood: another scheme,
 				  * an unknown or too weak algorithm, only
 				  * unknown qop options, malformed, values
-				  * over max_value_len, over the challenge limit */
+				  * over max_value_len or with control
+				  * characters, over the challenge limit */
 	esip_str realm;          /* the first realm without credentials or
 				  * refused, as written (a view into the
 				  * response), to prompt the user; else absent */
@@ -268,7 +270,8 @@ typedef struct esip_auth_report {
  * ESIP_EAUTH when credentials were refused (the request cannot succeed;
  * out may hold lines for other realms); ESIP_ENOCRED when nothing could
  * be answered for want of credentials; ESIP_ENOTSUP when no challenge was
- * understood; ESIP_EINVAL (not a 401/407 response, method or uri empty);
+ * understood; ESIP_EINVAL (not a 401/407 response, method or uri empty
+ * or with control characters);
  * ESIP_ESYS (getrandom failed); the buffer's error (ESIP_ENOSPC,
  * ESIP_ENOMEM).  report (may be NULL) tells the details.
  */
@@ -343,8 +346,8 @@ void esip_auth_server_deinit(esip_auth_server *s);
  * 16 hex digits of now_ms, 16 of a random salt, 32 of
  * HMAC-SHA-256(key, time | salt | realm) cut to 128 bits, so verification
  * needs no per-nonce state (RFC 7616 3.3 nonce).  realm is plain bytes.
- * 0, ESIP_EINVAL (realm empty or with CR, LF, NUL), ESIP_ESYS or the
- * buffer's error.
+ * 0, ESIP_EINVAL (realm empty or with a control character), ESIP_ESYS
+ * or the buffer's error.
  */
 int esip_auth_server_challenge(esip_auth_server *s, bool proxy, esip_str realm, bool stale,
 			       uint64_t now_ms, esip_buf *out);

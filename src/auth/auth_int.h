@@ -21,9 +21,10 @@ long esip__auth_unq_copy(esip_str v, char *out, size_t cap);
 /* unq(a) == plain b, byte-exact. */
 bool esip__auth_unq_eq(esip_str a, esip_str b);
 /* Writes plain v as a quoted-string: '"' and '\' become quoted-pairs
- * (the callers refuse CR, LF and NUL beforehand). */
+ * (the callers refuse control characters beforehand). */
 void esip__auth_put_quoted(esip_buf *b, esip_str v);
-/* True if s has CR, LF or NUL, which no quoted-string can carry. */
+/* True if s has a control character other than HT (CR, LF, NUL ...),
+ * which we do not write into a quoted-string. */
 bool esip__auth_unquotable(esip_str s);
 /* The first Digest line of header id in m whose realm is realm (as
  * written in a header, or plain), with its scheme and parameters in *a;

@@ -121,7 +121,8 @@ static esip_str kv(kept k) { return esip_str_make(k.p, k.len); }
 
 static void keep(kept *k, esip_str v)
 {
-	memcpy(k->p, v.p, v.len);
+	if (v.len)
+		memcpy(k->p, v.p, v.len);
 	k->len = v.len;
 }
 
@@ -134,8 +135,8 @@ int esip_auth_client_add_credentials(esip_auth_client *c, const char *realm, con
 	struct esip__auth_cred *slot = NULL;
 	size_t i;
 
-	if (!u.len || esip__auth_unquotable(u) || esip__auth_unquotable(pw) ||
-	    esip__auth_unquotable(r))
+	/* the password is only hashed, never written */
+	if (!u.len || esip__auth_unquotable(u) || esip__auth_unquotable(r))
 		return ESIP_EINVAL;
 	if (r.len > c->cfg.max_value_len || u.len > c->cfg.max_value_len ||
 	    pw.len > c->cfg.max_value_len)

@@ -107,6 +107,15 @@ void esip__auth_put_quoted(esip_buf *b, esip_str v)
 
 bool esip__auth_unquotable(esip_str s)
 {
-	return s.len && (memchr(s.p, '\r', s.len) || memchr(s.p, '\n', s.len) ||
-			 memchr(s.p, '\0', s.len));
+	size_t i;
+
+	/* RFC 3261 25.1: qdtext has no control characters but HT, and a
+	 * quoted-pair cannot carry CR or LF: refuse them all rather than
+	 * escape some */
+	for (i = 0; i < s.len; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return true;
+	}
+	return false;
 }
