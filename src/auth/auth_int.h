@@ -26,6 +26,10 @@ void esip__auth_put_quoted(esip_buf *b, esip_str v);
 /* True if s has a control character other than HT (CR, LF, NUL ...),
  * which we do not write into a quoted-string. */
 bool esip__auth_unquotable(esip_str s);
+/* A hex digit's value, -1 for another character. */
+int esip__auth_hexval(char c);
+/* nc-value (RFC 7616 3.4): 8 lowercase hex digits and a NUL. */
+void esip__auth_nc_hex(uint32_t nc, char out[9]);
 /* The first Digest line of header id in m whose realm is realm (as
  * written in a header, or plain), with its scheme and parameters in *a;
  * NULL if none. */

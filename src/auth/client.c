@@ -335,11 +335,8 @@ static int write_line(esip_auth_client *c, struct esip__auth_space *sp,
 	if (sp->has_opaque)
 		put_param(out, ", opaque=", kv(sp->opaque));
 	if (sp->qop) {
-		/* nc-value = 8LHEX */
-		unsigned char be[4] = {(unsigned char)(sp->nc >> 24), (unsigned char)(sp->nc >> 16),
-				       (unsigned char)(sp->nc >> 8), (unsigned char)sp->nc};
 		char nc[9];
-		esip_hex_encode(be, sizeof be, nc);
+		esip__auth_nc_hex(sp->nc, nc);
 		esip_buf_puts(out, sp->qop == ESIP_AUTH_QOP_AUTH ? ", qop=auth, nc=" : ", qop=auth-int, nc=");
 		esip_buf_put(out, nc, 8);
 	}

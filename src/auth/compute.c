@@ -25,11 +25,9 @@ static bool is_hex(esip_str s)
 {
 	size_t i;
 
-	for (i = 0; i < s.len; i++) {
-		char c = s.p[i];
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+	for (i = 0; i < s.len; i++)
+		if (esip__auth_hexval(s.p[i]) < 0)
 			return false;
-	}
 	return true;
 }
 
@@ -110,11 +108,7 @@ int esip_auth_digest_response(const esip_auth_digest_input *in, char *out)
 	esip__auth_feed(&d, in->nonce, in->as_written);
 	feed_lit(&d, ":");
 	if (in->qop) {
-		static const char hex[] = "0123456789abcdef";
-		int i;
-		for (i = 0; i < 8; i++)
-			nc[i] = hex[(in->nc >> (28 - 4 * i)) & 15];
-		nc[8] = '\0';
+		esip__auth_nc_hex(in->nc, nc);
 		feed_lit(&d, nc);
 		feed_lit(&d, ":");
 		esip__auth_feed(&d, in->cnonce, in->as_written);

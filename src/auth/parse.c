@@ -144,17 +144,10 @@ static int parse_nc(esip_str v, uint32_t *nc)
 	if (v.len != 8)
 		return ESIP_EBAD_VALUE;
 	for (i = 0; i < 8; i++) {
-		char ch = v.p[i];
-		unsigned d;
-		if (ch >= '0' && ch <= '9')
-			d = (unsigned)(ch - '0');
-		else if (ch >= 'a' && ch <= 'f')
-			d = (unsigned)(ch - 'a' + 10);
-		else if (ch >= 'A' && ch <= 'F')
-			d = (unsigned)(ch - 'A' + 10);
-		else
+		int d = esip__auth_hexval(v.p[i]);
+		if (d < 0)
 			return ESIP_EBAD_VALUE;
-		x = x << 4 | d;
+		x = x << 4 | (uint32_t)d;
 	}
 	*nc = x;
 	return 0;

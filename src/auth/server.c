@@ -171,17 +171,6 @@ int esip_auth_server_find(const esip_msg *req, bool proxy, esip_str realm,
 	return h ? esip_auth_credentials_parse(h->value, cr) : ESIP_ENOTFOUND;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Lowercase hex of n chars equal in constant time (for the response). */
 static bool hex_ct_eq(esip_str got, const char *want, size_t n)
 {
@@ -210,7 +199,7 @@ static int nonce_decode(esip_str v, unsigned char raw[16 + TAG_LEN])
 	if (v.len != NONCE_HEX)
 		return ESIP_ESTALE;
 	for (i = 0; i < NONCE_HEX / 2; i++) {
-		int hi = hexval(v.p[2 * i]), lo = hexval(v.p[2 * i + 1]);
+		int hi = esip__auth_hexval(v.p[2 * i]), lo = esip__auth_hexval(v.p[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return ESIP_ESTALE;
 		raw[i] = (unsigned char)(hi << 4 | lo);

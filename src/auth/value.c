@@ -119,3 +119,24 @@ bool esip__auth_unquotable(esip_str s)
 	}
 	return false;
 }
+
+int esip__auth_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+void esip__auth_nc_hex(uint32_t nc, char out[9])
+{
+	static const char hex[] = "0123456789abcdef";
+	int i;
+
+	for (i = 0; i < 8; i++)
+		out[i] = hex[(nc >> (28 - 4 * i)) & 15];
+	out[8] = '\0';
+}
