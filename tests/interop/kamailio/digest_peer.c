@@ -4,14 +4,17 @@
  * loopback, before the UA core uses it: a blocking, single-threaded
  * test peer built from the parser (builder, parser) and the auth layer.
  *
- *   digest-peer PORT USER PASSWORD [wrong]
+ *   digest-peer PORT USER PASSWORD [wrong | stale]
  *
  * 1. REGISTER sip:esip.test for USER (Contact: this socket): 401, answer
  *    with esip_auth_client_respond, 200.  With "wrong", the second 401
  *    must make esip_auth_client_respond refuse (ESIP_EAUTH): the client
  *    does not loop; exit 0 then.
  * 2. REGISTER refresh with esip_auth_client_authorize (the cached nonce,
- *    nc 00000002): 200 without a challenge.
+ *    nc 00000002): 200 without a challenge.  With "stale" (Kamailio
+ *    started with KAMAILIO_NONCE_EXPIRE=1), the refresh waits 2.5 s so
+ *    that the nonce has expired: 401 with stale=true, answered with the
+ *    new nonce and the same credentials (nc 00000001), 200.
  * 3. OPTIONS sip:USER@esip.test through the proxy: 407, answer, then the
  *    proxy relays the OPTIONS to our own contact (this socket), we answer
  *    it 200, and that 200 comes back through the proxy.
@@ -23,6 +26,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +163,19 @@ static const char *alg_of(const esip_msg *m)
 	return alg;
 }
 
+/* " (stale=true)" when a challenge in m says so. */
+static const char *stale_of(const esip_msg *m)
+{
+	const esip_hdr *h;
+	esip_auth_challenge c;
+
+	for (h = m->hdrs; h < m->hdrs + m->nhdrs; h++)
+		if ((h->id == ESIP_HDR_WWW_AUTHENTICATE || h->id == ESIP_HDR_PROXY_AUTHENTICATE) &&
+		    !esip_auth_challenge_parse(h->value, &c) && c.stale)
+			return " (stale=true)";
+	return "";
+}
+
 /* Sends method to ruri and answers challenges: the final status, or 0
  * when the client refused to answer (report printed). */
 static int transaction(const char *method, const char *ruri, bool preemptive)
@@ -176,7 +193,7 @@ static int transaction(const char *method, const char *ruri, bool preemptive)
 	for (round = 0;; round++) {
 		esip_auth_report rep;
 		status = wait_final();
-		printf("  %s %s [%s] -> %d\n", method, ruri, alg_of(&sent_msg), status);
+		printf("  %s %s [%s] -> %d%s\n", method, ruri, alg_of(&sent_msg), status, stale_of(&got_msg));
 		if ((status != 401 && status != 407) || round == 3)
 			return status;
 		esip_buf_init_fixed(&b, lines, sizeof lines);
@@ -196,7 +213,7 @@ int main(int argc, char **argv)
 {
 	struct sockaddr_in me = {0};
 	socklen_t ml = sizeof me;
-	bool wrong;
+	bool wrong, stale;
 	char ruri[128];
 
 	if (argc < 4) {
@@ -204,6 +221,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	wrong = argc > 4 && !strcmp(argv[4], "wrong");
+	stale = argc > 4 && !strcmp(argv[4], "stale");
 	esip_rand_init(&rnd);
 	if (esip_auth_client_init(&cli, NULL, NULL) ||
 	    esip_auth_client_add_credentials(&cli, "esip.test", argv[2], argv[3]))
@@ -227,6 +245,12 @@ int main(int argc, char **argv)
 	if (transaction("REGISTER", "sip:esip.test", false) != 200)
 		return 1;
 	printf("2. REGISTER refresh with the cached nonce\n");
+	if (stale) {
+		/* the one wait of this peer: Kamailio's nonce clock is real */
+		struct timespec ts = {2, 500000000};
+		printf("  waiting 2.5 s for the nonce to expire\n");
+		nanosleep(&ts, NULL);
+	}
 	if (transaction("REGISTER", "sip:esip.test", true) != 200)
 		return 1;
 	printf("3. OPTIONS %s through the proxy\n", aor);

@@ -22,7 +22,9 @@
 # Exit status 77 when kamailio is not installed (meson's "skip").
 #
 # ALGORITHM: MD5 (default) or SHA-256, the one algorithm Kamailio 5.6's
-# auth module offers per instance (run two for both).
+# auth module offers per instance (run two for both).  KAMAILIO_NONCE_EXPIRE
+# in the environment (seconds, default 300) shortens the nonce lifetime
+# to provoke stale=true challenges.
 #
 # Users (realm "esip.test", also a local domain; AORs sip:USER@esip.test
 # or sip:USER@127.0.0.1:PORT):
@@ -129,6 +131,7 @@ TAB
 		-l "udp:127.0.0.1:$port" -l "tcp:127.0.0.1:$port" \
 		-Y "$dir/run" -m 64 -M 8 $user_opts \
 		-A "DBURL=\"text://$dir/db\"" -A "ALGORITHM=\"$alg\"" \
+		-A "NONCE_EXPIRE=${KAMAILIO_NONCE_EXPIRE:-300}" \
 		> "$dir/kamailio.log" 2>&1 &
 	pid=$!
 	echo "$pid" > "$dir/kamailio.pid"
