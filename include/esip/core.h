@@ -1,6 +1,6 @@
 /*
  * esip/core.h - the core layer: string views, error codes, allocator hooks,
- * random tokens, the hash table and the timer wheel.
+ * random tokens, the hash table, the timer wheel and message digests.
  *
  * Nothing in this layer knows SIP.  Everything else in esip is built on it.
  * The header is self-contained (C11, libc only).
@@ -51,6 +51,9 @@ extern "C" {
 	X(ERESOLVE, -12, "host name resolution failed")                       \
 	X(EEXIST, -13, "already exists")                                      \
 	X(ETRANSPORT, -14, "transport error")                                 \
+	X(EAUTH, -15, "authentication failed: credentials refused or wrong")  \
+	X(ENOCRED, -16, "no credentials for the challenged realm")            \
+	X(ESTALE, -17, "nonce stale or unknown: challenge again with stale=true") \
 	/* the peer's fault: malformed or oversized input */                  \
 	X(EMSG_TOO_BIG, -100, "message exceeds the size limit")               \
 	X(ETOO_MANY_HEADERS, -101, "too many header fields")                  \
@@ -412,6 +415,99 @@ uint64_t esip_timerwheel_next_expiry(const esip_timerwheel *w);
 size_t esip_timerwheel_run(esip_timerwheel *w, uint64_t now);
 /* Armed timers. */
 static inline size_t esip_timerwheel_count(const esip_timerwheel *w) { return w->count; }
+
+/* ------------------------------------------------------------------ */
+/* Message digests: MD5, SHA-256, SHA-512/256, HMAC-SHA-256             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * MD5 (RFC 1321), SHA-256 and SHA-512/256 (FIPS 180-4 6.2, 6.7) with a
+ * streaming interface (init, update..., final) and a one-shot call.  They
+ * exist for SIP Digest authentication (RFC 7616, RFC 8760): MD5 only for
+ * peers that offer nothing better (RFC 6151).  Contexts are plain values
+ * owned by the caller; final wipes the context, which must be initialised
+ * again before reuse.  update accepts any split of the input.
+ */
+#define ESIP_MD5_LEN 16
+#define ESIP_SHA256_LEN 32
+#define ESIP_SHA512_256_LEN 32
+#define ESIP_DIGEST_MAX_LEN 32
+
+typedef struct esip_md5_ctx {
+	uint32_t h[4];
+	uint64_t len; /* bytes hashed */
+	unsigned char buf[64];
+} esip_md5_ctx;
+
+typedef struct esip_sha256_ctx {
+	uint32_t h[8];
+	uint64_t len;
+	unsigned char buf[64];
+} esip_sha256_ctx;
+
+typedef struct esip_sha512_256_ctx {
+	uint64_t h[8];
+	uint64_t len; /* bytes: inputs up to 2^64 - 1 bytes */
+	unsigned char buf[128];
+} esip_sha512_256_ctx;
+
+void esip_md5_init(esip_md5_ctx *c);
+void esip_md5_update(esip_md5_ctx *c, const void *data, size_t n);
+void esip_md5_final(esip_md5_ctx *c, unsigned char out[ESIP_MD5_LEN]);
+void esip_md5(const void *data, size_t n, unsigned char out[ESIP_MD5_LEN]);
+
+void esip_sha256_init(esip_sha256_ctx *c);
+void esip_sha256_update(esip_sha256_ctx *c, const void *data, size_t n);
+void esip_sha256_final(esip_sha256_ctx *c, unsigned char out[ESIP_SHA256_LEN]);
+void esip_sha256(const void *data, size_t n, unsigned char out[ESIP_SHA256_LEN]);
+
+void esip_sha512_256_init(esip_sha512_256_ctx *c);
+void esip_sha512_256_update(esip_sha512_256_ctx *c, const void *data, size_t n);
+void esip_sha512_256_final(esip_sha512_256_ctx *c, unsigned char out[ESIP_SHA512_256_LEN]);
+void esip_sha512_256(const void *data, size_t n, unsigned char out[ESIP_SHA512_256_LEN]);
+
+/* One interface over the three, chosen at run time. */
+typedef enum esip_digest_alg {
+	ESIP_DIGEST_MD5 = 0,
+	ESIP_DIGEST_SHA256,
+	ESIP_DIGEST_SHA512_256
+} esip_digest_alg;
+
+typedef struct esip_digest {
+	esip_digest_alg alg;
+	union {
+		esip_md5_ctx md5;
+		esip_sha256_ctx sha256;
+		esip_sha512_256_ctx sha512_256;
+	} u;
+} esip_digest;
+
+/* Output length in bytes (16 or 32); 0 for an unknown alg. */
+size_t esip_digest_len(esip_digest_alg alg);
+void esip_digest_init(esip_digest *d, esip_digest_alg alg);
+void esip_digest_update(esip_digest *d, const void *data, size_t n);
+/* Writes the digest, returns its length. */
+size_t esip_digest_final(esip_digest *d, unsigned char out[ESIP_DIGEST_MAX_LEN]);
+/* Writes it as lowercase hex with a NUL (RFC 7616 3.2), returns the
+ * number of hex digits (32 or 64). */
+size_t esip_digest_final_hex(esip_digest *d, char out[2 * ESIP_DIGEST_MAX_LEN + 1]);
+
+/* n bytes as 2n lowercase hex digits and a NUL (out has 2n + 1 bytes). */
+void esip_hex_encode(const void *data, size_t n, char *out);
+
+/* Equality of n bytes in a time that depends on n only, for comparing
+ * secrets and authenticators (a digest response, a nonce tag). */
+bool esip_ct_eq(const void *a, const void *b, size_t n);
+
+/* HMAC-SHA-256 (RFC 2104).  An initialised context may be copied and
+ * reused for many messages under the same key (the key is hashed once). */
+typedef struct esip_hmac_sha256 {
+	esip_sha256_ctx inner, outer;
+} esip_hmac_sha256;
+
+void esip_hmac_sha256_init(esip_hmac_sha256 *h, const void *key, size_t key_len);
+void esip_hmac_sha256_update(esip_hmac_sha256 *h, const void *data, size_t n);
+void esip_hmac_sha256_final(esip_hmac_sha256 *h, unsigned char out[ESIP_SHA256_LEN]);
 
 #ifdef __cplusplus
 }
