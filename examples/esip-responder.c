@@ -202,12 +202,12 @@ int main(int argc, char **argv)
 	esip_stack_config_init(&cfg);
 	cfg.listen = listen;
 	cfg.n_listen = (size_t)nl;
-	cfg.user_agent = "esip-responder";
-	cfg.max_transactions = (uint32_t)max_txn;
-	cfg.log = on_log;
+	cfg.ua.user_agent = "esip-responder";
+	cfg.ua.txl.max_transactions = (uint32_t)max_txn;
+	cfg.cb.log = on_log;
 	cfg.log_level = verbose ? ESIP_LOG_DEBUG : ESIP_LOG_INFO;
 	if (trace)
-		cfg.trace = on_trace;
+		cfg.cb.trace = on_trace;
 	rc = esip_stack_new(&cfg, &s);
 	if (rc) {
 		fprintf(stderr, "esip-responder: cannot start: %s\n", esip_strerror(rc));

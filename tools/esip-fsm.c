@@ -13,6 +13,7 @@
  * build/docs/state-machines.md, so the pictures come from the same .def
  * tables as the code and cannot drift from it.
  */
+#include <esip/dialog.h>
 #include <esip/fsm.h>
 #include <esip/transaction.h>
 
@@ -24,6 +25,7 @@ typedef const esip_fsm_machine *const *(*machine_list_fn)(size_t *n);
 /* Every layer that owns machines contributes its list here. */
 static const machine_list_fn layers[] = {
 	esip_txl_machines,
+	esip_ua_machines,
 };
 
 typedef void (*visit_fn)(const esip_fsm_machine *m, void *ud);

@@ -462,6 +462,24 @@ typedef struct esip_replaces {
  * one from-tag (6.1), early-only without a value. */
 int esip_replaces_parse(esip_str s, esip_replaces *r);
 
+/* Target-Dialog (RFC 4538 7): callid; local-tag; remote-tag (the tags as
+ * the sender sees them: local-tag is its own, remote-tag the recipient's). */
+typedef struct esip_target_dialog {
+	esip_str call_id;
+	esip_str local_tag;
+	esip_str remote_tag;
+	esip_str params;
+} esip_target_dialog;
+/* 0 or ESIP_EBAD_VALUE; both tags exactly once, in any order. */
+int esip_target_dialog_parse(esip_str s, esip_target_dialog *td);
+
+/* A message/sipfrag body (RFC 3420) as REFER's NOTIFYs carry it (RFC 3515
+ * 2.4.5): its first line must be a Status-Line ("SIP/2.0 180 Ringing");
+ * any header lines after it are not looked at.  0 (status 100-699, the
+ * reason phrase without its CRLF) or ESIP_EBAD_START_LINE /
+ * ESIP_EBAD_STATUS. */
+int esip_sipfrag_parse(esip_str body, unsigned *status, esip_str *reason);
+
 /* Refer-Sub (RFC 4488 7.2): "true" / "false" with params.
  * 0 or ESIP_EBAD_VALUE. */
 int esip_refer_sub_parse(esip_str s, bool *value);

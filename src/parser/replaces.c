@@ -1,5 +1,8 @@
 /*
- * replaces.c - the Replaces header (RFC 3891 6.1):
+ * replaces.c - the headers that name a dialog: Replaces (RFC 3891 6.1)
+ * and Target-Dialog (RFC 4538 7).
+ *
+ * Replaces (RFC 3891 6.1):
  *
  *   Replaces       = callid *( SEMI replaces-param )
  *   replaces-param = to-tag / from-tag / early-flag / generic-param
@@ -59,6 +62,29 @@ int esip_replaces_parse(esip_str s, esip_replaces *r)
 			return rc;
 	}
 	if (rc < 0 || !r->to_tag.p || !r->from_tag.p)
+		return ESIP_EBAD_VALUE;
+	return 0;
+}
+
+int esip_target_dialog_parse(esip_str s, esip_target_dialog *td)
+{
+	esip_param_iter it;
+	esip_str n, v;
+	int rc;
+
+	memset(td, 0, sizeof *td);
+	if (esip__item_params(s, scan_callid, &td->call_id, &td->params))
+		return ESIP_EBAD_VALUE;
+	esip_param_iter_init(&it, td->params);
+	while ((rc = esip_param_next(&it, &n, &v)) == 1) {
+		if (STR_IEQ(n, "local-tag"))
+			rc = set_tag(&td->local_tag, v);
+		else if (STR_IEQ(n, "remote-tag"))
+			rc = set_tag(&td->remote_tag, v);
+		if (rc < 0)
+			return rc;
+	}
+	if (rc < 0 || !td->local_tag.p || !td->remote_tag.p)
 		return ESIP_EBAD_VALUE;
 	return 0;
 }

@@ -50,9 +50,72 @@ static bool supported(const esip_uas_caps *caps, esip_str tag)
 	return false;
 }
 
+/* Values of header id over all its lines (1 = exactly one). */
+static unsigned values(const esip_msg *m, esip_hdr_id id)
+{
+	esip_list_iter it;
+	esip_str v;
+	unsigned n = 0;
+
+	esip_list_iter_init(&it, m, id);
+	while (esip_list_next(&it, &v) == 1)
+		n++;
+	return n;
+}
+
+/* The first value of header id (a header that is not a list). */
+static esip_str first_value(const esip_msg *m, esip_hdr_id id)
+{
+	const esip_hdr *h = esip_msg_hdr(m, id);
+
+	return h ? h->value : ESIP_STR_NULL;
+}
+
+/* The rules of the headers that name dialogs and transfers: RFC 3515
+ * 2.4.2 (a REFER has exactly one Refer-To), RFC 3891 3 (one Replaces,
+ * only in an INVITE, with exactly one to-tag and one from-tag), RFC 4538
+ * 4 (one well-formed Target-Dialog).  The reason, or NULL. */
+static const char *transfer_headers_bad(const esip_msg *m)
+{
+	unsigned n;
+
+	if (m->method_id == ESIP_METHOD_REFER) {
+		esip_nameaddr na;
+		/* a Refer-To value is one name-addr; a comma outside <> makes
+		 * two (RFC 3515 2.1) */
+		n = esip_msg_hdr_count(m, ESIP_HDR_REFER_TO);
+		if (n != 1)
+			return n ? "more than one Refer-To" : "REFER without Refer-To";
+		if (esip_refer_to_parse(first_value(m, ESIP_HDR_REFER_TO), &na) < 0)
+			return "malformed Refer-To";
+		n = esip_msg_hdr_count(m, ESIP_HDR_REFERRED_BY);
+		if (n > 1 || (n && esip_referred_by_parse(first_value(m, ESIP_HDR_REFERRED_BY),
+							  &na) < 0))
+			return "malformed Referred-By";
+	}
+	n = esip_msg_hdr_count(m, ESIP_HDR_REPLACES);
+	if (n) {
+		esip_replaces r;
+		if (m->method_id != ESIP_METHOD_INVITE)
+			return "Replaces in a request other than INVITE";
+		if (n > 1 || values(m, ESIP_HDR_REPLACES) > 1)
+			return "more than one Replaces";
+		if (esip_replaces_parse(first_value(m, ESIP_HDR_REPLACES), &r) < 0)
+			return "malformed Replaces (it needs one to-tag and one from-tag)";
+	}
+	n = esip_msg_hdr_count(m, ESIP_HDR_TARGET_DIALOG);
+	if (n) {
+		esip_target_dialog td;
+		if (n > 1 || esip_target_dialog_parse(first_value(m, ESIP_HDR_TARGET_DIALOG), &td) < 0)
+			return "malformed or repeated Target-Dialog";
+	}
+	return NULL;
+}
+
 int esip_msg_validate_request(const esip_msg *m, const esip_uas_caps *caps,
 			      esip_validation *out)
 {
+	const char *why;
 	esip_list_iter it;
 	esip_str tag;
 
@@ -107,6 +170,10 @@ int esip_msg_validate_request(const esip_msg *m, const esip_uas_caps *caps,
 	/* 8.2.2.1: Request-URI scheme */
 	if (m->ruri.scheme_id != ESIP_SCHEME_SIP && m->ruri.scheme_id != ESIP_SCHEME_SIPS)
 		return verdict(out, 416, "Unsupported URI Scheme", "Request-URI scheme");
+
+	/* RFC 3515 2.4.2, RFC 3891 3, RFC 4538 4 */
+	if ((why = transfer_headers_bad(m)))
+		return verdict(out, 400, "Bad Request", why);
 
 	/* 8.2.2.3: Require (ignored in CANCEL and ACK) */
 	if (m->method_id != ESIP_METHOD_ACK && m->method_id != ESIP_METHOD_CANCEL) {

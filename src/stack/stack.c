@@ -7,9 +7,16 @@
  * it processes I/O and timers and releases it before it calls the
  * application (deferred.c), so callbacks run on the loop thread with no
  * lock held and may call any public function.  A public call that starts
- * something (a request) wakes the loop through an eventfd, so it waits for
- * the new next timer.  The transport and the transaction layer are used
- * under the lock only: one thread at a time, as their contracts want.
+ * something wakes the loop through an eventfd, so it waits for the new
+ * next timer.  The transport and the UA core are used under the lock
+ * only: one thread at a time, as their contracts want.
+ *
+ * Ending (esip/stack.h "Lifetimes"): s->cond signals every change of
+ * thread_running, joining and in_process.  esip_stack_free waits until
+ * no loop runs anywhere (the stack's thread joined, no esip_stack_process
+ * in progress) before it destroys anything; from a callback it only marks
+ * the stack, and the loop that ran the callback destroys it when it is
+ * done with it.
  *
  * Time: CLOCK_MONOTONIC in ms, read once per loop iteration and passed
  * to every layer (they never read a clock).
@@ -28,6 +35,10 @@
 #ifndef ESIP_VERSION_STRING
 #error "meson passes ESIP_VERSION_STRING (the project version)"
 #endif
+
+/* Longest wait the loop makes when no timer is due (a timeout above it
+ * would not fit an int of ms either). */
+#define STK_MAX_WAIT_MS 3600000
 
 const char *esip_version(void) { return "esip " ESIP_VERSION_STRING; }
 
@@ -61,88 +72,17 @@ static void drain_wake(void *ud)
 void esip_stack_config_init(esip_stack_config *c)
 {
 	memset(c, 0, sizeof *c);
-	c->default_tp = ESIP_TP_UDP;
+	esip_ua_config_init(&c->ua);
+	esip_transport_config_init(&c->transport);
 	c->log_level = ESIP_LOG_INFO;
 }
 
-/* "host[:port]" / "[v6]:port" of public_addr into s->public_host/port. */
-static int parse_public(esip_stack *s, const char *pa)
-{
-	const char *end, *colon;
-	size_t hl;
-
-	if (!pa || !*pa)
-		return 0;
-	if (pa[0] == '[') {
-		end = strchr(pa, ']');
-		if (!end)
-			return ESIP_EINVAL;
-		hl = (size_t)(end - pa - 1);
-		memcpy(s->public_host, pa + 1, hl < 255 ? hl : 255);
-		colon = end[1] == ':' ? end + 1 : NULL;
-	} else {
-		colon = strrchr(pa, ':');
-		if (colon && strchr(pa, ':') != colon)
-			colon = NULL; /* a bare IPv6 address */
-		hl = colon ? (size_t)(colon - pa) : strlen(pa);
-		if (hl > 255)
-			return ESIP_EINVAL;
-		memcpy(s->public_host, pa, hl);
-	}
-	if (colon) {
-		char *e;
-		unsigned long p = strtoul(colon + 1, &e, 10);
-		if (*e || !p || p > 65535)
-			return ESIP_EINVAL;
-		s->public_port = (uint16_t)p;
-	}
-	return s->public_host[0] ? 0 : ESIP_EINVAL;
-}
-
-static int copy_custom(esip_stack *s, const esip_stack_config *c)
+static int open_listeners(esip_stack *s, const esip_listen *ls, size_t n)
 {
 	size_t i;
 
-	if (!c->n_custom_headers)
-		return 0;
-	s->custom = esip_calloc(s->alloc, c->n_custom_headers, sizeof *s->custom);
-	if (!s->custom)
-		return ESIP_ENOMEM;
-	for (i = 0; i < c->n_custom_headers; i++) {
-		const esip_hdr_kv *h = &c->custom_headers[i];
-		size_t nl = h->name ? strlen(h->name) : 0;
-		char *mem;
-		/* a header name is a token; a value may not break the line */
-		if (!nl || !h->value.p || memchr(h->value.p, '\r', h->value.len) ||
-		    memchr(h->value.p, '\n', h->value.len) || strpbrk(h->name, ": \t\r\n"))
-			return ESIP_EINVAL;
-		mem = esip_malloc(s->alloc, nl + 1 + h->value.len);
-		if (!mem)
-			return ESIP_ENOMEM;
-		memcpy(mem, h->name, nl + 1);
-		memcpy(mem + nl + 1, h->value.p, h->value.len);
-		s->custom[i].name = mem;
-		s->custom[i].value = esip_str_make(mem + nl + 1, h->value.len);
-		s->n_custom++;
-	}
-	return 0;
-}
-
-static void free_custom(esip_stack *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->n_custom; i++)
-		esip_free(s->alloc, (void *)(uintptr_t)s->custom[i].name);
-	esip_free(s->alloc, s->custom);
-}
-
-static int open_listeners(esip_stack *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->cfg.n_listen; i++) {
-		const esip_listen *l = &s->cfg.listen[i];
+	for (i = 0; i < n; i++) {
+		const esip_listen *l = &ls[i];
 		esip_addr a, bound;
 		char txt[ESIP_ADDR_STRLEN];
 		uint32_t id;
@@ -176,36 +116,50 @@ static int open_listeners(esip_stack *s)
 static int validate_config(const esip_stack_config *c)
 {
 	const char *why = NULL;
+	esip_tp dt = c->ua.default_tp;
 	int rc = 0;
 
 	if (!c->listen || !c->n_listen) {
 		why = "no listen address";
 		rc = ESIP_EINVAL;
-	} else if (c->n_listen > 16) {
-		why = "more than 16 listen addresses";
+	} else if (c->n_listen > STK_MAX_LISTENERS) {
+		why = "too many listen addresses";
 		rc = ESIP_EINVAL;
-	} else if (c->default_tp != ESIP_TP_NONE && c->default_tp != ESIP_TP_UDP &&
-		   c->default_tp != ESIP_TP_TCP) {
+	} else if (dt != ESIP_TP_NONE && dt != ESIP_TP_UDP && dt != ESIP_TP_TCP) {
 		why = "default_tp must be UDP or TCP (TLS, SCTP and WS are not implemented)";
 		rc = ESIP_ENOTSUP;
 	}
-	if (why && c->log && ESIP_LOG_ERROR <= c->log_level)
-		c->log(c->ud, ESIP_LOG_ERROR, why);
+	if (why && c->cb.log && ESIP_LOG_ERROR <= c->log_level)
+		c->cb.log(c->cb.ud, ESIP_LOG_ERROR, why);
 	return rc;
 }
 
+/* Frees everything; no loop runs, no callback will. */
 static void destroy(esip_stack *s)
 {
-	if (s->txl)
-		esip_txl_free(s->txl);
+	stk_cb *cbs;
+
+	/* the UA's last words (calls ended, requests answered) still go to
+	 * the application, then the rest */
+	if (s->ua) {
+		pthread_mutex_lock(&s->lock);
+		esip_ua_free(s->ua);
+		s->ua = NULL;
+		if (s->tp)
+			esip_transport_flush(s->tp);
+		cbs = esip__stack_take_callbacks(s);
+		pthread_mutex_unlock(&s->lock);
+		esip__stack_run_callbacks(s, cbs);
+	}
 	if (s->tp)
 		esip_transport_free(s->tp);
+	esip__stack_free_lookups(s);
 	if (s->epfd >= 0)
 		close(s->epfd);
 	if (s->wake_fd >= 0)
 		close(s->wake_fd);
 	esip__stack_drop_callbacks(s);
-	free_custom(s);
+	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->lock);
 	esip_free(s->alloc, s);
 }
@@ -235,22 +189,9 @@ int esip_stack_new(const esip_stack_config *c, esip_stack **out)
 	s->alloc = a;
 	s->epfd = s->wake_fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
-	/* stack.h: NULL = "esip/<version>" (a product token, RFC 3261 20.41) */
-	if (c->user_agent)
-		snprintf(s->user_agent, sizeof s->user_agent, "%s", c->user_agent);
-	else
-		snprintf(s->user_agent, sizeof s->user_agent, "esip/%s", ESIP_VERSION_STRING);
-	snprintf(s->domain, sizeof s->domain, "%s", c->domain ? c->domain : "");
+	pthread_cond_init(&s->cond, NULL);
 	esip_timerwheel_init(&s->wheel, esip__stack_now());
 	esip_rand_init(&s->rnd);
-	s->cseq = 1;
-	rc = parse_public(s, c->public_addr);
-	if (rc == 0)
-		rc = copy_custom(s, c);
-	if (rc < 0) {
-		esip__stack_log(s, ESIP_LOG_ERROR, "bad public_addr or custom header");
-		goto fail;
-	}
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	s->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (s->epfd < 0 || s->wake_fd < 0) {
@@ -258,12 +199,12 @@ int esip_stack_new(const esip_stack_config *c, esip_stack **out)
 		goto fail;
 	}
 	rc = esip__stack_wire(s);
-	if (rc < 0)
+	if (rc < 0) {
+		esip__stack_log(s, ESIP_LOG_ERROR, "bad configuration: %s (public_addr, custom "
+				"headers?)", esip_strerror(rc));
 		goto fail;
-	s->cfg.listen = c->listen;
-	s->cfg.n_listen = c->n_listen;
-	rc = open_listeners(s);
-	s->cfg.listen = NULL;
+	}
+	rc = open_listeners(s, c->listen, c->n_listen);
 	if (rc < 0)
 		goto fail;
 	memset(&ev, 0, sizeof ev);
@@ -304,7 +245,7 @@ static int iterate_locked(esip_stack *s)
 	now = esip__stack_now();
 	if (next <= now)
 		return 0;
-	return next - now > 3600000 ? 3600000 : (int)(next - now);
+	return next - now > STK_MAX_WAIT_MS ? STK_MAX_WAIT_MS : (int)(next - now);
 }
 
 /* The stack's own thread: it waits in the transport's epoll directly
@@ -312,6 +253,7 @@ static int iterate_locked(esip_stack *s)
 static void *loop_main(void *arg)
 {
 	esip_stack *s = arg;
+	bool destroy_here;
 
 	pthread_mutex_lock(&s->lock);
 	while (!s->stop_requested) {
@@ -321,7 +263,7 @@ static void *loop_main(void *arg)
 		esip__stack_run_callbacks(s, cbs);
 		if (cbs)
 			timeout = 0; /* a callback may have started something */
-		if (esip_transport_wait(s->tp, timeout) < 0) {
+		if (!s->stop_requested && esip_transport_wait(s->tp, timeout) < 0) {
 			int e = errno;
 			pthread_mutex_lock(&s->lock);
 			esip__stack_log(s, ESIP_LOG_ERROR, "epoll_wait: %s; the loop stops",
@@ -335,8 +277,26 @@ static void *loop_main(void *arg)
 		stk_cb *cbs = esip__stack_take_callbacks(s);
 		pthread_mutex_unlock(&s->lock);
 		esip__stack_run_callbacks(s, cbs);
+		pthread_mutex_lock(&s->lock);
 	}
+	/* freed from one of its callbacks and nobody joins: the thread ends
+	 * the stack itself (detached); a joiner does it otherwise */
+	destroy_here = s->free_pending && !s->joining;
+	if (destroy_here) {
+		s->thread_running = false;
+		pthread_detach(pthread_self());
+	}
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	if (destroy_here)
+		destroy(s);
 	return NULL;
+}
+
+static bool on_loop_thread(const esip_stack *s)
+{
+	return (s->thread_running && pthread_equal(pthread_self(), s->thread)) ||
+	       (s->in_process && pthread_equal(pthread_self(), s->process_thread));
 }
 
 int esip_stack_start(esip_stack *s)
@@ -346,10 +306,13 @@ int esip_stack_start(esip_stack *s)
 	if (!s)
 		return ESIP_EINVAL;
 	pthread_mutex_lock(&s->lock);
+	if (s->closing) {
+		pthread_mutex_unlock(&s->lock);
+		return ESIP_ECLOSED;
+	}
 	/* one loop at a time: not while the thread runs (or is being
-	 * joined), not while the application's esip_stack_process runs
-	 * callbacks, not once esip_stack_free began */
-	if (s->thread_running || s->in_process || s->closing) {
+	 * joined), not while the application's esip_stack_process runs */
+	if (s->thread_running || s->in_process) {
 		pthread_mutex_unlock(&s->lock);
 		return ESIP_ESTATE;
 	}
@@ -361,26 +324,25 @@ int esip_stack_start(esip_stack *s)
 	return rc ? ESIP_ESYS : 0;
 }
 
-int esip_stack_stop(esip_stack *s)
+/* With the lock held: asks the thread to stop and waits until it has been
+ * joined (by this caller or another).  Returns with the lock held; true
+ * if the stack must be destroyed by the caller (freed from a callback
+ * while we joined). */
+static bool stop_locked(esip_stack *s)
 {
 	pthread_t th;
+	bool destroy_it;
 
-	if (!s)
-		return ESIP_EINVAL;
-	pthread_mutex_lock(&s->lock);
-	if (!s->thread_running || s->joining) {
-		pthread_mutex_unlock(&s->lock);
-		return ESIP_ESTATE;
+	for (;;) {
+		if (!s->thread_running)
+			return false;
+		s->stop_requested = true;
+		esip__stack_wake(s);
+		if (!s->joining)
+			break;
+		/* another thread joins: wait for it */
+		pthread_cond_wait(&s->cond, &s->lock);
 	}
-	s->stop_requested = true;
-	esip__stack_wake(s);
-	/* joining from the loop thread itself would deadlock: the loop ends
-	 * after this callback, a later stop (or free) joins it */
-	if (pthread_equal(pthread_self(), s->thread)) {
-		pthread_mutex_unlock(&s->lock);
-		return ESIP_ESTATE;
-	}
-	/* one caller joins; a second concurrent stop gets ESIP_ESTATE */
 	s->joining = true;
 	th = s->thread;
 	pthread_mutex_unlock(&s->lock);
@@ -388,32 +350,64 @@ int esip_stack_stop(esip_stack *s)
 	pthread_mutex_lock(&s->lock);
 	s->thread_running = false;
 	s->joining = false;
+	destroy_it = s->free_pending;
+	pthread_cond_broadcast(&s->cond);
+	return destroy_it;
+}
+
+int esip_stack_stop(esip_stack *s)
+{
+	bool destroy_it;
+
+	if (!s)
+		return ESIP_EINVAL;
+	pthread_mutex_lock(&s->lock);
+	if (on_loop_thread(s)) {
+		/* from a callback: the loop stops when the callback returns;
+		 * joining here would wait for ourselves */
+		if (s->thread_running)
+			s->stop_requested = true;
+		pthread_mutex_unlock(&s->lock);
+		return 0;
+	}
+	destroy_it = stop_locked(s);
 	pthread_mutex_unlock(&s->lock);
+	if (destroy_it)
+		destroy(s);
 	return 0;
 }
 
 void esip_stack_free(esip_stack *s)
 {
-	stk_cb *cbs;
-
-	bool running;
-
 	if (!s)
 		return;
 	pthread_mutex_lock(&s->lock);
-	/* from now on no request starts and no loop thread either */
+	if (s->closing) {
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
+	/* from now on no request or call starts and no loop thread either */
 	s->closing = true;
-	running = s->thread_running;
+	if (on_loop_thread(s)) {
+		/* from a callback: the loop that runs it ends the stack when the
+		 * callback returned (loop_main / esip_stack_process) */
+		s->free_pending = true;
+		s->stop_requested = true;
+		esip__stack_wake(s);
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
+	if (stop_locked(s)) {
+		/* the thread was freed from a callback meanwhile: ours now */
+		pthread_mutex_unlock(&s->lock);
+		destroy(s);
+		return;
+	}
+	/* the application's own loop may be inside esip_stack_process on
+	 * another thread: wait until it is out */
+	while (s->in_process)
+		pthread_cond_wait(&s->cond, &s->lock);
 	pthread_mutex_unlock(&s->lock);
-	if (running)
-		esip_stack_stop(s);
-	pthread_mutex_lock(&s->lock);
-	/* every request still pending hears of it, so its owner can free
-	 * what it gave as ud; callbacks cannot start new ones (closing) */
-	esip__uac_fail_all(s, 503, "Stack Stopped");
-	cbs = esip__stack_take_callbacks(s);
-	pthread_mutex_unlock(&s->lock);
-	esip__stack_run_callbacks(s, cbs);
 	destroy(s);
 }
 
@@ -434,7 +428,7 @@ int esip_stack_timeout_ms(esip_stack *s)
 	else if (next == UINT64_MAX)
 		t = -1;
 	else
-		t = next <= now ? 0 : next - now > 3600000 ? 3600000 : (int)(next - now);
+		t = next <= now ? 0 : next - now > STK_MAX_WAIT_MS ? STK_MAX_WAIT_MS : (int)(next - now);
 	pthread_mutex_unlock(&s->lock);
 	return t;
 }
@@ -442,22 +436,29 @@ int esip_stack_timeout_ms(esip_stack *s)
 int esip_stack_process(esip_stack *s)
 {
 	stk_cb *cbs;
+	bool destroy_it;
 
 	if (!s)
 		return ESIP_EINVAL;
 	pthread_mutex_lock(&s->lock);
-	if (s->thread_running || s->in_process) {
+	if (s->thread_running || s->in_process || s->closing) {
 		pthread_mutex_unlock(&s->lock);
-		return ESIP_ESTATE;
+		return s->closing ? ESIP_ECLOSED : ESIP_ESTATE;
 	}
+	s->in_process = true; /* callbacks one at a time: no thread starts now */
+	s->process_thread = pthread_self();
 	iterate_locked(s);
 	cbs = esip__stack_take_callbacks(s);
-	s->in_process = true; /* callbacks one at a time: no thread starts now */
 	pthread_mutex_unlock(&s->lock);
 	esip__stack_run_callbacks(s, cbs);
 	pthread_mutex_lock(&s->lock);
 	s->in_process = false;
+	destroy_it = s->free_pending;
+	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->lock);
+	/* freed from one of its callbacks: now that they are done */
+	if (destroy_it)
+		destroy(s);
 	return 0;
 }
 
@@ -478,31 +479,72 @@ int esip_stack_local_addr(esip_stack *s, esip_tp tp, esip_addr *out)
 	return rc;
 }
 
+int esip__stack_enter(esip_stack *s)
+{
+	pthread_mutex_lock(&s->lock);
+	if (s->closing || !s->ua) {
+		pthread_mutex_unlock(&s->lock);
+		return ESIP_ECLOSED;
+	}
+	s->now = esip__stack_now();
+	return 0;
+}
+
+void esip__stack_leave(esip_stack *s)
+{
+	esip_transport_flush(s->tp);
+	pthread_mutex_unlock(&s->lock);
+	esip__stack_wake(s);
+}
+
 void esip_stack_get_stats(esip_stack *s, esip_stack_stats *out)
 {
-	esip_txl_stats ts;
+	esip_ua_stats us;
 	esip_transport_stats ps;
 	int k;
 
 	if (!s || !out)
 		return;
+	memset(out, 0, sizeof *out);
 	pthread_mutex_lock(&s->lock);
-	*out = s->stats;
-	esip_txl_get_stats(s->txl, &ts);
+	if (!s->ua) {
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
+	esip_ua_get_stats(s->ua, &us);
 	esip_transport_get_stats(s->tp, &ps);
-	out->retransmissions = ts.retransmissions;
-	out->absorbed = ts.absorbed;
-	out->transactions_live = 0;
-	for (k = 0; k < 5; k++)
-		out->transactions_live += ts.live[k];
-	out->over_limit = ts.over_limit;
-	out->dropped += ts.stray_responses + ts.dropped + ts.ack_2xx;
+	memcpy(out->requests_in, us.requests_in, sizeof out->requests_in);
+	memcpy(out->requests_out, us.requests_out, sizeof out->requests_out);
+	memcpy(out->responses_in, us.responses_in, sizeof out->responses_in);
+	memcpy(out->responses_out, us.responses_out, sizeof out->responses_out);
+	out->dropped = us.dropped;
+	out->retransmissions = us.txl.retransmissions;
+	out->absorbed = us.txl.absorbed;
+	for (k = 0; k < (int)(sizeof us.txl.live / sizeof us.txl.live[0]); k++)
+		out->transactions_live += us.txl.live[k];
+	out->over_limit = us.txl.over_limit;
 	out->tcp_conns = ps.tcp_open;
 	out->tcp_accepted = ps.tcp_accepted;
 	out->tcp_connected = ps.tcp_connected;
 	out->tcp_closed = ps.tcp_closed;
 	out->bytes_in = ps.udp_bytes_in + ps.tcp_bytes_in;
 	out->bytes_out = ps.udp_bytes_out + ps.tcp_bytes_out;
+	/* a message that failed to parse: the transport's count (the UA core
+	 * sees the framed ones too) */
 	out->parse_errors = ps.parse_errors;
+	out->active_dialogs = us.calls_live;
+	out->calls_in = us.calls_in;
+	out->calls_out = us.calls_out;
+	out->calls_established = us.calls_established;
+	out->calls_failed = us.calls_failed;
+	out->invites = us.invites;
+	out->byes = us.byes;
+	out->refers = us.refers;
+	out->replaces = us.replaces;
+	out->refers_ok = us.refers_ok;
+	out->refers_failed = us.refers_failed;
+	out->calls_over_limit = us.over_limit;
+	out->call_bytes = us.call_bytes;
+	out->callbacks_lost = s->callbacks_lost;
 	pthread_mutex_unlock(&s->lock);
 }

@@ -243,8 +243,8 @@ static inline void stk_config(esip_stack_config *c, const esip_listen *l, size_t
 	esip_stack_config_init(c);
 	c->listen = l;
 	c->n_listen = n;
-	c->user_agent = "esip-test";
-	c->log = on_log;
+	c->ua.user_agent = "esip-test";
+	c->cb.log = on_log;
 	c->log_level = ESIP_LOG_DEBUG;
 }
 

@@ -186,7 +186,8 @@ START_TEST(thr_stop_from_other_thread)
 	ck_assert_int_eq(pthread_create(&t, NULL, stopper, s), 0);
 	pthread_join(t, &rc);
 	ck_assert_int_eq((int)(intptr_t)rc, 0);
-	ck_assert_int_eq(esip_stack_stop(s), ESIP_ESTATE);
+	/* idempotent: stopping a stopped stack is fine */
+	ck_assert_int_eq(esip_stack_stop(s), 0);
 	esip_stack_free(s);
 }
 END_TEST
@@ -222,9 +223,8 @@ START_TEST(thr_stop_from_callback)
 	ck_assert_int_eq(esip_stack_start(g_selfstop.s), 0);
 	ck_assert_int_eq(esip_stack_send_options(g_selfstop.s, uri, on_selfstop, &r[0]), 0);
 	ck_assert(STK_WAIT(g_selfstop.called, STK_WAIT_MS));
-	/* documented: returns when the thread has exited - impossible from
-	 * the thread itself; the code returns ESIP_ESTATE and the loop ends */
-	ck_assert_int_eq(g_selfstop.rc, ESIP_ESTATE);
+	/* documented: from a callback the loop stops after the callback */
+	ck_assert_int_eq(g_selfstop.rc, 0);
 	/* the owner's stop joins the exited thread */
 	ck_assert_int_eq(esip_stack_stop(g_selfstop.s), 0);
 	/* and the stack is usable from the application's loop afterwards */
@@ -322,14 +322,15 @@ START_TEST(shut_callback_cannot_restart)
 	ck_assert_int_eq(esip_stack_send_options(g_closing, uri, on_retry, &r), 0);
 	esip_stack_free(g_closing);
 	ck_assert_int_eq(g_retry_rc, ESIP_ECLOSED);
-	ck_assert_int_eq(g_start_rc, ESIP_ESTATE);
+	ck_assert_int_eq(g_start_rc, ESIP_ECLOSED);
 	ck_assert_int_eq(r.calls, 0);
 	close(ufd);
 }
 END_TEST
 
 /* Regression (review): two threads stopping at once - one joins, the
- * other gets ESIP_ESTATE (before, both joined and one hung). */
+ * other waits until the thread is gone; both return 0 (before, both
+ * joined and one hung). */
 static esip_stack *g_two;
 static int g_stop_rc[2];
 static void *stop_one(void *arg)
@@ -352,11 +353,117 @@ START_TEST(thr_two_concurrent_stops)
 		pthread_create(&b, NULL, stop_one, (void *)(intptr_t)1);
 		pthread_join(a, NULL);
 		pthread_join(b, NULL);
-		/* exactly one stop joined; the other was refused or came after */
-		ck_assert(g_stop_rc[0] == 0 || g_stop_rc[1] == 0);
-		ck_assert(g_stop_rc[0] == ESIP_ESTATE || g_stop_rc[1] == ESIP_ESTATE);
+		/* both returned once the thread was gone */
+		ck_assert_int_eq(g_stop_rc[0], 0);
+		ck_assert_int_eq(g_stop_rc[1], 0);
 		esip_stack_free(g_two);
 	}
+}
+END_TEST
+
+/* Issue 13 #1 (regression): esip_stack_free while another thread's
+ * esip_stack_stop is still joining the loop thread must wait for that
+ * join; before, it returned early and freed the stack under the live
+ * loop (valgrind: invalid reads in the deferred runner and the loop).  A
+ * slow callback keeps the loop busy so that the stop is surely joining
+ * when free is called. */
+static struct {
+	esip_stack *s;
+	int stop_rc;
+	volatile int in_cb;
+} g_race;
+
+static void on_slow(void *ud, int status, const char *reason)
+{
+	g_race.in_cb = 1;
+	usleep(200000);
+	on_resp(ud, status, reason);
+}
+
+static void *race_stopper(void *arg)
+{
+	g_race.stop_rc = esip_stack_stop(g_race.s);
+	return NULL;
+}
+
+START_TEST(shut_free_while_stop_joins)
+{
+	esip_stack_config c;
+	pthread_t t;
+	resp_slot r;
+	char uri[128];
+
+	memset(&r, 0, sizeof r);
+	stk_config(&c, udp4, 1);
+	g_race.s = stk_new(&c);
+	g_race.in_cb = 0;
+	stk_self_uri(g_race.s, ESIP_TP_UDP, uri, sizeof uri);
+	ck_assert_int_eq(esip_stack_start(g_race.s), 0);
+	ck_assert_int_eq(esip_stack_send_options(g_race.s, uri, on_slow, &r), 0);
+	ck_assert(STK_WAIT(g_race.in_cb, STK_WAIT_MS));
+	ck_assert_int_eq(pthread_create(&t, NULL, race_stopper, NULL), 0);
+	usleep(20000); /* the stopper is joining */
+	esip_stack_free(g_race.s);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(g_race.stop_rc, 0);
+	ck_assert_int_eq(r.calls, 1);
+}
+END_TEST
+
+/* esip_stack_free from a callback, in both loop modes: it returns at
+ * once, no callback runs after it, the loop frees the stack. */
+static struct {
+	esip_stack *s;
+	int after;
+	int calls;
+} g_cbfree;
+
+static void on_free_me(void *ud, int status, const char *reason)
+{
+	g_cbfree.calls++;
+	esip_stack_free(g_cbfree.s);
+	/* a second free (a bug in general) is harmless while it is closing */
+	g_cbfree.after = esip_stack_send_options(g_cbfree.s, "sip:x@127.0.0.1:9", on_resp, NULL);
+}
+
+START_TEST(shut_free_from_callback_thread)
+{
+	esip_stack_config c;
+	char uri[128];
+
+	memset(&g_cbfree, 0, sizeof g_cbfree);
+	stk_config(&c, udp4, 1);
+	g_cbfree.s = stk_new(&c);
+	stk_self_uri(g_cbfree.s, ESIP_TP_UDP, uri, sizeof uri);
+	ck_assert_int_eq(esip_stack_start(g_cbfree.s), 0);
+	ck_assert_int_eq(esip_stack_send_options(g_cbfree.s, uri, on_free_me, NULL), 0);
+	ck_assert(STK_WAIT(g_cbfree.calls == 1, STK_WAIT_MS));
+	usleep(100000); /* the detached loop thread frees it (ASan/valgrind see leaks) */
+	ck_assert_int_eq(g_cbfree.after, ESIP_ECLOSED);
+	ck_assert_int_eq(g_cbfree.calls, 1);
+}
+END_TEST
+
+START_TEST(shut_free_from_callback_process)
+{
+	esip_stack_config c;
+	char uri[128];
+	int i;
+
+	memset(&g_cbfree, 0, sizeof g_cbfree);
+	stk_config(&c, udp4, 1);
+	g_cbfree.s = stk_new(&c);
+	stk_self_uri(g_cbfree.s, ESIP_TP_UDP, uri, sizeof uri);
+	ck_assert_int_eq(esip_stack_send_options(g_cbfree.s, uri, on_free_me, NULL), 0);
+	/* the application's loop: the process call that runs the callback
+	 * frees the stack when it is done with it, and is the last one */
+	for (i = 0; i < 200 && !g_cbfree.calls; i++) {
+		struct pollfd pfd = {esip_stack_fd(g_cbfree.s), POLLIN, 0};
+		poll(&pfd, 1, 10);
+		esip_stack_process(g_cbfree.s);
+	}
+	ck_assert_int_eq(g_cbfree.calls, 1);
+	ck_assert_int_eq(g_cbfree.after, ESIP_ECLOSED);
 }
 END_TEST
 
@@ -377,7 +484,7 @@ START_TEST(shut_lifecycle)
 	s = stk_new(&c);
 	ck_assert_int_eq(esip_stack_start(s), 0);
 	ck_assert_int_eq(esip_stack_stop(s), 0);
-	ck_assert_int_eq(esip_stack_stop(s), ESIP_ESTATE);
+	ck_assert_int_eq(esip_stack_stop(s), 0); /* idempotent */
 	esip_stack_free(s);
 	ck_assert_int_eq(resp_total(), 0);
 }
@@ -404,11 +511,11 @@ START_TEST(leak_thread_mode)
 	ufd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &ua);
 	stk_config(&c, udp_tcp4, 2);
 	c.alloc = &la.a;
-	c.trace = on_trace;
+	c.cb.trace = on_trace;
 	c.log_level = ESIP_LOG_TRACE;
-	c.custom_headers = custom;
-	c.n_custom_headers = 1;
-	c.public_addr = "127.0.0.1";
+	c.ua.custom_headers = custom;
+	c.ua.n_custom_headers = 1;
+	c.ua.public_addr = "127.0.0.1";
 	s = stk_new(&c);
 	ck_assert_int_gt(locked_alloc_live(&la), 0);
 	ck_assert_int_eq(esip_stack_start(s), 0);
@@ -476,8 +583,8 @@ START_TEST(leak_app_mode_and_errors)
 	ck_assert_int_eq(la.ta.live, 0);
 	c.listen = udp4;
 	c.n_listen = 1;
-	c.custom_headers = (const esip_hdr_kv[]){{"X-Ok", {"1", 1}}, {"Bad Name", {"v", 1}}};
-	c.n_custom_headers = 2;
+	c.ua.custom_headers = (const esip_hdr_kv[]){{"X-Ok", {"1", 1}}, {"Bad Name", {"v", 1}}};
+	c.ua.n_custom_headers = 2;
 	ck_assert_int_eq(esip_stack_new(&c, &s2), ESIP_EINVAL);
 	ck_assert_msg(la.ta.live == 0, "bad custom header: %ld blocks leaked", la.ta.live);
 }
@@ -509,7 +616,7 @@ static int sweep_one(sweep_kind kind, long k, long *count)
 	c.listen = udp_tcp4;
 	c.n_listen = 2;
 	c.alloc = &la.a;
-	c.t1_ms = 10; /* a lost message ends in Timer F = 640 ms at worst */
+	c.ua.txl.t1_ms = 10; /* a lost message ends in Timer F = 640 ms at worst */
 	rc = esip_stack_new(&c, &s);
 	if (rc == 0) {
 		uint64_t end = stk_now_ms() + 1500;
@@ -627,7 +734,7 @@ START_TEST(uac_first_send_fails)
 	pfd = net_peer_sock(SOCK_STREAM, "127.0.0.1", &pa);
 	ck_assert_int_eq(listen(pfd, 4), 0);
 	stk_config(&c, udp_tcp4, 2);
-	c.max_tcp_conns = 1;
+	c.transport.max_tcp_conns = 1;
 	s = stk_new(&c);
 	ck_assert_int_eq(esip_stack_local_addr(s, ESIP_TP_TCP, &ta), 0);
 	ck_assert_int_eq(esip_stack_start(s), 0);
@@ -669,7 +776,7 @@ START_TEST(uac_udp_without_udp_listener)
 	memset(&r, 0, sizeof r);
 	fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
 	stk_config(&c, tcp_only, 1);
-	c.t1_ms = 10;
+	c.ua.txl.t1_ms = 10;
 	s = stk_new(&c);
 	ck_assert_int_eq(esip_stack_start(s), 0);
 	snprintf(uri, sizeof uri, "sip:peer@127.0.0.1:%u", esip_addr_port(&pa));
@@ -698,7 +805,7 @@ START_TEST(uac_over_max_transactions)
 	memset(r, 0, sizeof r);
 	fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
 	stk_config(&c, udp4, 1);
-	c.max_transactions = 2;
+	c.ua.txl.max_transactions = 2;
 	s = stk_new(&c);
 	ck_assert_int_eq(esip_stack_start(s), 0);
 	snprintf(uri, sizeof uri, "sip:silent@127.0.0.1:%u", esip_addr_port(&pa));
@@ -736,6 +843,9 @@ int main(void)
 	tcase_add_test(ts, shut_free_pending_started);
 	tcase_add_test(ts, shut_free_pending_app_mode);
 	tcase_add_test(ts, shut_lifecycle);
+	tcase_add_test(ts, shut_free_while_stop_joins);
+	tcase_add_test(ts, shut_free_from_callback_thread);
+	tcase_add_test(ts, shut_free_from_callback_process);
 	tcase_add_test(ts, shut_callback_cannot_restart);
 	tcase_add_test(ts, thr_two_concurrent_stops);
 	suite_add_tcase(s, ts);

@@ -29,26 +29,32 @@ START_TEST(cfg_defaults)
 	esip_stack_config_init(&c);
 	ck_assert_ptr_null(c.listen);
 	ck_assert_uint_eq(c.n_listen, 0);
-	ck_assert_ptr_null(c.public_addr);
-	ck_assert_ptr_null(c.user_agent);
-	ck_assert_ptr_null(c.domain);
-	ck_assert_int_eq(c.default_tp, ESIP_TP_UDP);
-	ck_assert_uint_eq(c.t1_ms, 0);
-	ck_assert_uint_eq(c.t2_ms, 0);
-	ck_assert_uint_eq(c.t4_ms, 0);
-	ck_assert_uint_eq(c.timer_b_ms, 0);
-	ck_assert_uint_eq(c.timer_f_ms, 0);
-	ck_assert_uint_eq(c.limits.max_msg_size, 0);
-	ck_assert_uint_eq(c.max_transactions, 0);
-	ck_assert_uint_eq(c.max_tcp_conns, 0);
-	ck_assert_uint_eq(c.tcp_idle_ms, 0);
-	ck_assert_uint_eq(c.max_tcp_buffer, 0);
-	ck_assert_ptr_null(c.custom_headers);
-	ck_assert_uint_eq(c.n_custom_headers, 0);
+	ck_assert_ptr_null(c.ua.public_addr);
+	ck_assert_ptr_null(c.ua.user_agent);
+	ck_assert_ptr_null(c.ua.domain);
+	ck_assert_int_eq(c.ua.default_tp, ESIP_TP_UDP);
+	/* each default is the lower layer's own (written once, there) */
+	{
+		esip_txl_config x;
+		esip_transport_config t;
+		esip_txl_config_init(&x);
+		esip_transport_config_init(&t);
+		ck_assert_uint_eq(c.ua.txl.t1_ms, x.t1_ms);
+		ck_assert_uint_eq(c.ua.txl.t1_ms, 500);
+		ck_assert_uint_eq(c.ua.txl.t2_ms, x.t2_ms);
+		ck_assert_uint_eq(c.ua.txl.t4_ms, x.t4_ms);
+		ck_assert_uint_eq(c.ua.txl.max_transactions, x.max_transactions);
+		ck_assert_uint_eq(c.transport.limits.max_msg_size, t.limits.max_msg_size);
+		ck_assert_uint_eq(c.transport.max_tcp_conns, t.max_tcp_conns);
+		ck_assert_uint_eq(c.transport.tcp_idle_ms, t.tcp_idle_ms);
+		ck_assert_uint_eq(c.transport.max_tcp_buffer, t.max_tcp_buffer);
+	}
+	ck_assert_ptr_null(c.ua.custom_headers);
+	ck_assert_uint_eq(c.ua.n_custom_headers, 0);
 	ck_assert_ptr_null(c.alloc);
-	ck_assert_ptr_null(c.log);
-	ck_assert_ptr_null(c.trace);
-	ck_assert_ptr_null(c.ud);
+	ck_assert_ptr_null(c.cb.log);
+	ck_assert_ptr_null(c.cb.trace);
+	ck_assert_ptr_null(c.cb.ud);
 	ck_assert_int_le(c.log_level, ESIP_LOG_INFO); /* quiet below debug */
 	ck_assert_msg(!strncmp(esip_version(), "esip ", 5) && isdigit((unsigned char)esip_version()[5]),
 		      "esip_version() = \"%s\"", esip_version());
@@ -146,10 +152,10 @@ START_TEST(cfg_unsupported_tp)
 	esip_addr a;
 
 	stk_config(&c, udp4, 1);
-	c.default_tp = ESIP_TP_TLS;
+	c.ua.default_tp = ESIP_TP_TLS;
 	ck_assert_int_eq(esip_stack_new(&c, &s), ESIP_ENOTSUP);
 	ck_assert_ptr_null(s);
-	c.default_tp = ESIP_TP_SCTP;
+	c.ua.default_tp = ESIP_TP_SCTP;
 	ck_assert_int_eq(esip_stack_new(&c, &s), ESIP_ENOTSUP);
 	/* a TLS listener is refused too */
 	stk_config(&c, tls, 1);
@@ -181,7 +187,7 @@ static void self_options(const esip_listen *l, size_t nl, esip_tp tp, int n)
 	int i, k;
 
 	stk_config(&c, l, nl);
-	c.t1_ms = 2000; /* no Timer E retransmission within the test: exact counts */
+	c.ua.txl.t1_ms = 2000; /* no Timer E retransmission within the test: exact counts */
 	s = stk_new(&c);
 	stk_self_uri(s, tp, uri, sizeof uri);
 	ck_assert_int_eq(esip_stack_start(s), 0);
@@ -274,11 +280,11 @@ START_TEST(thr_start_stop_states)
 
 	stk_config(&c, udp4, 1);
 	s = stk_new(&c);
-	ck_assert_int_eq(esip_stack_stop(s), ESIP_ESTATE); /* never started */
+	ck_assert_int_eq(esip_stack_stop(s), 0); /* never started: nothing to stop */
 	ck_assert_int_eq(esip_stack_start(s), 0);
 	ck_assert_int_eq(esip_stack_start(s), ESIP_ESTATE);
 	ck_assert_int_eq(esip_stack_stop(s), 0);
-	ck_assert_int_eq(esip_stack_stop(s), ESIP_ESTATE);
+	ck_assert_int_eq(esip_stack_stop(s), 0); /* idempotent */
 	/* a second life */
 	ck_assert_int_eq(esip_stack_start(s), 0);
 	ck_assert_int_eq(esip_stack_stop(s), 0);
@@ -307,7 +313,7 @@ START_TEST(app_self_udp)
 
 	memset(r, 0, sizeof r);
 	stk_config(&c, udp_tcp4, 2);
-	c.t1_ms = 2000;
+	c.ua.txl.t1_ms = 2000;
 	s = stk_new(&c);
 	fd = esip_stack_fd(s);
 	ck_assert_int_ge(fd, 0);
@@ -376,7 +382,7 @@ START_TEST(uac_timeout_408)
 	memset(&r, 0, sizeof r);
 	fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
 	stk_config(&c, udp4, 1);
-	c.t1_ms = 10; /* Timer F = 640 ms */
+	c.ua.txl.t1_ms = 10; /* Timer F = 640 ms */
 	s = stk_new(&c);
 	ck_assert_int_eq(esip_stack_start(s), 0);
 	snprintf(uri, sizeof uri, "sip:silent@127.0.0.1:%u", esip_addr_port(&pa));
@@ -416,7 +422,7 @@ START_TEST(uac_udp_closed_port)
 	fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
 	close(fd); /* the port is free now: nobody listens */
 	stk_config(&c, udp4, 1);
-	c.t1_ms = 10;
+	c.ua.txl.t1_ms = 10;
 	s = stk_new(&c);
 	ck_assert_int_eq(esip_stack_start(s), 0);
 	snprintf(uri, sizeof uri, "sip:nobody@127.0.0.1:%u", esip_addr_port(&pa));
@@ -626,8 +632,8 @@ START_TEST(hook_trace)
 
 	memset(&r, 0, sizeof r);
 	stk_config(&c, udp4, 1);
-	c.trace = on_trace;
-	c.t1_ms = 2000;
+	c.cb.trace = on_trace;
+	c.ua.txl.t1_ms = 2000;
 	s = stk_new(&c);
 	ck_assert_int_eq(esip_stack_local_addr(s, ESIP_TP_UDP, &la), 0);
 	ck_assert_int_eq(esip_stack_start(s), 0);
@@ -779,17 +785,17 @@ START_TEST(hook_custom_headers)
 	int i, nreq = 0;
 
 	stk_config(&c, udp4, 1);
-	c.custom_headers = custom;
-	c.n_custom_headers = 2;
+	c.ua.custom_headers = custom;
+	c.ua.n_custom_headers = 2;
 	originate_to_peer(&c, "SIP/2.0/UDP 127.0.0.1:", "<sip:esip@127.0.0.1>", 3);
 	/* domain names the From (8.1.1.3) */
-	c.domain = "example.org";
+	c.ua.domain = "example.org";
 	originate_to_peer(&c, "SIP/2.0/UDP 127.0.0.1:", "sip:esip@example.org", 2);
-	c.domain = NULL;
+	c.ua.domain = NULL;
 
 	/* the trace of a self OPTIONS: in the request, not in the response */
 	memset(&r, 0, sizeof r);
-	c.trace = on_trace;
+	c.cb.trace = on_trace;
 	s = stk_new(&c);
 	ck_assert_int_eq(esip_stack_start(s), 0);
 	stk_self_uri(s, ESIP_TP_UDP, uri, sizeof uri);
@@ -816,16 +822,16 @@ START_TEST(cfg_bad_custom_header)
 	esip_stack *s = NULL;
 
 	stk_config(&c, udp4, 1);
-	c.custom_headers = crlf;
-	c.n_custom_headers = 1;
+	c.ua.custom_headers = crlf;
+	c.ua.n_custom_headers = 1;
 	ck_assert_int_eq(esip_stack_new(&c, &s), ESIP_EINVAL);
 	ck_assert_ptr_null(s);
-	c.custom_headers = colon;
+	c.ua.custom_headers = colon;
 	ck_assert_int_eq(esip_stack_new(&c, &s), ESIP_EINVAL);
 	ck_assert(log_has("custom header"));
-	c.custom_headers = custom;
-	c.n_custom_headers = 2;
-	c.public_addr = "1.2.3.4:notaport";
+	c.ua.custom_headers = custom;
+	c.ua.n_custom_headers = 2;
+	c.ua.public_addr = "1.2.3.4:notaport";
 	ck_assert_int_eq(esip_stack_new(&c, &s), ESIP_EINVAL);
 	ck_assert_ptr_null(s);
 }
@@ -836,15 +842,15 @@ START_TEST(hook_public_addr)
 	esip_stack_config c;
 
 	stk_config(&c, udp4, 1);
-	c.custom_headers = custom;
-	c.n_custom_headers = 2;
-	c.public_addr = "192.0.2.50:5999";
+	c.ua.custom_headers = custom;
+	c.ua.n_custom_headers = 2;
+	c.ua.public_addr = "192.0.2.50:5999";
 	originate_to_peer(&c, "SIP/2.0/UDP 192.0.2.50:5999;", NULL, 1);
 	/* a host without port keeps the listener's port */
-	c.public_addr = "sip.example.test";
+	c.ua.public_addr = "sip.example.test";
 	originate_to_peer(&c, "SIP/2.0/UDP sip.example.test:", NULL, 1);
 	/* an IPv6 public address, bracketed in the Via */
-	c.public_addr = "[2001:db8::5]:5998";
+	c.ua.public_addr = "[2001:db8::5]:5998";
 	originate_to_peer(&c, "SIP/2.0/UDP [2001:db8::5]:5998;", NULL, 1);
 }
 END_TEST
@@ -861,8 +867,8 @@ START_TEST(hook_public_addr_self)
 
 	memset(&r, 0, sizeof r);
 	stk_config(&c, udp4, 1);
-	c.public_addr = "192.0.2.50:5999";
-	c.trace = on_trace;
+	c.ua.public_addr = "192.0.2.50:5999";
+	c.cb.trace = on_trace;
 	s = stk_new(&c);
 	ck_assert_int_eq(esip_stack_start(s), 0);
 	stk_self_uri(s, ESIP_TP_UDP, uri, sizeof uri);
@@ -930,9 +936,9 @@ START_TEST(uac_large_request_tcp)
 	h[0].name = "X-Padding";
 	h[0].value = esip_str_make(big, 1400);
 	stk_config(&c, NULL, 0);
-	c.custom_headers = h;
-	c.n_custom_headers = 1;
-	c.trace = on_trace;
+	c.ua.custom_headers = h;
+	c.ua.n_custom_headers = 1;
+	c.cb.trace = on_trace;
 	s = stack_same_port(&c, l, addr);
 	ck_assert_int_eq(esip_stack_start(s), 0);
 	snprintf(uri, sizeof uri, "sip:esip@%s", addr); /* UDP by default */
@@ -977,7 +983,7 @@ START_TEST(uac_small_request_udp)
 
 	memset(&r, 0, sizeof r);
 	stk_config(&c, NULL, 0);
-	c.trace = on_trace;
+	c.cb.trace = on_trace;
 	s = stack_same_port(&c, l, addr);
 	ck_assert_int_eq(esip_stack_start(s), 0);
 	snprintf(uri, sizeof uri, "sip:esip@%s", addr);
@@ -1009,8 +1015,8 @@ START_TEST(uac_default_tp_tcp)
 
 	memset(&r, 0, sizeof r);
 	stk_config(&c, tcp4, 1);
-	c.default_tp = ESIP_TP_TCP;
-	c.trace = on_trace;
+	c.ua.default_tp = ESIP_TP_TCP;
+	c.cb.trace = on_trace;
 	s = stk_new(&c);
 	ck_assert_int_eq(esip_stack_start(s), 0);
 	snprintf(uri, sizeof uri, "sip:esip@127.0.0.1:%u", stk_port(s, ESIP_TP_TCP));
@@ -1041,7 +1047,7 @@ START_TEST(uac_timer_f_override)
 	memset(&r, 0, sizeof r);
 	fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
 	stk_config(&c, udp4, 1);
-	c.timer_f_ms = 300; /* T1 stays 500: one try, no retransmission */
+	c.ua.txl.timer_f_ms = 300; /* T1 stays 500: one try, no retransmission */
 	s = stk_new(&c);
 	ck_assert_int_eq(esip_stack_start(s), 0);
 	snprintf(uri, sizeof uri, "sip:silent@127.0.0.1:%u", esip_addr_port(&pa));
@@ -1077,7 +1083,7 @@ START_TEST(uac_peer_responses)
 	memset(&rb, 0, sizeof rb);
 	fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
 	stk_config(&c, udp4, 1);
-	c.t1_ms = 2000; /* no retransmission meanwhile */
+	c.ua.txl.t1_ms = 2000; /* no retransmission meanwhile */
 	s = stk_new(&c);
 	ck_assert_int_eq(esip_stack_start(s), 0);
 	snprintf(uri, sizeof uri, "sip:peer@127.0.0.1:%u", esip_addr_port(&pa));
@@ -1152,8 +1158,8 @@ START_TEST(uac_large_request_udp_fallback)
 	h[0].name = "X-Padding";
 	h[0].value = esip_str_make(big, 1400);
 	stk_config(&c, udp_tcp4, 2);
-	c.custom_headers = h;
-	c.n_custom_headers = 1;
+	c.ua.custom_headers = h;
+	c.ua.n_custom_headers = 1;
 	a = stk_new(&c);
 	ck_assert_int_eq(esip_stack_start(a), 0);
 	snprintf(uri, sizeof uri, "sip:esip@127.0.0.1:%u", esip_addr_port(&pb));
@@ -1184,7 +1190,7 @@ START_TEST(hook_default_user_agent)
 	memset(&r, 0, sizeof r);
 	fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
 	stk_config(&c, udp4, 1);
-	c.user_agent = NULL;
+	c.ua.user_agent = NULL;
 	s = stk_new(&c);
 	ck_assert_int_eq(esip_stack_start(s), 0);
 	snprintf(uri, sizeof uri, "sip:peer@127.0.0.1:%u", esip_addr_port(&pa));

@@ -193,8 +193,9 @@ START_TEST(uas_rport_to_source)
 }
 END_TEST
 
-/* 8.2.1: a known method the core does not handle -> 405 with Allow */
-START_TEST(uas_invite_405)
+/* 13.3.1.3: an INVITE nobody takes (no incoming_call callback) is a
+ * call the stack declines with 480 */
+START_TEST(uas_invite_480)
 {
 	uas_env e;
 	char req[2048], resp[4096], v[256], to[256], ack[2048];
@@ -204,10 +205,7 @@ START_TEST(uas_invite_405)
 	env_up(&e);
 	n = mkreq(req, sizeof req, "INVITE", e.ruri, "UDP", e.sentby, "inv1",
 		  "Contact: <sip:peer@127.0.0.1>\r\n");
-	ck_assert_int_eq(exchange(&e, req, (size_t)n, resp, sizeof resp), 405);
-	ck_assert_msg(hdr_get(resp, "Allow", v, sizeof v), "no Allow in:\n%s", resp);
-	ck_assert_ptr_nonnull(strstr(v, "OPTIONS"));
-	ck_assert_ptr_null(strstr(v, "INVITE"));
+	ck_assert_int_eq(exchange(&e, req, (size_t)n, resp, sizeof resp), 480);
 	ck_assert(hdr_get(resp, "Server", v, sizeof v));
 
 	/* 17.1.1.3: the ACK for the non-2xx (same branch, To with the tag)
@@ -245,6 +243,25 @@ START_TEST(uas_unknown_501)
 	esip_stack_get_stats(e.s, &st);
 	ck_assert_uint_eq(st.requests_in[ESIP_METHOD_OTHER], 1);
 	ck_assert_uint_eq(st.responses_out[5], 1);
+	env_down(&e);
+}
+END_TEST
+
+/* 8.2.1: a known method the UA does not handle -> 405 with Allow, which
+ * lists what it does (INVITE among them) */
+START_TEST(uas_subscribe_405)
+{
+	uas_env e;
+	char resp[4096], v[256];
+
+	env_up(&e);
+	ck_assert_int_eq(simple(&e, "SUBSCRIBE", NULL, "sub1", "Event: presence\r\n", resp,
+				sizeof resp),
+			 405);
+	ck_assert_msg(hdr_get(resp, "Allow", v, sizeof v), "no Allow in:\n%s", resp);
+	ck_assert_ptr_nonnull(strstr(v, "OPTIONS"));
+	ck_assert_ptr_nonnull(strstr(v, "INVITE"));
+	ck_assert_ptr_null(strstr(v, "SUBSCRIBE"));
 	env_down(&e);
 }
 END_TEST
@@ -526,7 +543,7 @@ START_TEST(uas_too_large_datagram)
 	esip_stack_stats sst;
 
 	stk_config(&c, udp_tcp, 1);
-	c.limits.max_msg_size = 1024;
+	c.transport.limits.max_msg_size = 1024;
 	env_up_cfg(&e, &c);
 	memset(pad, 'p', sizeof pad);
 	memcpy(pad, "X-Pad: ", 7);
@@ -557,7 +574,7 @@ START_TEST(limit_max_transactions)
 	esip_stack_stats st;
 
 	stk_config(&c, udp_tcp, 1);
-	c.max_transactions = 5;
+	c.ua.txl.max_transactions = 5;
 	env_up_cfg(&e, &c);
 	for (i = 0; i < 30; i++) {
 		snprintf(tag, sizeof tag, "lim%d", i);
@@ -601,7 +618,7 @@ START_TEST(limit_max_tcp_conns)
 	socklen_t ml = sizeof me.u;
 
 	stk_config(&c, udp_tcp, 2);
-	c.max_tcp_conns = 2;
+	c.transport.max_tcp_conns = 2;
 	env_up_cfg(&e, &c);
 	c1 = tcp_client(&e.tcp);
 	ck_assert(STATS_WAIT(e.s, st, st.tcp_accepted == 1, STK_WAIT_MS));
@@ -653,7 +670,7 @@ START_TEST(limit_tcp_idle)
 	uint64_t t0, dt;
 
 	stk_config(&c, udp_tcp, 2);
-	c.tcp_idle_ms = 300;
+	c.transport.tcp_idle_ms = 300;
 	env_up_cfg(&e, &c);
 	t0 = stk_now_ms();
 	fd = tcp_client(&e.tcp);
@@ -678,7 +695,7 @@ START_TEST(uas_server_default)
 	char resp[4096], v[256];
 
 	stk_config(&c, udp_tcp, 1);
-	c.user_agent = NULL;
+	c.ua.user_agent = NULL;
 	env_up_cfg(&e, &c);
 	ck_assert_int_eq(simple(&e, "OPTIONS", NULL, "srv1", NULL, resp, sizeof resp), 200);
 	ck_assert(hdr_get(resp, "Server", v, sizeof v));
@@ -698,7 +715,8 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, uas_options_200);
 	tcase_add_test(tc, uas_rport_to_source);
-	tcase_add_test(tc, uas_invite_405);
+	tcase_add_test(tc, uas_invite_480);
+	tcase_add_test(tc, uas_subscribe_405);
 	tcase_add_test(tc, uas_unknown_501);
 	tcase_add_test(tc, uas_require_420);
 	tcase_add_test(tc, uas_scheme_416);
