@@ -44,6 +44,7 @@
 #ifndef ESIP_DIALOG_H
 #define ESIP_DIALOG_H
 
+#include <esip/auth.h>
 #include <esip/core.h>
 #include <esip/net.h>
 #include <esip/parser.h>
@@ -98,6 +99,13 @@ typedef enum esip_policy {
 	ESIP_POLICY_ASK       /* the application decides (an event) */
 } esip_policy;
 
+/* A user's credentials for Digest authentication (RFC 3261 22, RFC 7616). */
+typedef struct esip_credentials {
+	const char *realm;          /* NULL = any realm */
+	const char *user;
+	const char *password;
+} esip_credentials;
+
 typedef struct esip_ua_config {
 	esip_txl_config txl;        /* timers (T1, T2, T4, B, F ...) and transaction
 				     * limits; zero fields take their defaults */
@@ -127,6 +135,17 @@ typedef struct esip_ua_config {
 	 * treats Replaces as unsupported (420 when required, else an
 	 * ordinary new call) */
 	esip_policy replaces_policy; /* default ACCEPT */
+	/* Digest (RFC 3261 22.2, 22.3; RFC 7616, RFC 8760): a 401 or 407 to
+	 * any request (INVITE, REGISTER, BYE, REFER ...) is answered with
+	 * these, the request sent again with a new branch and CSeq (the
+	 * strongest algorithm offered; stale nonces without asking; never
+	 * twice with credentials already refused); copied */
+	const esip_credentials *credentials;
+	size_t n_credentials;
+	/* An outbound proxy (RFC 3261 8.1.2: a pre-loaded route), e.g.
+	 * "sip:proxy.example.com;lr": every request outside a dialog goes
+	 * through it; NULL = none */
+	const char *outbound_proxy;
 	const esip_hdr_kv *custom_headers; /* added verbatim to every request the
 				     * UA originates (copied) */
 	size_t n_custom_headers;

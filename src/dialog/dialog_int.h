@@ -88,6 +88,11 @@ typedef struct ua_req_ops {
 	/* The request is over (also when abandoned: owner is then NULL); the
 	 * place to release data.  Optional. */
 	void (*done)(ua_req *r, uint64_t now);
+	/* A 401/407 is to be answered: the CSeq the request is sent again
+	 * with (RFC 3261 22.2: "the CSeq header field value ... MUST be
+	 * incremented"), or 0 if it must not be sent again (an INVITE
+	 * cancelled meanwhile).  NULL: never answered. */
+	uint32_t (*next_cseq)(ua_req *r);
 } ua_req_ops;
 
 /* How to start a request (esip__req_start). */
@@ -140,8 +145,16 @@ struct ua_req {
 	esip_str ctype, body;       /* copies, in mem[] */
 	char host[256];             /* the next hop to resolve */
 	uint16_t port;
+	uint8_t auth_rounds;        /* 401/407 answered so far */
+	char *auth;                 /* our Authorization / Proxy-Authorization
+				     * lines (CRLF-ended), or NULL */
 	char mem[];
 };
+
+/* The request's credentials as header fields (views into r->auth), for
+ * the builders.  Returns how many were written (at most cap). */
+size_t esip__req_auth_headers(const ua_req *r, esip_hdr_kv *out, size_t cap);
+#define UA_AUTH_ROUNDS 2 /* challenges answered per request (a loop guard) */
 
 /*
  * Starts a request to next_hop (a URI, RFC 3261 8.1.2): its target per 18
@@ -364,6 +377,8 @@ typedef struct dlg_plan {
 	esip_str next_hop;
 } dlg_plan;
 void esip__dlg_plan(const esip_call *c, dlg_plan *p);
+/* ua_req_ops.next_cseq of a call's requests. */
+uint32_t esip__dlg_next_cseq(ua_req *r);
 /* ua_req_ops.build of a call's requests (the call is r->data). */
 int esip__dlg_build(ua_req *r, esip_tp tp, const esip_ua_local *local, const char *branch,
 		    esip_buf *b);
@@ -483,6 +498,11 @@ struct esip_ua {
 	uint32_t cseq;               /* CSeq of the next request outside dialogs */
 	bool closing;                /* esip_ua_free or shutdown began */
 	esip_buf scratch;            /* messages are built here */
+	esip_auth_client auth;       /* Digest credentials and nonces */
+	size_t n_credentials;
+	char *proxy_mem;             /* the outbound proxy as configured */
+	esip_str proxy_route;        /* its Route value (8.1.2) */
+	esip_str proxy_uri;          /* its URI: the next hop */
 	esip_fsm_tracer tracer;
 	esip_ua_stats stats;
 };
