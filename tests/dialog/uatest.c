@@ -423,6 +423,55 @@ static void raw_recv(void *ud, const void *bytes, size_t len, const esip_rx_info
 	memcpy(r->msgs[k], bytes, len);
 	r->msgs[k][len] = 0;
 	r->n++;
+	if (r->on_msg) {
+		esip_hdr hdrs[64];
+		esip_msg m;
+		esip_msg_init(&m, hdrs, 64);
+		if (esip_msg_parse(&m, bytes, len, ESIP_PARSE_DATAGRAM, NULL) > 0)
+			r->on_msg(r, &m, rx, now);
+	}
+}
+
+void uat_raw_reply(uatraw *r, const esip_msg *m, const esip_rx_info *rx, unsigned status,
+		   const char *to_tag, const char *extra)
+{
+	char out[8192];
+	size_t n = 0, i;
+	int w;
+
+	w = snprintf(out, sizeof out, "SIP/2.0 %u %s\r\n", status, esip_reason_phrase(status));
+	n += (size_t)w;
+	for (i = 0; i < m->nhdrs; i++) {
+		const esip_hdr *h = &m->hdrs[i];
+		switch (h->id) {
+		case ESIP_HDR_VIA:
+		case ESIP_HDR_FROM:
+		case ESIP_HDR_CALL_ID:
+		case ESIP_HDR_CSEQ:
+			w = snprintf(out + n, sizeof out - n, "%.*s: %.*s\r\n", ESIP_STR_FMT(h->name),
+				     ESIP_STR_FMT(h->value));
+			n += (size_t)w;
+			break;
+		case ESIP_HDR_TO:
+			w = snprintf(out + n, sizeof out - n, "To: %.*s%s%s\r\n", ESIP_STR_FMT(h->value),
+				     !m->to.tag.p && to_tag ? ";tag=" : "",
+				     !m->to.tag.p && to_tag ? to_tag : "");
+			n += (size_t)w;
+			break;
+		default:
+			break;
+		}
+	}
+	w = snprintf(out + n, sizeof out - n, "Contact: <sip:raw@127.0.0.1:%u>\r\n%sContent-Length: 0\r\n\r\n",
+		     r->port, extra ? extra : "");
+	n += (size_t)w;
+	{
+		esip_dest d;
+		memset(&d, 0, sizeof d);
+		d.tp = ESIP_TP_UDP;
+		d.addr = rx->peer;
+		ck_assert_int_eq(simnet_send(r->net, r->id, &d, out, n), 0);
+	}
 }
 
 void uat_raw_init(uatraw *r, simnet *net, const char *name, uint16_t port)

@@ -126,6 +126,10 @@ typedef struct uatraw {
 	uint16_t port;
 	char msgs[UAT_RAW_KEEP][4096];
 	size_t n;
+	/* optional: called for each message received (after it is kept),
+	 * may answer with uat_raw_send */
+	void (*on_msg)(struct uatraw *r, const esip_msg *m, const esip_rx_info *rx, uint64_t now);
+	void *ud;
 } uatraw;
 
 void uat_raw_init(uatraw *r, simnet *net, const char *name, uint16_t port);
@@ -135,6 +139,11 @@ void uat_raw_send(uatraw *r, const esip_addr *to, const char *text);
  * if none); *hdr copies the value of header name of it into out. */
 const char *uat_raw_last(const uatraw *r, const char *prefix);
 bool uat_raw_hdr(const char *msg, const char *name, char *out, size_t cap);
+/* A response to request m (Via, From, To (+ to_tag if it has none),
+ * Call-ID, CSeq copied), with extra header lines (CRLF-ended, may be
+ * NULL), sent back to rx->peer. */
+void uat_raw_reply(uatraw *r, const esip_msg *m, const esip_rx_info *rx, unsigned status,
+		   const char *to_tag, const char *extra);
 
 /* The node's nth call (0 = the first it saw), NULL if none. */
 esip_call *uat_call_of(const uatnode *n, size_t nth);
