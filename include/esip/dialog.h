@@ -56,6 +56,22 @@ extern "C" {
 
 typedef struct esip_ua esip_ua;
 typedef struct esip_call esip_call;
+typedef struct esip_reg esip_reg;
+
+/* A registration's states (src/dialog/reg.def, in its order). */
+typedef enum esip_reg_state {
+	ESIP_REG_IDLE = 0,
+	ESIP_REG_REGISTERING,   /* REGISTER sent, no answer yet */
+	ESIP_REG_REGISTERED,    /* bound; refreshed before it expires */
+	ESIP_REG_REFRESHING,    /* a refresh is under way (still bound) */
+	ESIP_REG_FAILED,        /* the last attempt failed; tried again later */
+	ESIP_REG_UNREGISTERING, /* REGISTER with Expires: 0 sent */
+	ESIP_REG_UNREGISTERED,  /* final */
+	ESIP_REG__STATE_COUNT
+} esip_reg_state;
+
+/* "registered", ... */
+const char *esip_reg_state_name(esip_reg_state st);
 
 /* ---- call states (the states of src/dialog/dialog.def, in its order) --- */
 
@@ -149,6 +165,9 @@ typedef struct esip_ua_config {
 	const esip_hdr_kv *custom_headers; /* added verbatim to every request the
 				     * UA originates (copied) */
 	size_t n_custom_headers;
+	uint32_t registrar_max_bindings; /* > 0: answer REGISTER as a registrar
+				     * (esip_ua_registrar_lookup); 0 = 405 */
+	uint32_t registrar_min_expires;  /* 0 = 60 */
 	const esip_allocator *alloc; /* NULL = libc; must outlive every call handle */
 } esip_ua_config;
 
@@ -194,7 +213,11 @@ typedef enum esip_ua_event_kind {
 	 * 100, 180, 200, 486) or, with final set, the outcome (ok: the
 	 * referred call succeeded; status 202 with ok when the peer accepted
 	 * Refer-Sub: false and no NOTIFY comes; 408 on the expiry) */
-	ESIP_UA_REFER_STATUS
+	ESIP_UA_REFER_STATUS,
+	/* a registration changed state: reg, reg_state, status (the response
+	 * that caused it: 200, 401, 408 ...), expires (the granted expiry in
+	 * seconds when registered) */
+	ESIP_UA_REG_STATE
 } esip_ua_event_kind;
 
 typedef void (*esip_ua_response_fn)(void *ud, int status, const char *reason);
@@ -217,6 +240,9 @@ typedef struct esip_ua_event {
 	esip_str referred_by;      /* CALL_REFER: the Referred-By value (may be absent) */
 	bool replaces;             /* CALL_REFER: the Refer-To URI carries Replaces */
 	bool final, ok;            /* REFER_STATUS */
+	esip_reg *reg;             /* REG_STATE */
+	esip_reg_state reg_state;
+	uint32_t expires;
 } esip_ua_event;
 
 typedef struct esip_ua_callbacks {
@@ -408,6 +434,52 @@ typedef struct esip_replaces_params {
  */
 int esip_ua_call_make_replacing(esip_ua *ua, const esip_call_params *p,
 				const esip_replaces_params *r, uint64_t now, esip_call **out);
+
+/* ---- registration (RFC 3261 10) -------------------------------------------- */
+
+typedef struct esip_register_params {
+	const char *registrar;   /* the Request-URI, "sip:example.com" (10.2); the
+				  * next hop unless an outbound proxy is set */
+	const char *aor;         /* the address-of-record (To, From); NULL =
+				  * sip:<user>@<registrar's host> */
+	uint32_t expires_s;      /* asked for; 0 = 3600 */
+	uint32_t retry_s;        /* pause after a failure; 0 = 30 */
+	void *user_data;
+} esip_register_params;
+
+/*
+ * Registers this UA's Contact (its address towards the registrar) for aor
+ * (RFC 3261 10.2): REGISTER with Expires, a 401/407 answered with the
+ * configured credentials, the binding refreshed before the granted expiry
+ * (the expires of our Contact in the 2xx, else its Expires), 423 answered
+ * with the registrar's Min-Expires, a failure retried after retry_s, a
+ * lost connection registered again at once.  Every state change is an
+ * ESIP_UA_REG_STATE event.  *out (may be NULL) is valid until the UA is
+ * freed.  0, ESIP_EINVAL (not a sip URI), ESIP_ELIMIT (16 registrations),
+ * ESIP_ENOMEM, ESIP_ECLOSED.
+ */
+int esip_ua_register(esip_ua *ua, const esip_register_params *p, uint64_t now, esip_reg **out);
+/* Removes the binding (REGISTER with Expires: 0, 10.2.2) -> unregistered.
+ * esip_ua_shutdown unregisters every registration; esip_ua_free sends the
+ * REGISTER with Expires: 0 once, without waiting for its answer. */
+int esip_ua_unregister(esip_reg *r, uint64_t now);
+esip_reg_state esip_reg_get_state(const esip_reg *r);
+void *esip_reg_user_data(const esip_reg *r);
+
+/* ---- a registrar, for tests and simple servers (RFC 3261 10.3) ------------- */
+
+/*
+ * With registrar_max_bindings > 0 in the config, the UA answers REGISTER
+ * as a registrar (10.3): Contact: * only alone and with Expires: 0, else
+ * 400 (step 6); each Contact bound for its expires (the Expires header,
+ * 3600 by default, at most 86400; below min_expires 423 with Min-Expires,
+ * step 7); 200 with every current binding of the address-of-record and
+ * its remaining expiry (step 8).  No authentication, no forwarding:
+ * lookups only.  Returns the contacts bound to aor (their URIs, at most
+ * cap), or ESIP_ENOTFOUND.
+ */
+long esip_ua_registrar_lookup(esip_ua *ua, const char *aor, uint64_t now, char out[][256],
+			      size_t cap);
 
 /* ---- references and accessors ------------------------------------------------ */
 

@@ -51,10 +51,17 @@
 #undef FSM_PREFIX
 #undef FSM_FILE
 #undef FSM_ACT_PREFIX
+#define FSM_ACT_PREFIX esip__rega_
+#define FSM_PREFIX reg
+#define FSM_FILE "reg.def"
+#include "fsm_gen.h"
+#undef FSM_PREFIX
+#undef FSM_FILE
+#undef FSM_ACT_PREFIX
 #undef FSM_GEN_DECLS_ONLY
 
 extern const esip_fsm_machine *const esip__dlg_machine, *const esip__req_machine,
-	*const esip__ref_machine;
+	*const esip__ref_machine, *const esip__reg_machine;
 
 /* ---- limits ------------------------------------------------------------- */
 #define UA_MAX_CUSTOM 32        /* custom headers of the config and of a call */
@@ -241,6 +248,17 @@ refer_sub *esip__refer_new(struct esip_call *c, ref_role role);
  * replacing call made and answered). */
 int esip__replaces_invite(esip_ua *ua, esip_txn *txn, const esip_msg *m,
 			  const esip_rx_info *rx, uint64_t now);
+
+/* register.c */
+void esip__reg_conn_failed(esip_ua *ua, uint32_t conn, uint64_t now);
+void esip__reg_stop_all(esip_ua *ua, uint64_t now);
+void esip__reg_free_all(esip_ua *ua, uint64_t now);
+
+/* registrar.c */
+typedef struct esip_registrar esip_registrar;
+int esip__registrar_new(esip_ua *ua, uint32_t max_bindings, esip_registrar **out);
+void esip__registrar_free(esip_registrar *r);
+void esip__registrar_request(esip_ua *ua, esip_txn *txn, const esip_msg *m, uint64_t now);
 
 /* ---- calls ------------------------------------------------------------------ */
 
@@ -500,6 +518,8 @@ struct esip_ua {
 	esip_buf scratch;            /* messages are built here */
 	esip_auth_client auth;       /* Digest credentials and nonces */
 	size_t n_credentials;
+	struct esip_reg *regs;       /* registrations (register.c) */
+	esip_registrar *registrar;   /* REGISTER answered here, or NULL */
 	char *proxy_mem;             /* the outbound proxy as configured */
 	esip_str proxy_route;        /* its Route value (8.1.2) */
 	esip_str proxy_uri;          /* its URI: the next hop */

@@ -397,6 +397,11 @@ int esip_ua_new(const esip_ua_config *c, const esip_ua_callbacks *cb, void *ud,
 	rc = esip_txl_new(&xc, &xcb, ua, wheel, rnd, &ua->txl);
 	if (rc < 0)
 		goto fail_scratch;
+	if (c->registrar_max_bindings &&
+	    (rc = esip__registrar_new(ua, c->registrar_max_bindings, &ua->registrar)) < 0) {
+		esip_txl_free(ua->txl);
+		goto fail_scratch;
+	}
 	*out = ua;
 	return 0;
 fail_scratch:
@@ -425,7 +430,9 @@ void esip_ua_free(esip_ua *ua)
 	 * then every request is abandoned */
 	esip__dlg_terminate_all(ua, now);
 	app_stop_all(ua);
+	esip__reg_free_all(ua, now);
 	esip__req_abandon_all(ua, now);
+	esip__registrar_free(ua->registrar);
 	esip_txl_free(ua->txl);
 	esip_auth_client_deinit(&ua->auth);
 	esip_free(ua->alloc, ua->proxy_mem);
@@ -449,6 +456,8 @@ void esip_ua_shutdown(esip_ua *ua, uint64_t now)
 		next = c->next; /* the list may have changed */
 		esip_call_unref(c);
 	}
+	/* 10.2.2: the bindings are removed */
+	esip__reg_stop_all(ua, now);
 	ua->closing = true;
 }
 
@@ -490,6 +499,7 @@ void esip_ua_conn_failed(esip_ua *ua, uint32_t conn, uint64_t now)
 		if (c->conn == conn)
 			c->conn = 0;
 	esip_txl_conn_failed(ua->txl, conn, now);
+	esip__reg_conn_failed(ua, conn, now);
 }
 
 bool esip_ua_conn_in_use(const esip_ua *ua, uint32_t conn)

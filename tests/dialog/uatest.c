@@ -74,6 +74,8 @@ static void node_event(void *ud, const esip_ua_event *ev)
 		e->status = ev->status;
 		e->final = ev->final;
 		e->ok = ev->ok;
+		e->reg_state = ev->reg_state;
+		e->expires = ev->expires;
 		e->now = simnet_now(n->net);
 		if (ev->event)
 			snprintf(e->event, sizeof e->event, "%s", ev->event);

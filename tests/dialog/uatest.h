@@ -27,6 +27,8 @@ typedef struct uat_event {
 	int status;
 	char method[16];
 	bool final, ok;         /* REFER_STATUS */
+	int reg_state;          /* REG_STATE */
+	uint32_t expires;
 	uint64_t now;
 } uat_event;
 
