@@ -602,6 +602,7 @@ static void app_stop_all(esip_ua *ua)
 			continue;
 		app_answer(a, 503, ESIP_STR("Stack Stopped"));
 		r->owner = NULL;
+		r->slot = NULL; /* it points into a */
 		esip_free(ua->alloc, a);
 	}
 }
