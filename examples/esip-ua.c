@@ -224,17 +224,13 @@ static ua_media media_for(const ua_app *app, const char *peer_uri)
 
 /* ---- calls ------------------------------------------------------------------------- */
 
-static ua_call *call_track(ua_app *app, esip_call *c)
+/* Tracks c in uc (the caller's reference to c becomes uc's). */
+static void call_link(ua_app *app, ua_call *uc, esip_call *c)
 {
-	ua_call *uc = calloc(1, sizeof *uc);
-
-	if (!uc)
-		return NULL;
-	uc->call = c; /* the caller's reference becomes ours */
+	uc->call = c;
 	short_id(esip_call_id(c), uc->id);
 	uc->next = app->calls;
 	app->calls = uc;
-	return uc;
 }
 
 static void call_forget(ua_app *app, ua_call *uc)
@@ -308,13 +304,13 @@ static void on_incoming(void *ud, esip_call *c)
 	char ts[32];
 	int rc;
 
-	esip_call_ref(c);
-	uc = call_track(app, c);
+	uc = calloc(1, sizeof *uc);
 	if (!uc) {
 		esip_call_reject(c, 500, "Out Of Memory");
-		esip_call_unref(c);
 		return;
 	}
+	esip_call_ref(c);
+	call_link(app, uc, c);
 	esip_call_set_user_data(c, uc);
 	app->n_in++;
 	printf("%s call %s incoming from %s to %s\n", stamp(ts), uc->id, esip_call_remote_uri(c),
@@ -638,10 +634,7 @@ static int place_call(ua_app *app)
 			return UA_EXIT_NO_LISTEN;
 		return UA_EXIT_UNREACHABLE;
 	}
-	uc->call = c;
-	short_id(esip_call_id(c), uc->id);
-	uc->next = app->calls;
-	app->calls = uc;
+	call_link(app, uc, c);
 	printf("%s call %s outgoing to %s from %s\n", stamp(ts), uc->id, esip_call_remote_uri(c),
 	       esip_call_local_uri(c));
 	return UA_ARGS_RUN;

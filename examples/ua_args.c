@@ -89,6 +89,7 @@ static bool takes_value(const char *opt)
 	return false;
 }
 
+static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int bad(const char *fmt, ...)
 {
 	va_list ap;

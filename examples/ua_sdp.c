@@ -21,6 +21,7 @@ typedef struct sbuf {
 	bool full;
 } sbuf;
 
+static void put(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void put(sbuf *b, const char *fmt, ...)
 {
 	va_list ap;
@@ -136,14 +137,15 @@ static bool name_is(const char *rtpmap, const char *codec)
 static void put_audio(sbuf *b, const ua_media *me, const char *m, const char *end,
 		      const char *session_dir)
 {
-	char media[16], proto[32], fmts[256], name[64];
+	char media[16], proto[32], line[256], fmts[256], name[64];
 	char pick[8] = "", te[8] = "", pick_name[64] = "";
 	const char *dir;
 	char *tok, *save = NULL;
 	const char *next;
 
-	copy_line(m, fmts, sizeof fmts, &next);
-	if (sscanf(fmts, "m=%15s %*s %31s", media, proto) != 2)
+	copy_line(m, line, sizeof line, &next);
+	memcpy(fmts, line, sizeof fmts);
+	if (sscanf(line, "m=%15s %*s %31s", media, proto) != 2)
 		return;
 	/* the formats: after "m=audio PORT PROTO " */
 	tok = strtok_r(fmts, " ", &save);
@@ -162,8 +164,8 @@ static void put_audio(sbuf *b, const ua_media *me, const char *m, const char *en
 	}
 	if (!pick[0]) {
 		/* no G.711: take the first format; the answer is still valid */
-		if (sscanf(m, "m=%*s %*s %*s %7s", pick) != 1)
-			return;
+		if (sscanf(line, "m=%*s %*s %*s %7s", pick) != 1)
+			return; /* no format at all: not a stream we can answer */
 		rtpmap_of(m, end, pick, pick_name, sizeof pick_name);
 	}
 	dir = answer_dir(m, end);

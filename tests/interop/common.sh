@@ -1,6 +1,11 @@
 # common.sh - sourced by the interop runners: a scratch directory removed
 # on exit with every process started through track(), a free loopback
 # port, waiting for a program's "listening on TCP" line.
+#
+# Programs under test run as `timeout --foreground -k 5 N prog`: without
+# --foreground, timeout(1) passes a signal it gets (our SIGINT) on to its
+# whole process group too, and a second SIGINT that lands while an ASan
+# build's LeakSanitizer stops the world at exit hangs it for good.
 WORK=$(mktemp -d /tmp/esip-interop.XXXXXX)
 PIDS=""
 track() { PIDS="$PIDS $1"; }
@@ -8,7 +13,7 @@ cleanup() {
 	for p in $PIDS; do
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
-	rm -rf "$WORK"
+	[ -n "${KEEP_WORK:-}" ] && echo "kept $WORK" || rm -rf "$WORK"
 }
 trap cleanup EXIT
 

@@ -14,7 +14,7 @@ failed=0
 expect() {
 	want=$1 name=$2
 	shift 2
-	timeout 30 "$@" >"$WORK/out" 2>"$WORK/err"
+	timeout --foreground -k 5 30 "$@" >"$WORK/out" 2>"$WORK/err"
 	got=$?
 	if [ "$got" -eq "$want" ]; then
 		echo "ok   $name: exit $got $(grep -h '^[0-9.]* result:' "$WORK/out" | cut -d' ' -f2-)"
@@ -30,7 +30,7 @@ listener() {
 	local name=$1 port
 	shift
 	port=$(free_port)
-	timeout 60 "$UA" -l "udp:127.0.0.1:$port" -l "tcp:127.0.0.1:$port" -d 50 "$@" \
+	timeout --foreground -k 5 60 "$UA" -l "udp:127.0.0.1:$port" -l "tcp:127.0.0.1:$port" -d 50 "$@" \
 		>"$WORK/$name.out" 2>"$WORK/$name.out.err" &
 	track $!
 	eval "${name}_PID=$!; ${name}_PORT=$port"
@@ -83,7 +83,7 @@ expect 6 "the peer hangs up" "$UA" call "sip:bob@127.0.0.1:$bye_PORT" $L --hangu
 # ---- 7: interrupted, while ringing and while established
 for what in ring answer; do
 	eval port=\$${what}_PORT
-	timeout 30 "$UA" call "sip:bob@127.0.0.1:$port" $L --hangup-after 20000 >"$WORK/out" 2>&1 &
+	timeout --foreground -k 5 30 "$UA" call "sip:bob@127.0.0.1:$port" $L --hangup-after 20000 >"$WORK/out" 2>&1 &
 	pid=$!
 	for _ in $(seq 1 100); do
 		grep -q -- "-> \(ringing\|established\)" "$WORK/out" && break

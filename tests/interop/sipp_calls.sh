@@ -41,7 +41,7 @@ fail() {
 # start_ua ARGS...: esip-ua listening on a free port, UDP and TCP
 start_ua() {
 	PORT=$(free_port)
-	timeout 90 "$UA" -l "udp:127.0.0.1:$PORT" -l "tcp:127.0.0.1:$PORT" -d 60 "$@" \
+	timeout --foreground -k 5 90 "$UA" -l "udp:127.0.0.1:$PORT" -l "tcp:127.0.0.1:$PORT" -d 60 "$@" \
 		>"$WORK/ua.out" 2>"$WORK/ua.out.err" &
 	UA_PID=$!
 	track $UA_PID
@@ -60,7 +60,7 @@ stop_ua() {
 
 # sipp_uac SCENARIO_ARGS CALLS: SIPp calls esip-ua CALLS times, 10 a second
 sipp_uac() {
-	( cd "$WORK" && timeout 60 sipp $1 -t $tp -m "$2" -r 10 -i 127.0.0.1 -p "$(free_port)" \
+	( cd "$WORK" && timeout -k 5 60 sipp $1 -t $tp -m "$2" -r 10 -i 127.0.0.1 -p "$(free_port)" \
 		-timeout 30s -timeout_error -max_recv_loops 1000 -nostdin \
 		-trace_err -error_file "$WORK/sipp_errors.log" \
 		127.0.0.1:"$PORT" >"$WORK/sipp.out" 2>&1 )
@@ -87,7 +87,7 @@ bye-udp | bye-tcp)
 	;;
 uas-udp | uas-tcp)
 	SPORT=$(free_port)
-	( cd "$WORK" && exec timeout 60 sipp -sf "$DIR/uas_call.xml" -t $tp -m 3 -i 127.0.0.1 \
+	( cd "$WORK" && exec timeout -k 5 60 sipp -sf "$DIR/uas_call.xml" -t $tp -m 3 -i 127.0.0.1 \
 		-p "$SPORT" -timeout 30s -timeout_error -nostdin \
 		-trace_err -error_file "$WORK/sipp_errors.log" >"$WORK/sipp.out" 2>&1 ) &
 	SPID=$!
@@ -99,7 +99,7 @@ uas-udp | uas-tcp)
 		sleep 0.05
 	done
 	for i in 1 2 3; do
-		timeout 30 "$UA" call "sip:sipp@127.0.0.1:$SPORT;transport=$t" \
+		timeout --foreground -k 5 30 "$UA" call "sip:sipp@127.0.0.1:$SPORT;transport=$t" \
 			-l udp:127.0.0.1:0 -l tcp:127.0.0.1:0 --hangup-after 50 -d 20 \
 			>"$WORK/ua.out" 2>"$WORK/ua.out.err"
 		rc=$?
