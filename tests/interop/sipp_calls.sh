@@ -11,8 +11,13 @@
 #   cancel-*   SIPp calls esip-ua (--answer-after 30000) and CANCELs while
 #              it rings (uac_cancel.xml): 200 for the CANCEL, 487 for the
 #              INVITE, ACK (RFC 3261 9.2); 3 calls
-#   bye-*      SIPp calls esip-ua (--hangup-after 100), which hangs up:
-#              SIPp gets the BYE and answers 200 (uac_remote_bye.xml); 3 calls
+#   bye-*      SIPp calls esip-ua (--hangup-after 0), which hangs up: SIPp
+#              gets the BYE only after its ACK (sent 300 ms late), and
+#              answers 200 (uac_remote_bye.xml); 3 calls
+#   reinvite-* SIPp calls esip-ua with no SDP in the INVITE (esip-ua offers
+#              in the 200, SIPp answers in the ACK), holds it with a
+#              re-INVITE (sendonly offered, recvonly answered), sends INFO,
+#              hangs up (uac_reinvite.xml); 3 calls
 #   uas-*      esip-ua calls a SIPp UAS 3 times (uas_call.xml): established,
 #              esip-ua hangs up, exit status 0 each time
 # Exit 77 (meson: skipped) with a clear message when sipp is missing.
@@ -81,9 +86,18 @@ cancel-udp | cancel-tcp)
 	stop_ua "3 calls, 0 answered, 0 rejected, 3 cancelled by the caller, 0 hung up by the caller, 0 hung up by us, 0 other"
 	;;
 bye-udp | bye-tcp)
-	start_ua --hangup-after 100
+	start_ua --hangup-after 0
 	sipp_uac "-sf $DIR/uac_remote_bye.xml" 3
 	stop_ua "3 calls, 3 answered, 0 rejected, 0 cancelled by the caller, 0 hung up by the caller, 3 hung up by us, 0 other"
+	;;
+reinvite-udp | reinvite-tcp)
+	start_ua
+	sipp_uac "-sf $DIR/uac_reinvite.xml" 3
+	stop_ua "3 calls, 3 answered, 0 rejected, 0 cancelled by the caller, 3 hung up by the caller, 0 hung up by us, 0 other"
+	for m in INVITE INFO; do
+		n=$(grep -c "request $m answered 200" "$WORK/ua.out")
+		[ "$n" -eq 3 ] || fail "esip-ua reported $n in-dialog ${m}s answered 200, expected 3"
+	done
 	;;
 uas-udp | uas-tcp)
 	SPORT=$(free_port)
