@@ -194,11 +194,14 @@ typedef enum esip_ua_event_kind {
 	ESIP_UA_INCOMING_CALL = 1,
 	/* a call changed state: prev -> state, because of `event` (the
 	 * dialog.def event name); status/reason: the response that caused it
-	 * (received or sent), 0 if none */
+	 * (received, or sent by this change), or the failure's status (408
+	 * timeout, 503 transport), 0 if none.  An incoming call's
+	 * INCOMING_CALL comes before its first CALL_STATE */
 	ESIP_UA_CALL_STATE,
 	/* a request inside a call's dialog that does not change its state
 	 * (re-INVITE, UPDATE, INFO, MESSAGE, OPTIONS ...): method, the status
-	 * the core answered with; msg is the request */
+	 * the core answered with; msg is the request.  Also the ACK that
+	 * confirms our 2xx (13.3.1.4: the dialog is confirmed), status 0 */
 	ESIP_UA_CALL_REQUEST,
 	/* the outcome of a request the application started with
 	 * esip_ua_send_request(): status (408 on a timeout, 503 on a transport

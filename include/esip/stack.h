@@ -111,7 +111,8 @@ typedef struct esip_stack_callbacks {
 	/* Every state change of every call, in order. */
 	void (*call_state)(void *ud, esip_call *call, const esip_call_event *ev);
 	/* A request inside a call that did not change its state (re-INVITE,
-	 * UPDATE, INFO ...): its method and the status the stack answered. */
+	 * UPDATE, INFO ...): its method and the status the stack answered;
+	 * also the ACK that confirms our 2xx (method "ACK", status 0). */
 	void (*call_request)(void *ud, esip_call *call, const char *method, int status);
 	/* A REFER arrived in the call (state REFERRED) and ua.refer_policy is
 	 * ESIP_POLICY_ASK: answer with esip_call_refer_accept / _reject, now

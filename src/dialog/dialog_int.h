@@ -299,6 +299,7 @@ struct esip_call {
 	uint16_t pending_status[DLG_QUEUE];
 	uint16_t flags;             /* CF_* */
 	uint16_t status;            /* last response received (UAC) or sent (UAS) */
+	uint16_t sent_status;       /* the response this event's effects sent, 0 if none */
 	uint8_t ta_id, tb_id;       /* which timer each slot runs (dlg_interp.c) */
 	esip_tp tp;                 /* the transport of the dialog */
 	uint32_t conn;              /* its connection (reliable), 0 if none */
