@@ -6,6 +6,30 @@
 #include <string.h>
 #include <strings.h>
 
+static uat_trace_fn g_trace;
+static bool g_resolve_hang;
+
+void uat_set_trace(uat_trace_fn fn) { g_trace = fn; }
+void uat_set_resolve_hang(bool on) { g_resolve_hang = on; }
+
+static void node_trace(void *ud, const char *machine, const void *inst, const char *from,
+		       const char *event, const char *to)
+{
+	if (g_trace)
+		g_trace(machine, from, event, to);
+}
+
+static int node_resolve(void *ud, const char *host, uint16_t port, esip_tp tp, uint64_t *id)
+{
+	static uint64_t next = 1;
+	uatnode *n = ud;
+
+	if (!n->resolve_hang)
+		return ESIP_ERESOLVE;
+	*id = next++; /* never answered */
+	return 0;
+}
+
 /* ---- the node's callbacks -------------------------------------------------------- */
 
 static int node_send(void *ud, esip_dest *dest, const void *bytes, size_t len)
@@ -205,6 +229,10 @@ bool uat_node_try_init(uatnode *n, simnet *net, const char *name, uint16_t port,
 	cb.send = node_send;
 	cb.local = node_local;
 	cb.event = node_event;
+	cb.resolve = node_resolve;
+	n->resolve_hang = g_resolve_hang;
+	if (g_trace)
+		cb.trace = node_trace;
 	if (esip_ua_new(&n->cfg, &cb, n, &n->wheel, &n->rnd, &n->ua) < 0)
 		return false;
 	n->id = simnet_node_add(net, name, &n->addr, &ops, n);
@@ -464,15 +492,20 @@ void uat_raw_reply(uatraw *r, const esip_msg *m, const esip_rx_info *rx, unsigne
 			break;
 		}
 	}
-	w = snprintf(out + n, sizeof out - n, "Contact: <sip:raw@127.0.0.1:%u>\r\n%sContent-Length: 0\r\n\r\n",
-		     r->port, extra ? extra : "");
+	/* our Contact unless extra brings its own */
+	if (!extra || !strstr(extra, "Contact:")) {
+		w = snprintf(out + n, sizeof out - n, "Contact: <sip:raw@127.0.0.1:%u>\r\n", r->port);
+		n += (size_t)w;
+	}
+	w = snprintf(out + n, sizeof out - n, "%sContent-Length: 0\r\n\r\n", extra ? extra : "");
 	n += (size_t)w;
 	{
 		esip_dest d;
 		memset(&d, 0, sizeof d);
-		d.tp = ESIP_TP_UDP;
+		d.tp = rx->tp ? rx->tp : ESIP_TP_UDP;
 		d.addr = rx->peer;
-		ck_assert_int_eq(simnet_send(r->net, r->id, &d, out, n), 0);
+		d.conn = rx->conn;
+		simnet_send(r->net, r->id, &d, out, n);
 	}
 }
 
@@ -490,6 +523,11 @@ void uat_raw_init(uatraw *r, simnet *net, const char *name, uint16_t port)
 
 void uat_raw_send(uatraw *r, const esip_addr *to, const char *text)
 {
+	uat_raw_send_tp(r, to, ESIP_TP_UDP, text);
+}
+
+void uat_raw_send_tp(uatraw *r, const esip_addr *to, esip_tp tp, const char *text)
+{
 	char out[8192];
 	size_t n = 0;
 	const char *p;
@@ -501,7 +539,7 @@ void uat_raw_send(uatraw *r, const esip_addr *to, const char *text)
 		out[n++] = *p;
 	}
 	memset(&d, 0, sizeof d);
-	d.tp = ESIP_TP_UDP;
+	d.tp = tp;
 	d.addr = *to;
 	ck_assert_int_eq(simnet_send(r->net, r->id, &d, out, n), 0);
 }

@@ -70,7 +70,17 @@ typedef struct uatnode {
 	uint64_t responses;     /* ESIP_UA_RESPONSE events */
 	int last_response;
 	bool lenient;           /* actions may fail (allocation sweeps) */
+	bool resolve_hang;      /* host names are looked up for ever */
 } uatnode;
+
+/* Every state machine transition of every node created afterwards
+ * (esip_ua_callbacks.trace), NULL for none. */
+typedef void (*uat_trace_fn)(const char *machine, const char *from, const char *event,
+			     const char *to);
+void uat_set_trace(uat_trace_fn fn);
+/* Host names given to nodes created afterwards are looked up for ever
+ * (the lookup never answers) when on; else they fail at once. */
+void uat_set_resolve_hang(bool on);
 
 /* A node at "127.0.0.1:<port>" with cfg (NULL = defaults). */
 void uat_node_init(uatnode *n, simnet *net, const char *name, uint16_t port,
@@ -137,6 +147,8 @@ typedef struct uatraw {
 void uat_raw_init(uatraw *r, simnet *net, const char *name, uint16_t port);
 /* Sends text (\n line ends are sent as CRLF) to a node over UDP. */
 void uat_raw_send(uatraw *r, const esip_addr *to, const char *text);
+/* The same over tp (a reliable one opens or reuses a connection). */
+void uat_raw_send_tp(uatraw *r, const esip_addr *to, esip_tp tp, const char *text);
 /* The last received message whose first line starts with prefix (NULL
  * if none); *hdr copies the value of header name of it into out. */
 const char *uat_raw_last(const uatraw *r, const char *prefix);
