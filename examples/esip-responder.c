@@ -25,6 +25,8 @@
  *   esip-responder -l udp:127.0.0.1:5060 &
  *   sipp -sf tests/interop/options_uac.xml -m 10 127.0.0.1:5060
  */
+#include "listen_arg.h"
+
 #include <esip/stack.h>
 
 #include <signal.h>
@@ -103,18 +105,6 @@ static int send_ping(esip_stack *s, const char *uri)
 	return rc;
 }
 
-static int parse_listen(const char *arg, esip_listen *l)
-{
-	if (!strncmp(arg, "udp:", 4))
-		l->tp = ESIP_TP_UDP;
-	else if (!strncmp(arg, "tcp:", 4))
-		l->tp = ESIP_TP_TCP;
-	else
-		return -1;
-	l->addr = arg + 4;
-	return 0;
-}
-
 static void print_stats(esip_stack *s)
 {
 	esip_stack_stats st;
@@ -172,7 +162,7 @@ int main(int argc, char **argv)
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-l") && i + 1 < argc && nl < MAX_LISTEN) {
-			if (parse_listen(argv[++i], &listen[nl++]))
+			if (listen_arg_parse(argv[++i], &listen[nl++]))
 				usage();
 		} else if (!strcmp(argv[i], "-d") && i + 1 < argc) {
 			duration = atof(argv[++i]);

@@ -12,6 +12,7 @@
  * must discard.  Exit status: 0 if every file parsed, 1 if any was
  * rejected, 2 on usage or I/O errors.
  */
+#include <esip/dialog.h>
 #include <esip/parser.h>
 
 #include <errno.h>
@@ -28,7 +29,10 @@ static const char *usage_text =
 	"  key fields, the parse verdict and what a UAS must answer.\n"
 	"  --json          one JSON object per file (a JSON array)\n"
 	"  --supported L   option tags the UAS supports, for the Require check\n"
-	"                  (default: replaces,norefersub)\n";
+	"                  (default: the esip UA's: replaces,norefersub,tdialog)\n"
+	"  validate answers as the esip UA would (esip_ua_caps): its methods\n"
+	"  (others 405, unknown ones 501; methods are case-sensitive), the\n"
+	"  bodies it understands (415), its option tags (420).\n";
 
 typedef struct out {
 	bool json;
@@ -211,13 +215,10 @@ static int report(out *o, const char *path, const char *buf, size_t len,
 
 int main(int argc, char **argv)
 {
-	static const char *default_ext[] = {"replaces", "norefersub"};
-	/* the bodies an esip UA understands (RFC 3261 8.2.3) */
-	static const char *types[] = {"application/sdp", "message/sipfrag",
-				      "text/plain", "multipart/mixed"};
 	const char *ext_store[64];
 	char *ext_copy = NULL;
-	esip_uas_caps caps = {default_ext, 2, NULL, 0, types, 4};
+	/* what the esip UA handles, understands and supports (RFC 3261 8.2) */
+	esip_uas_caps caps = *esip_ua_caps();
 	out o = {false, true};
 	int i, rejected = 0, nfiles = 0, first = 1;
 

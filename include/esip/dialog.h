@@ -44,6 +44,7 @@
 #ifndef ESIP_DIALOG_H
 #define ESIP_DIALOG_H
 
+#include <esip/auth.h>
 #include <esip/core.h>
 #include <esip/net.h>
 #include <esip/parser.h>
@@ -55,6 +56,22 @@ extern "C" {
 
 typedef struct esip_ua esip_ua;
 typedef struct esip_call esip_call;
+typedef struct esip_reg esip_reg;
+
+/* A registration's states (src/dialog/reg.def, in its order). */
+typedef enum esip_reg_state {
+	ESIP_REG_IDLE = 0,
+	ESIP_REG_REGISTERING,   /* REGISTER sent, no answer yet */
+	ESIP_REG_REGISTERED,    /* bound; refreshed before it expires */
+	ESIP_REG_REFRESHING,    /* a refresh is under way (still bound) */
+	ESIP_REG_FAILED,        /* the last attempt failed; tried again later */
+	ESIP_REG_UNREGISTERING, /* REGISTER with Expires: 0 sent */
+	ESIP_REG_UNREGISTERED,  /* final */
+	ESIP_REG__STATE_COUNT
+} esip_reg_state;
+
+/* "registered", ... */
+const char *esip_reg_state_name(esip_reg_state st);
 
 /* ---- call states (the states of src/dialog/dialog.def, in its order) --- */
 
@@ -98,6 +115,13 @@ typedef enum esip_policy {
 	ESIP_POLICY_ASK       /* the application decides (an event) */
 } esip_policy;
 
+/* A user's credentials for Digest authentication (RFC 3261 22, RFC 7616). */
+typedef struct esip_credentials {
+	const char *realm;          /* NULL = any realm */
+	const char *user;
+	const char *password;
+} esip_credentials;
+
 typedef struct esip_ua_config {
 	esip_txl_config txl;        /* timers (T1, T2, T4, B, F ...) and transaction
 				     * limits; zero fields take their defaults */
@@ -127,9 +151,23 @@ typedef struct esip_ua_config {
 	 * treats Replaces as unsupported (420 when required, else an
 	 * ordinary new call) */
 	esip_policy replaces_policy; /* default ACCEPT */
+	/* Digest (RFC 3261 22.2, 22.3; RFC 7616, RFC 8760): a 401 or 407 to
+	 * any request (INVITE, REGISTER, BYE, REFER ...) is answered with
+	 * these, the request sent again with a new branch and CSeq (the
+	 * strongest algorithm offered; stale nonces without asking; never
+	 * twice with credentials already refused); copied */
+	const esip_credentials *credentials;
+	size_t n_credentials;
+	/* An outbound proxy (RFC 3261 8.1.2: a pre-loaded route), e.g.
+	 * "sip:proxy.example.com;lr": every request outside a dialog goes
+	 * through it; NULL = none */
+	const char *outbound_proxy;
 	const esip_hdr_kv *custom_headers; /* added verbatim to every request the
 				     * UA originates (copied) */
 	size_t n_custom_headers;
+	uint32_t registrar_max_bindings; /* > 0: answer REGISTER as a registrar
+				     * (esip_ua_registrar_lookup); 0 = 405 */
+	uint32_t registrar_min_expires;  /* 0 = 60 */
 	const esip_allocator *alloc; /* NULL = libc; must outlive every call handle */
 } esip_ua_config;
 
@@ -156,11 +194,14 @@ typedef enum esip_ua_event_kind {
 	ESIP_UA_INCOMING_CALL = 1,
 	/* a call changed state: prev -> state, because of `event` (the
 	 * dialog.def event name); status/reason: the response that caused it
-	 * (received or sent), 0 if none */
+	 * (received, or sent by this change), or the failure's status (408
+	 * timeout, 503 transport), 0 if none.  An incoming call's
+	 * INCOMING_CALL comes before its first CALL_STATE */
 	ESIP_UA_CALL_STATE,
 	/* a request inside a call's dialog that does not change its state
 	 * (re-INVITE, UPDATE, INFO, MESSAGE, OPTIONS ...): method, the status
-	 * the core answered with; msg is the request */
+	 * the core answered with; msg is the request.  Also the ACK that
+	 * confirms our 2xx (13.3.1.4: the dialog is confirmed), status 0 */
 	ESIP_UA_CALL_REQUEST,
 	/* the outcome of a request the application started with
 	 * esip_ua_send_request(): status (408 on a timeout, 503 on a transport
@@ -175,7 +216,11 @@ typedef enum esip_ua_event_kind {
 	 * 100, 180, 200, 486) or, with final set, the outcome (ok: the
 	 * referred call succeeded; status 202 with ok when the peer accepted
 	 * Refer-Sub: false and no NOTIFY comes; 408 on the expiry) */
-	ESIP_UA_REFER_STATUS
+	ESIP_UA_REFER_STATUS,
+	/* a registration changed state: reg, reg_state, status (the response
+	 * that caused it: 200, 401, 408 ...), expires (the granted expiry in
+	 * seconds when registered) */
+	ESIP_UA_REG_STATE
 } esip_ua_event_kind;
 
 typedef void (*esip_ua_response_fn)(void *ud, int status, const char *reason);
@@ -198,6 +243,9 @@ typedef struct esip_ua_event {
 	esip_str referred_by;      /* CALL_REFER: the Referred-By value (may be absent) */
 	bool replaces;             /* CALL_REFER: the Refer-To URI carries Replaces */
 	bool final, ok;            /* REFER_STATUS */
+	esip_reg *reg;             /* REG_STATE */
+	esip_reg_state reg_state;
+	uint32_t expires;
 } esip_ua_event;
 
 typedef struct esip_ua_callbacks {
@@ -389,6 +437,52 @@ typedef struct esip_replaces_params {
  */
 int esip_ua_call_make_replacing(esip_ua *ua, const esip_call_params *p,
 				const esip_replaces_params *r, uint64_t now, esip_call **out);
+
+/* ---- registration (RFC 3261 10) -------------------------------------------- */
+
+typedef struct esip_register_params {
+	const char *registrar;   /* the Request-URI, "sip:example.com" (10.2); the
+				  * next hop unless an outbound proxy is set */
+	const char *aor;         /* the address-of-record (To, From); NULL =
+				  * sip:<user>@<registrar's host> */
+	uint32_t expires_s;      /* asked for; 0 = 3600 */
+	uint32_t retry_s;        /* pause after a failure; 0 = 30 */
+	void *user_data;
+} esip_register_params;
+
+/*
+ * Registers this UA's Contact (its address towards the registrar) for aor
+ * (RFC 3261 10.2): REGISTER with Expires, a 401/407 answered with the
+ * configured credentials, the binding refreshed before the granted expiry
+ * (the expires of our Contact in the 2xx, else its Expires), 423 answered
+ * with the registrar's Min-Expires, a failure retried after retry_s, a
+ * lost connection registered again at once.  Every state change is an
+ * ESIP_UA_REG_STATE event.  *out (may be NULL) is valid until the UA is
+ * freed.  0, ESIP_EINVAL (not a sip URI), ESIP_ELIMIT (16 registrations),
+ * ESIP_ENOMEM, ESIP_ECLOSED.
+ */
+int esip_ua_register(esip_ua *ua, const esip_register_params *p, uint64_t now, esip_reg **out);
+/* Removes the binding (REGISTER with Expires: 0, 10.2.2) -> unregistered.
+ * esip_ua_shutdown unregisters every registration; esip_ua_free sends the
+ * REGISTER with Expires: 0 once, without waiting for its answer. */
+int esip_ua_unregister(esip_reg *r, uint64_t now);
+esip_reg_state esip_reg_get_state(const esip_reg *r);
+void *esip_reg_user_data(const esip_reg *r);
+
+/* ---- a registrar, for tests and simple servers (RFC 3261 10.3) ------------- */
+
+/*
+ * With registrar_max_bindings > 0 in the config, the UA answers REGISTER
+ * as a registrar (10.3): Contact: * only alone and with Expires: 0, else
+ * 400 (step 6); each Contact bound for its expires (the Expires header,
+ * 3600 by default, at most 86400; below min_expires 423 with Min-Expires,
+ * step 7); 200 with every current binding of the address-of-record and
+ * its remaining expiry (step 8).  No authentication, no forwarding:
+ * lookups only.  Returns the contacts bound to aor (their URIs, at most
+ * cap), or ESIP_ENOTFOUND.
+ */
+long esip_ua_registrar_lookup(esip_ua *ua, const char *aor, uint64_t now, char out[][256],
+			      size_t cap);
 
 /* ---- references and accessors ------------------------------------------------ */
 

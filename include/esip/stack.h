@@ -111,7 +111,8 @@ typedef struct esip_stack_callbacks {
 	/* Every state change of every call, in order. */
 	void (*call_state)(void *ud, esip_call *call, const esip_call_event *ev);
 	/* A request inside a call that did not change its state (re-INVITE,
-	 * UPDATE, INFO ...): its method and the status the stack answered. */
+	 * UPDATE, INFO ...): its method and the status the stack answered;
+	 * also the ACK that confirms our 2xx (method "ACK", status 0). */
 	void (*call_request)(void *ud, esip_call *call, const char *method, int status);
 	/* A REFER arrived in the call (state REFERRED) and ua.refer_policy is
 	 * ESIP_POLICY_ASK: answer with esip_call_refer_accept / _reject, now
@@ -120,6 +121,10 @@ typedef struct esip_stack_callbacks {
 	/* A REFER this side sent: a NOTIFY's progress (status 100, 180 ...)
 	 * or, final, the outcome (ok: the transfer target answered). */
 	void (*refer_status)(void *ud, esip_call *call, int status, bool final, bool ok);
+	/* A registration changed state (esip_stack_register): the response
+	 * status that caused it, the granted expiry when registered. */
+	void (*reg_state)(void *ud, esip_reg *reg, esip_reg_state state, int status,
+			  uint32_t expires);
 	void *ud;
 } esip_stack_callbacks;
 
@@ -220,6 +225,15 @@ unsigned esip_call_get_status(esip_call *c);
 long esip_call_remote_tag(esip_call *c, char *out, size_t cap);
 long esip_call_remote_target(esip_call *c, char *out, size_t cap);
 long esip_call_remote_sdp(esip_call *c, char *out, size_t cap);
+
+/* ---- registration (esip/dialog.h: esip_ua_register) ------------------------ */
+
+/* Registers with p->registrar (RFC 3261 10.2), refreshes, answers
+ * challenges with ua.credentials; the reg_state callback reports each
+ * change.  *out (may be NULL) is valid until esip_stack_free, which
+ * removes the binding (a last REGISTER with Expires: 0). */
+int esip_stack_register(esip_stack *s, const esip_register_params *p, esip_reg **out);
+int esip_stack_unregister(esip_stack *s, esip_reg *r);
 
 /* ---- statistics ------------------------------------------------------------------ */
 

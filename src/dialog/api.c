@@ -198,6 +198,8 @@ int esip__call_make(esip_ua *ua, const esip_call_params *p, esip_str replaces, u
 	if ((rc = keep_sdp(c, p->sdp, p->sdp_len)) < 0 ||
 	    (rc = keep_headers(c, p->headers, p->n_headers)) < 0 ||
 	    (rc = keep_routes(c, p->route, p->n_route)) < 0 ||
+	    (!p->n_route && ua->proxy_route.len &&
+	     (rc = keep_routes(c, (const char *const[]){ua->proxy_mem}, 1)) < 0) ||
 	    (rc = esip__call_setstr(c, &c->remote_target, esip_str_make(p->target, tl))) < 0 ||
 	    (replaces.p && (rc = esip__call_setstr(c, &c->replaces_hdr, replaces)) < 0) ||
 	    (rc = esip__call_link(c)) < 0) {

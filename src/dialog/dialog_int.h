@@ -51,10 +51,17 @@
 #undef FSM_PREFIX
 #undef FSM_FILE
 #undef FSM_ACT_PREFIX
+#define FSM_ACT_PREFIX esip__rega_
+#define FSM_PREFIX reg
+#define FSM_FILE "reg.def"
+#include "fsm_gen.h"
+#undef FSM_PREFIX
+#undef FSM_FILE
+#undef FSM_ACT_PREFIX
 #undef FSM_GEN_DECLS_ONLY
 
 extern const esip_fsm_machine *const esip__dlg_machine, *const esip__req_machine,
-	*const esip__ref_machine;
+	*const esip__ref_machine, *const esip__reg_machine;
 
 /* ---- limits ------------------------------------------------------------- */
 #define UA_MAX_CUSTOM 32        /* custom headers of the config and of a call */
@@ -88,6 +95,11 @@ typedef struct ua_req_ops {
 	/* The request is over (also when abandoned: owner is then NULL); the
 	 * place to release data.  Optional. */
 	void (*done)(ua_req *r, uint64_t now);
+	/* A 401/407 is to be answered: the CSeq the request is sent again
+	 * with (RFC 3261 22.2: "the CSeq header field value ... MUST be
+	 * incremented"), or 0 if it must not be sent again (an INVITE
+	 * cancelled meanwhile).  NULL: never answered. */
+	uint32_t (*next_cseq)(ua_req *r);
 } ua_req_ops;
 
 /* How to start a request (esip__req_start). */
@@ -140,8 +152,16 @@ struct ua_req {
 	esip_str ctype, body;       /* copies, in mem[] */
 	char host[256];             /* the next hop to resolve */
 	uint16_t port;
+	uint8_t auth_rounds;        /* 401/407 answered so far */
+	char *auth;                 /* our Authorization / Proxy-Authorization
+				     * lines (CRLF-ended), or NULL */
 	char mem[];
 };
+
+/* The request's credentials as header fields (views into r->auth), for
+ * the builders.  Returns how many were written (at most cap). */
+size_t esip__req_auth_headers(const ua_req *r, esip_hdr_kv *out, size_t cap);
+#define UA_AUTH_ROUNDS 2 /* challenges answered per request (a loop guard) */
 
 /*
  * Starts a request to next_hop (a URI, RFC 3261 8.1.2): its target per 18
@@ -229,6 +249,17 @@ refer_sub *esip__refer_new(struct esip_call *c, ref_role role);
 int esip__replaces_invite(esip_ua *ua, esip_txn *txn, const esip_msg *m,
 			  const esip_rx_info *rx, uint64_t now);
 
+/* register.c */
+void esip__reg_conn_failed(esip_ua *ua, uint32_t conn, uint64_t now);
+void esip__reg_stop_all(esip_ua *ua, uint64_t now);
+void esip__reg_free_all(esip_ua *ua, uint64_t now);
+
+/* registrar.c */
+typedef struct esip_registrar esip_registrar;
+int esip__registrar_new(esip_ua *ua, uint32_t max_bindings, esip_registrar **out);
+void esip__registrar_free(esip_registrar *r);
+void esip__registrar_request(esip_ua *ua, esip_txn *txn, const esip_msg *m, uint64_t now);
+
 /* ---- calls ------------------------------------------------------------------ */
 
 /* One early dialog of an outgoing call (12.1.2): the peer's tag and what a
@@ -268,6 +299,7 @@ struct esip_call {
 	uint16_t pending_status[DLG_QUEUE];
 	uint16_t flags;             /* CF_* */
 	uint16_t status;            /* last response received (UAC) or sent (UAS) */
+	uint16_t sent_status;       /* the response this event's effects sent, 0 if none */
 	uint8_t ta_id, tb_id;       /* which timer each slot runs (dlg_interp.c) */
 	esip_tp tp;                 /* the transport of the dialog */
 	uint32_t conn;              /* its connection (reliable), 0 if none */
@@ -364,6 +396,8 @@ typedef struct dlg_plan {
 	esip_str next_hop;
 } dlg_plan;
 void esip__dlg_plan(const esip_call *c, dlg_plan *p);
+/* ua_req_ops.next_cseq of a call's requests. */
+uint32_t esip__dlg_next_cseq(ua_req *r);
 /* ua_req_ops.build of a call's requests (the call is r->data). */
 int esip__dlg_build(ua_req *r, esip_tp tp, const esip_ua_local *local, const char *branch,
 		    esip_buf *b);
@@ -483,6 +517,13 @@ struct esip_ua {
 	uint32_t cseq;               /* CSeq of the next request outside dialogs */
 	bool closing;                /* esip_ua_free or shutdown began */
 	esip_buf scratch;            /* messages are built here */
+	esip_auth_client auth;       /* Digest credentials and nonces */
+	size_t n_credentials;
+	struct esip_reg *regs;       /* registrations (register.c) */
+	esip_registrar *registrar;   /* REGISTER answered here, or NULL */
+	char *proxy_mem;             /* the outbound proxy as configured */
+	esip_str proxy_route;        /* its Route value (8.1.2) */
+	esip_str proxy_uri;          /* its URI: the next hop */
 	esip_fsm_tracer tracer;
 	esip_ua_stats stats;
 };

@@ -279,6 +279,8 @@ void esip__dlga_confirm_uas(void *ctx, const void *arg, esip_fsm_fx *fx)
 	keep_remote_sdp(c, A(arg));
 	stop(fx, DT_2XX);
 	stop(fx, DT_ACK_WAIT);
+	/* the application hears of the ACK (the request hook) */
+	report(fx, DR_REQUEST, 0);
 	/* 15: a callee that hung up before the ACK sends its BYE now */
 	if (c->flags & CF_BYE_WAIT) {
 		c->flags &= (uint16_t)~CF_BYE_WAIT;

@@ -127,7 +127,7 @@ static int build_view(esip_ua *ua, const dlg_view *v, esip_method method, uint32
 		      const ua_req *r, esip_str ctype, esip_str body, esip_buf *b)
 {
 	esip_request_spec spec;
-	esip_hdr_kv extra[UA_MAX_CUSTOM * 2 + UA_REQ_EXTRA + 4];
+	esip_hdr_kv extra[UA_MAX_CUSTOM * 2 + UA_REQ_EXTRA + 8];
 	char contact[340];
 	dlg_plan plan;
 	size_t n, i;
@@ -166,6 +166,9 @@ static int build_view(esip_ua *ua, const dlg_view *v, esip_method method, uint32
 	}
 	for (i = 0; r && i < r->n_extra; i++)
 		extra[n++] = r->extra[i];
+	/* 22.2: the credentials a challenge asked for */
+	if (r)
+		n += esip__req_auth_headers(r, extra + n, 4);
 	if (method == ESIP_METHOD_INVITE && r && r->data) {
 		const esip_call *c = r->data;
 		/* RFC 3891 4: the dialog this INVITE replaces */
@@ -205,6 +208,23 @@ int esip__dlg_build(ua_req *r, esip_tp tp, const esip_ua_local *local, const cha
 			  r->ctype, body, b);
 }
 
+uint32_t esip__dlg_next_cseq(ua_req *r)
+{
+	esip_call *c = r->data;
+
+	if (!c->ua)
+		return 0;
+	if (r->method == ESIP_METHOD_INVITE) {
+		/* issue 10: an INVITE challenged after a CANCEL is not resent */
+		if (c->flags & (CF_CANCEL_SENT | CF_CANCEL_WAIT) || c->state == dlg_S_terminating)
+			return 0;
+		/* the ACK and CANCEL take the new number (13.2.2.4, 9.1) */
+		c->invite_cseq = ++c->local_cseq;
+		return c->invite_cseq;
+	}
+	return ++c->local_cseq;
+}
+
 int esip__dlg_request(esip_call *c, esip_method method, const ua_req_ops *ops, ua_req **slot,
 		      uint64_t now)
 {
@@ -219,7 +239,7 @@ int esip__dlg_request(esip_call *c, esip_method method, const ua_req_ops *ops, u
 
 int esip__dlg_request_with(esip_call *c, req_params *rp_in, uint64_t now)
 {
-	static const ua_req_ops raw_ops = {esip__dlg_build, NULL, NULL};
+	static const ua_req_ops raw_ops = {esip__dlg_build, NULL, NULL, NULL};
 	const ua_req_ops *ops = rp_in->ops;
 	esip_method method = (esip_method)rp_in->method;
 	req_params rp = *rp_in;
@@ -336,7 +356,7 @@ static void stray_done(ua_req *r, uint64_t now)
 		esip_free(s->ua->alloc, s);
 }
 
-static const ua_req_ops stray_ops = {stray_build, NULL, stray_done};
+static const ua_req_ops stray_ops = {stray_build, NULL, stray_done, NULL};
 
 void esip__ack_bye_from_2xx(esip_ua *ua, const esip_msg *m, bool bye, uint64_t now)
 {

@@ -127,9 +127,10 @@ static void plain_outcome(ua_req *r, req_outcome what, const esip_msg *m, uint64
 		     what == REQ_FINAL ? m->status : 408, now);
 }
 
-const ua_req_ops esip__dlg_invite_ops = {esip__dlg_build, invite_outcome, NULL};
-const ua_req_ops esip__dlg_bye_ops = {esip__dlg_build, bye_outcome, NULL};
-const ua_req_ops esip__dlg_plain_ops = {esip__dlg_build, plain_outcome, NULL};
+const ua_req_ops esip__dlg_invite_ops = {esip__dlg_build, invite_outcome, NULL,
+					 esip__dlg_next_cseq};
+const ua_req_ops esip__dlg_bye_ops = {esip__dlg_build, bye_outcome, NULL, esip__dlg_next_cseq};
+const ua_req_ops esip__dlg_plain_ops = {esip__dlg_build, plain_outcome, NULL, esip__dlg_next_cseq};
 
 /* ---- server transactions of the call ----------------------------------------------------------- */
 

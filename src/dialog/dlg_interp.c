@@ -164,6 +164,7 @@ static void final_response(esip_call *c, const dlg_arg *a, unsigned status, uint
 	if (status >= 200 && status < 300 && c->local_sdp)
 		body = esip_str_make(c->local_sdp, c->local_sdp_len);
 	c->status = (uint16_t)status;
+	c->sent_status = (uint16_t)status;
 	rc = esip__dlg_respond(c, c->ist, status, a ? a->reason : NULL, body, now);
 	if (rc < 0 && rc != ESIP_ESTATE)
 		esip__ua_log(c->ua, ESIP_LOG_WARN, "call %s: cannot send %u: %s", c->call_id, status,
@@ -206,6 +207,7 @@ static void do_send(esip_call *c, unsigned what, uint32_t value, const dlg_arg *
 		if (c->ist) {
 			esip_str body = esip_str_make(c->local_sdp, c->local_sdp_len);
 			c->status = (uint16_t)value;
+			c->sent_status = (uint16_t)value;
 			rc = esip__dlg_respond(c, c->ist, value, NULL,
 					       c->local_sdp ? body : ESIP_STR_NULL, now);
 			if (rc < 0)
@@ -235,13 +237,22 @@ static void report_state(esip_call *c, unsigned from, unsigned ev, const dlg_arg
 	e.prev = (esip_call_state)from;
 	e.state = (esip_call_state)c->state;
 	e.event = esip_fsm_event_name(esip__dlg_machine, ev);
+	/* the response that caused the change: received, sent by this
+	 * event's effects, or the status of a failure (408, 503); else none */
 	if (a && a->msg && a->msg->kind == ESIP_MSG_RESPONSE) {
 		e.status = a->msg->status;
 		e.reason = a->msg->reason;
 		e.msg = a->msg;
 	} else {
-		e.status = c->status;
 		e.msg = a ? a->msg : NULL;
+		if (c->sent_status)
+			e.status = c->sent_status;
+		else if (a && a->status >= 300)
+			e.status = (int)a->status;
+		if (e.status)
+			e.reason = esip_str_cstr(c->sent_status && a && a->reason
+							 ? a->reason
+							 : esip_reason_phrase((unsigned)e.status));
 	}
 	esip__ua_emit(c->ua, &e);
 }
@@ -259,8 +270,9 @@ static void report(esip_call *c, unsigned what, uint32_t value, const dlg_arg *a
 	} else {
 		e.kind = ESIP_UA_CALL_REQUEST;
 		e.status = value ? (int)value
-				 : (a && a->msg ? (int)policy_status((esip_method)a->msg->method_id)
-						: 0);
+				 : (a && a->msg && a->msg->method_id != ESIP_METHOD_ACK
+					    ? (int)policy_status((esip_method)a->msg->method_id)
+					    : 0);
 		if (a && a->msg)
 			e.method = a->msg->method;
 	}
@@ -352,8 +364,7 @@ static void apply(esip_call *c, const esip_fsm_fx *fx, const dlg_arg *a, uint64_
 			timer_stop(c, e->what);
 			break;
 		case ESIP_FX_REPORT:
-			/* after the state report: the application hears of the
-			 * transition first */
+			/* around the state report (dlg_event) */
 			esip_fsm_fx_push(reports, ESIP_FX_REPORT, e->what, e->value);
 			break;
 		default:
@@ -383,9 +394,15 @@ int esip__dlg_event(esip_call *c, unsigned ev, const dlg_arg *arg, uint64_t now)
 
 		esip_fsm_fx_init(&fx);
 		esip_fsm_fx_init(&reports);
+		c->sent_status = 0;
 		rc = esip_fsm_dispatch(esip__dlg_machine, &c->state, ev, c, arg, &fx, &ua->tracer, c);
 		if (rc == ESIP_FSM_HANDLED) {
 			apply(c, &fx, arg, now, &reports);
+			/* a new call is announced before its first state report,
+			 * so the application can set its user data first */
+			for (unsigned i = 0; i < reports.n; i++)
+				if (reports.fx[i].what == DR_INCOMING)
+					report(c, DR_INCOMING, 0, arg);
 			if (c->state != from) {
 				if (c->state == dlg_S_established && !(c->flags & CF_COUNTED)) {
 					c->flags |= CF_COUNTED;
@@ -400,7 +417,8 @@ int esip__dlg_event(esip_call *c, unsigned ev, const dlg_arg *arg, uint64_t now)
 								  now);
 			}
 			for (unsigned i = 0; i < reports.n; i++)
-				report(c, reports.fx[i].what, reports.fx[i].value, arg);
+				if (reports.fx[i].what != DR_INCOMING)
+					report(c, reports.fx[i].what, reports.fx[i].value, arg);
 		} else {
 			unhandled(c, ev, arg, now);
 			result = ESIP_FSM_UNHANDLED;

@@ -260,7 +260,7 @@ static void refer_outcome(ua_req *r, req_outcome what, const esip_msg *m, uint64
 	}
 }
 
-static const ua_req_ops refer_ops = {esip__dlg_build, refer_outcome, NULL};
+static const ua_req_ops refer_ops = {esip__dlg_build, refer_outcome, NULL, esip__dlg_next_cseq};
 
 /* Percent-escapes s as a URI header value (RFC 3261 19.1.1: hvalue =
  * *( hnv-unreserved / unreserved / escaped )). */
@@ -345,7 +345,8 @@ static void respond(refer_sub *s, esip_txn *txn, unsigned status, bool refer_sub
 }
 
 static void notify_outcome(ua_req *r, req_outcome what, const esip_msg *m, uint64_t now);
-static const ua_req_ops notify_ops = {esip__dlg_build, notify_outcome, NULL};
+static const ua_req_ops notify_ops = {esip__dlg_build, notify_outcome, NULL,
+				     esip__dlg_next_cseq};
 
 /* RFC 3515 2.4.5 / RFC 6665 4.2.2: a NOTIFY with the referred request's
  * status as a message/sipfrag body. */

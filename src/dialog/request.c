@@ -18,7 +18,7 @@
 
 
 /* effects (esip_fx.what) */
-enum { RS_SEND = 1, RS_SEND_UDP, RS_LOOKUP };
+enum { RS_SEND = 1, RS_SEND_UDP, RS_LOOKUP, RS_SEND_AUTH };
 enum { RR_PROVISIONAL = 1, RR_FINAL, RR_TIMEOUT, RR_FAILED };
 
 static inline ua_req *R(void *ctx) { return ctx; }
@@ -52,6 +52,12 @@ void esip__reqa_report_final(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	R(ctx)->flags |= REQF_GOT_RESP;
 	esip_fsm_fx_push(fx, ESIP_FX_REPORT, RR_FINAL, 0);
+}
+
+void esip__reqa_send_authorized(void *ctx, const void *arg, esip_fsm_fx *fx)
+{
+	/* 22.2: the same request with its credentials, a new transaction */
+	esip_fsm_fx_push(fx, ESIP_FX_SEND, RS_SEND_AUTH, 0);
 }
 
 void esip__reqa_report_timeout(void *ctx, const void *arg, esip_fsm_fx *fx)
@@ -206,10 +212,18 @@ static void apply(ua_req *r, const esip_fsm_fx *fx, const esip_msg *msg, uint64_
 		const esip_fx *e = &fx->fx[i];
 		switch (e->kind) {
 		case ESIP_FX_SEND:
-			if (e->what == RS_LOOKUP)
+			if (e->what == RS_LOOKUP) {
 				do_lookup(r);
-			else
+			} else if (e->what == RS_SEND_AUTH) {
+				/* the challenged transaction finishes alone (its ACK,
+				 * its absorbing); the new one is ours */
+				if (r->txn)
+					esip_txn_set_owner(r->txn, NULL);
+				r->txn = NULL;
+				do_send(r, (r->flags & REQF_FORCE_UDP) != 0, now);
+			} else {
 				do_send(r, e->what == RS_SEND_UDP, now);
+			}
 			break;
 		case ESIP_FX_REPORT:
 			report(r, e->what, e->value, msg, now);
@@ -239,6 +253,7 @@ static void req_free(ua_req *r, uint64_t now)
 	unlink_req(r);
 	if (r->ops->done)
 		r->ops->done(r, now);
+	esip_free(ua->alloc, r->auth);
 	esip_free(ua->alloc, r);
 }
 
@@ -373,6 +388,94 @@ void esip__req_abandon_all(esip_ua *ua, uint64_t now)
 		esip__req_abandon(ua->reqs, now);
 }
 
+size_t esip__req_auth_headers(const ua_req *r, esip_hdr_kv *out, size_t cap)
+{
+	const char *p = r->auth, *colon, *eol;
+	size_t n = 0;
+
+	while (p && *p && n < cap) {
+		colon = strchr(p, ':');
+		eol = strstr(p, "\r\n");
+		if (!colon || !eol || colon > eol)
+			break;
+		out[n].name = NULL;
+		/* the name is "Authorization" or "Proxy-Authorization" */
+		out[n].name = !strncmp(p, "Proxy-Authorization", 19) ? "Proxy-Authorization"
+								      : "Authorization";
+		colon++;
+		while (*colon == ' ')
+			colon++;
+		out[n++].value = esip_str_make(colon, (size_t)(eol - colon));
+		p = eol + 2;
+	}
+	return n;
+}
+
+/* RFC 3261 22.2 / 22.3: can this 401/407 be answered?  The request as it
+ * was sent is built again (its Authorization lines tell the Digest
+ * client which realms it answered already: credentials refused are
+ * never sent twice), the client computes the credentials for the
+ * challenges it understands, the owner gives the new CSeq.  True when the
+ * request is to go again (r->auth, r->cseq updated). */
+static bool authorize(ua_req *r, const esip_msg *resp)
+{
+	esip_ua *ua = r->ua;
+	esip_buf req, out;
+	esip_ua_local local;
+	esip_hdr hdrs[128];
+	esip_msg m;
+	esip_auth_report rep;
+	uint32_t cseq;
+	char *lines;
+	int rc;
+
+	if (!ua->n_credentials || !r->ops->next_cseq || r->auth_rounds >= UA_AUTH_ROUNDS)
+		return false;
+	if (esip_buf_init_dyn(&req, ua->alloc, 2048, UA_MSG_MAX) < 0)
+		return false;
+	if (esip_buf_init_dyn(&out, ua->alloc, 512, 16384) < 0) {
+		esip_buf_free(&req);
+		return false;
+	}
+	rc = esip__ua_local(ua, r->dest.tp, &r->dest.addr, &local);
+	if (rc == 0)
+		rc = r->ops->build(r, r->dest.tp, &local, "z9hG4bKauth", &req);
+	if (rc == 0) {
+		esip_msg_init(&m, hdrs, 128);
+		rc = esip_msg_parse(&m, req.p, req.len, ESIP_PARSE_DATAGRAM, NULL) < 0 ? ESIP_EINVAL : 0;
+	}
+	if (rc == 0)
+		rc = esip_auth_client_respond(&ua->auth, resp, &m, m.method, m.ruri_raw, m.body, &out,
+					      &rep);
+	if (rc < 0) {
+		/* refused, or no credentials for the realm: the owner gets the
+		 * 401/407 itself (and the log says which realm) */
+		esip__ua_log(ua, ESIP_LOG_WARN, "%s %s: %u challenge not answered (realm \"%.*s\"): %s",
+			     esip_method_name((esip_method)r->method) ? esip_method_name((esip_method)r->method) : "request",
+			     r->host, resp->status, ESIP_STR_FMT(rep.realm), esip_strerror(rc));
+		goto no;
+	}
+	cseq = r->ops->next_cseq(r);
+	if (!cseq)
+		goto no;
+	lines = esip_malloc(ua->alloc, out.len + 1);
+	if (!lines)
+		goto no;
+	memcpy(lines, out.p, out.len);
+	lines[out.len] = 0;
+	esip_free(ua->alloc, r->auth);
+	r->auth = lines;
+	r->cseq = cseq;
+	r->auth_rounds++;
+	esip_buf_free(&req);
+	esip_buf_free(&out);
+	return true;
+no:
+	esip_buf_free(&req);
+	esip_buf_free(&out);
+	return false;
+}
+
 void esip__req_txn_event(ua_req *r, esip_txn *txn, esip_txn_event ev, const esip_msg *m,
 			 uint64_t now)
 {
@@ -381,8 +484,13 @@ void esip__req_txn_event(ua_req *r, esip_txn *txn, esip_txn_event ev, const esip
 		req_event(r, req_E_rx_provisional, m, now);
 		break;
 	case ESIP_TXE_SUCCESS:
-	case ESIP_TXE_FAILURE:
 		req_event(r, req_E_rx_final, m, now);
+		break;
+	case ESIP_TXE_FAILURE:
+		if ((m->status == 401 || m->status == 407) && txn == r->txn && authorize(r, m))
+			req_event(r, req_E_rx_challenge, m, now);
+		else
+			req_event(r, req_E_rx_final, m, now);
 		break;
 	case ESIP_TXE_TIMEOUT:
 		req_event(r, req_E_timeout, NULL, now);

@@ -197,6 +197,48 @@ static int copy_custom(esip_ua *ua, const esip_hdr_kv *h, size_t n)
 	return 0;
 }
 
+/* The Digest client with the configured credentials, and the outbound
+ * proxy: its URI (the next hop) and its Route value (8.1.2). */
+static int setup_auth(esip_ua *ua, const esip_ua_config *c)
+{
+	size_t i;
+	int rc;
+
+	rc = esip_auth_client_init(&ua->auth, NULL, ua->alloc);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < c->n_credentials; i++) {
+		const esip_credentials *cr = &c->credentials[i];
+		rc = esip_auth_client_add_credentials(&ua->auth, cr->realm, cr->user, cr->password);
+		if (rc < 0) {
+			esip_auth_client_deinit(&ua->auth);
+			return rc;
+		}
+	}
+	ua->n_credentials = c->n_credentials;
+	if (c->outbound_proxy) {
+		size_t l = strlen(c->outbound_proxy);
+		esip_nameaddr na;
+		esip_uri u;
+		/* a URI or a name-addr; its URI must parse */
+		if (!l || l >= UA_MAX_STR || strpbrk(c->outbound_proxy, "\r\n") ||
+		    esip_nameaddr_parse(esip_str_make(c->outbound_proxy, l), &na) < 0 ||
+		    esip_uri_parse(na.uri, &u) < 0) {
+			esip_auth_client_deinit(&ua->auth);
+			return ESIP_EINVAL;
+		}
+		ua->proxy_mem = esip_malloc(ua->alloc, l + 1);
+		if (!ua->proxy_mem) {
+			esip_auth_client_deinit(&ua->auth);
+			return ESIP_ENOMEM;
+		}
+		memcpy(ua->proxy_mem, c->outbound_proxy, l + 1);
+		ua->proxy_route = esip_str_make(ua->proxy_mem, l);
+		ua->proxy_uri = esip_str_make(ua->proxy_mem + (na.uri.p - c->outbound_proxy), na.uri.len);
+	}
+	return 0;
+}
+
 /* ---- the transaction layer's callbacks ------------------------------------------ */
 
 static int tx_send(void *ud, esip_dest *dest, const void *bytes, size_t len)
@@ -341,6 +383,11 @@ int esip_ua_new(const esip_ua_config *c, const esip_ua_callbacks *cb, void *ud,
 	rc = esip_buf_init_dyn(&ua->scratch, a, 2048, UA_MSG_MAX);
 	if (rc < 0)
 		goto fail_table;
+	rc = setup_auth(ua, c);
+	if (rc < 0) {
+		esip_buf_free(&ua->scratch);
+		goto fail_table;
+	}
 	memset(&xcb, 0, sizeof xcb);
 	xcb.send = tx_send;
 	xcb.event = tx_event;
@@ -350,9 +397,16 @@ int esip_ua_new(const esip_ua_config *c, const esip_ua_callbacks *cb, void *ud,
 	rc = esip_txl_new(&xc, &xcb, ua, wheel, rnd, &ua->txl);
 	if (rc < 0)
 		goto fail_scratch;
+	if (c->registrar_max_bindings &&
+	    (rc = esip__registrar_new(ua, c->registrar_max_bindings, &ua->registrar)) < 0) {
+		esip_txl_free(ua->txl);
+		goto fail_scratch;
+	}
 	*out = ua;
 	return 0;
 fail_scratch:
+	esip_auth_client_deinit(&ua->auth);
+	esip_free(a, ua->proxy_mem);
 	esip_buf_free(&ua->scratch);
 fail_table:
 	esip_htab_deinit(&ua->incoming);
@@ -376,8 +430,12 @@ void esip_ua_free(esip_ua *ua)
 	 * then every request is abandoned */
 	esip__dlg_terminate_all(ua, now);
 	app_stop_all(ua);
+	esip__reg_free_all(ua, now);
 	esip__req_abandon_all(ua, now);
+	esip__registrar_free(ua->registrar);
 	esip_txl_free(ua->txl);
+	esip_auth_client_deinit(&ua->auth);
+	esip_free(ua->alloc, ua->proxy_mem);
 	esip_htab_deinit(&ua->incoming);
 	esip_htab_deinit(&ua->calls);
 	esip_buf_free(&ua->scratch);
@@ -398,6 +456,8 @@ void esip_ua_shutdown(esip_ua *ua, uint64_t now)
 		next = c->next; /* the list may have changed */
 		esip_call_unref(c);
 	}
+	/* 10.2.2: the bindings are removed */
+	esip__reg_stop_all(ua, now);
 	ua->closing = true;
 }
 
@@ -439,6 +499,7 @@ void esip_ua_conn_failed(esip_ua *ua, uint32_t conn, uint64_t now)
 		if (c->conn == conn)
 			c->conn = 0;
 	esip_txl_conn_failed(ua->txl, conn, now);
+	esip__reg_conn_failed(ua, conn, now);
 }
 
 bool esip_ua_conn_in_use(const esip_ua *ua, uint32_t conn)
@@ -503,7 +564,7 @@ static int app_build(ua_req *r, esip_tp tp, const esip_ua_local *local, const ch
 	app_req *a = r->data;
 	esip_ua *ua = a->ua;
 	esip_request_spec spec;
-	esip_hdr_kv extra[UA_MAX_CUSTOM * 2 + 4];
+	esip_hdr_kv extra[UA_MAX_CUSTOM * 2 + 8];
 	char from[600], contact[600];
 	bool v6 = strchr(local->host, ':') != NULL;
 	size_t n, i;
@@ -536,8 +597,14 @@ static int app_build(ua_req *r, esip_tp tp, const esip_ua_local *local, const ch
 	}
 	for (i = 0; i < a->n_headers; i++)
 		extra[n++] = a->headers[i];
+	n += esip__req_auth_headers(r, extra + n, 4);
 	spec.extra = extra;
 	spec.n_extra = n;
+	if (ua->cfg.outbound_proxy) {
+		/* 8.1.2: through the outbound proxy, a pre-loaded route */
+		spec.routes = &ua->proxy_route;
+		spec.n_routes = 1;
+	}
 	return esip_build_request(b, &spec);
 }
 
@@ -571,7 +638,15 @@ static void app_done(ua_req *r, uint64_t now)
 	esip_free(a->ua->alloc, a);
 }
 
-static const ua_req_ops app_ops = {app_build, app_outcome, app_done};
+static uint32_t app_next_cseq(ua_req *r)
+{
+	app_req *a = r->data;
+
+	/* 22.2: the same request again with the next CSeq */
+	return ++a->cseq;
+}
+
+static const ua_req_ops app_ops = {app_build, app_outcome, app_done, app_next_cseq};
 
 /* Over max_transactions a request is refused at once (ESIP_ELIMIT), not
  * after it was accepted. */
@@ -684,7 +759,12 @@ int esip_ua_send_request(esip_ua *ua, const char *method, const char *uri,
 		rp.slot = &a->req;
 		rp.method = (uint8_t)mid;
 		rp.cseq = a->cseq;
-		rc = esip__req_start(ua, a->uri, ul, &rp, now);
+		/* 8.1.2: without a route set the next hop is the Request-URI,
+		 * with an outbound proxy the proxy */
+		if (ua->proxy_uri.len)
+			rc = esip__req_start(ua, ua->proxy_uri.p, ua->proxy_uri.len, &rp, now);
+		else
+			rc = esip__req_start(ua, a->uri, ul, &rp, now);
 	}
 	if (rc < 0) {
 		esip_free(ua->alloc, a);

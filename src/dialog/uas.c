@@ -49,14 +49,15 @@ static int respond(esip_ua *ua, esip_txn *txn, unsigned status, const char *reas
 }
 
 /* 8.2.1-8.2.3: the response validation names, with the header it wants. */
-static bool refused(esip_ua *ua, esip_txn *txn, const esip_msg *m, uint64_t now)
+static bool refused(esip_ua *ua, esip_txn *txn, const esip_msg *m, const esip_uas_caps *caps,
+		    uint64_t now)
 {
 	esip_validation v;
 	esip_hdr_kv extra[4];
 	char unsupported[512];
 	size_t n, k, off = 0;
 
-	esip_msg_validate_request(m, &esip__uas_caps, &v);
+	esip_msg_validate_request(m, caps, &v);
 	if (!v.status)
 		return false;
 	n = esip__ua_common_headers(ua, true, extra, 1);
@@ -173,10 +174,20 @@ static void invite(esip_ua *ua, esip_txn *txn, const esip_msg *m, const esip_rx_
 	esip__dlg_event(c, dlg_E_receive_invite, &a, now);
 }
 
+static const esip_method handled_reg[] = {
+	ESIP_METHOD_INVITE,  ESIP_METHOD_ACK,    ESIP_METHOD_BYE,   ESIP_METHOD_CANCEL,
+	ESIP_METHOD_OPTIONS, ESIP_METHOD_UPDATE, ESIP_METHOD_INFO,  ESIP_METHOD_REFER,
+	ESIP_METHOD_NOTIFY,  ESIP_METHOD_REGISTER,
+};
+/* The same with REGISTER, for a UA that is a registrar too. */
+static const esip_uas_caps caps_registrar = {extensions, 3, handled_reg,
+					     sizeof handled_reg / sizeof handled_reg[0],
+					     content_types, 2};
+
 void esip__uas_request(esip_ua *ua, esip_txn *txn, const esip_msg *m, const esip_rx_info *rx,
 		       uint64_t now)
 {
-	if (refused(ua, txn, m, now))
+	if (refused(ua, txn, m, ua->registrar ? &caps_registrar : &esip__uas_caps, now))
 		return;
 	switch (m->method_id) {
 	case ESIP_METHOD_OPTIONS:
@@ -185,6 +196,10 @@ void esip__uas_request(esip_ua *ua, esip_txn *txn, const esip_msg *m, const esip
 	case ESIP_METHOD_INVITE:
 		ua->stats.invites++;
 		invite(ua, txn, m, rx, now);
+		break;
+	case ESIP_METHOD_REGISTER:
+		/* 10.3: only when configured as a registrar (else 405 above) */
+		esip__registrar_request(ua, txn, m, now);
 		break;
 	default:
 		/* 12.2.2 (BYE), RFC 6086 4.2.2 (INFO), RFC 3311 5.2 (UPDATE):

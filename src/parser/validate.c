@@ -71,6 +71,35 @@ static esip_str first_value(const esip_msg *m, esip_hdr_id id)
 	return h ? h->value : ESIP_STR_NULL;
 }
 
+/* RFC 3261 10.3 step 6: "Contact: *" removes every binding, so it must
+ * be the only Contact value and the request must say Expires: 0 (no
+ * Contact parameter can say otherwise); anything else is a 400.  The
+ * reason, or NULL. */
+static const char *register_contact_bad(const esip_msg *m)
+{
+	esip_list_iter it;
+	esip_str v;
+	unsigned n = 0;
+	bool star = false;
+	uint32_t secs;
+
+	if (m->method_id != ESIP_METHOD_REGISTER)
+		return NULL;
+	esip_list_iter_init(&it, m, ESIP_HDR_CONTACT);
+	while (esip_list_next(&it, &v) == 1) {
+		n++;
+		if (v.len == 1 && v.p[0] == '*')
+			star = true;
+	}
+	if (!star)
+		return NULL;
+	if (n != 1)
+		return "Contact: * with other Contact values";
+	if (esip_msg_expires(m, &secs) < 0 || secs != 0)
+		return "Contact: * without Expires: 0";
+	return NULL;
+}
+
 /* The rules of the headers that name dialogs and transfers: RFC 3515
  * 2.4.2 (a REFER has exactly one Refer-To), RFC 3891 3 (one Replaces,
  * only in an INVITE, with exactly one to-tag and one from-tag), RFC 4538
@@ -171,8 +200,8 @@ int esip_msg_validate_request(const esip_msg *m, const esip_uas_caps *caps,
 	if (m->ruri.scheme_id != ESIP_SCHEME_SIP && m->ruri.scheme_id != ESIP_SCHEME_SIPS)
 		return verdict(out, 416, "Unsupported URI Scheme", "Request-URI scheme");
 
-	/* RFC 3515 2.4.2, RFC 3891 3, RFC 4538 4 */
-	if ((why = transfer_headers_bad(m)))
+	/* RFC 3515 2.4.2, RFC 3891 3, RFC 4538 4, RFC 3261 10.3 */
+	if ((why = transfer_headers_bad(m)) || (why = register_contact_bad(m)))
 		return verdict(out, 400, "Bad Request", why);
 
 	/* 8.2.2.3: Require (ignored in CANCEL and ACK) */

@@ -161,3 +161,31 @@ long esip_call_remote_sdp(esip_call *c, char *out, size_t cap)
 		return ESIP_EINVAL;
 	CALL_READ(long, esip_ua_call_remote_sdp(c, out, cap));
 }
+
+int esip_stack_register(esip_stack *s, const esip_register_params *p, esip_reg **out)
+{
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!s)
+		return ESIP_EINVAL;
+	if ((rc = esip__stack_enter(s)) < 0)
+		return rc;
+	rc = esip_ua_register(s->ua, p, s->now, out);
+	esip__stack_leave(s);
+	return rc;
+}
+
+int esip_stack_unregister(esip_stack *s, esip_reg *r)
+{
+	int rc;
+
+	if (!s || !r)
+		return ESIP_EINVAL;
+	if ((rc = esip__stack_enter(s)) < 0)
+		return rc;
+	rc = esip_ua_unregister(r, s->now);
+	esip__stack_leave(s);
+	return rc;
+}

@@ -172,6 +172,18 @@ void esip__stack_ua_event(void *ud, const esip_ua_event *ev)
 		c->text[ev->refer_to.len + 1 + ev->referred_by.len] = 0;
 		c->u.refer.info.replaces = ev->replaces;
 		break;
+	case ESIP_UA_REG_STATE:
+		if (!s->cfg.cb.reg_state)
+			return;
+		c = make(s, STK_CB_REG, 0);
+		if (!c)
+			return;
+		c->u.reg.reg = ev->reg;
+		c->u.reg.state = ev->reg_state;
+		c->u.reg.status = ev->status;
+		c->u.reg.expires = ev->expires;
+		push(s, c);
+		return;
 	case ESIP_UA_REFER_STATUS:
 		if (!s->cfg.cb.refer_status)
 			return;
@@ -241,6 +253,11 @@ static void run_one(esip_stack *s, stk_cb *c)
 		else
 			/* ASK without anyone to ask: as ACCEPT */
 			esip_call_refer_accept(c->call);
+		break;
+	case STK_CB_REG:
+		if (cb->reg_state)
+			cb->reg_state(cb->ud, c->u.reg.reg, c->u.reg.state, c->u.reg.status,
+				      c->u.reg.expires);
 		break;
 	case STK_CB_REFER_STATUS:
 		if (cb->refer_status)

@@ -30,7 +30,8 @@ typedef enum stk_cb_kind {
 	STK_CB_STATE,
 	STK_CB_REQUEST,
 	STK_CB_REFER,
-	STK_CB_REFER_STATUS
+	STK_CB_REFER_STATUS,
+	STK_CB_REG
 } stk_cb_kind;
 
 /* One application callback waiting for the lock to be released. */
@@ -66,6 +67,12 @@ typedef struct stk_cb {
 			int status;
 			bool final, ok;
 		} refer_status;
+		struct {
+			esip_reg *reg;
+			esip_reg_state state;
+			int status;
+			uint32_t expires;
+		} reg;
 	} u;
 	size_t len;
 	char text[];                 /* LOG message, TRACE bytes, RESPONSE / STATE

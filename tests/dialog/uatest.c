@@ -6,6 +6,30 @@
 #include <string.h>
 #include <strings.h>
 
+static uat_trace_fn g_trace;
+static bool g_resolve_hang;
+
+void uat_set_trace(uat_trace_fn fn) { g_trace = fn; }
+void uat_set_resolve_hang(bool on) { g_resolve_hang = on; }
+
+static void node_trace(void *ud, const char *machine, const void *inst, const char *from,
+		       const char *event, const char *to)
+{
+	if (g_trace)
+		g_trace(machine, from, event, to);
+}
+
+static int node_resolve(void *ud, const char *host, uint16_t port, esip_tp tp, uint64_t *id)
+{
+	static uint64_t next = 1;
+	uatnode *n = ud;
+
+	if (!n->resolve_hang)
+		return ESIP_ERESOLVE;
+	*id = next++; /* never answered */
+	return 0;
+}
+
 /* ---- the node's callbacks -------------------------------------------------------- */
 
 static int node_send(void *ud, esip_dest *dest, const void *bytes, size_t len)
@@ -74,6 +98,8 @@ static void node_event(void *ud, const esip_ua_event *ev)
 		e->status = ev->status;
 		e->final = ev->final;
 		e->ok = ev->ok;
+		e->reg_state = ev->reg_state;
+		e->expires = ev->expires;
 		e->now = simnet_now(n->net);
 		if (ev->event)
 			snprintf(e->event, sizeof e->event, "%s", ev->event);
@@ -203,6 +229,10 @@ bool uat_node_try_init(uatnode *n, simnet *net, const char *name, uint16_t port,
 	cb.send = node_send;
 	cb.local = node_local;
 	cb.event = node_event;
+	cb.resolve = node_resolve;
+	n->resolve_hang = g_resolve_hang;
+	if (g_trace)
+		cb.trace = node_trace;
 	if (esip_ua_new(&n->cfg, &cb, n, &n->wheel, &n->rnd, &n->ua) < 0)
 		return false;
 	n->id = simnet_node_add(net, name, &n->addr, &ops, n);
@@ -423,6 +453,60 @@ static void raw_recv(void *ud, const void *bytes, size_t len, const esip_rx_info
 	memcpy(r->msgs[k], bytes, len);
 	r->msgs[k][len] = 0;
 	r->n++;
+	if (r->on_msg) {
+		esip_hdr hdrs[64];
+		esip_msg m;
+		esip_msg_init(&m, hdrs, 64);
+		if (esip_msg_parse(&m, bytes, len, ESIP_PARSE_DATAGRAM, NULL) > 0)
+			r->on_msg(r, &m, rx, now);
+	}
+}
+
+void uat_raw_reply(uatraw *r, const esip_msg *m, const esip_rx_info *rx, unsigned status,
+		   const char *to_tag, const char *extra)
+{
+	char out[8192];
+	size_t n = 0, i;
+	int w;
+
+	w = snprintf(out, sizeof out, "SIP/2.0 %u %s\r\n", status, esip_reason_phrase(status));
+	n += (size_t)w;
+	for (i = 0; i < m->nhdrs; i++) {
+		const esip_hdr *h = &m->hdrs[i];
+		switch (h->id) {
+		case ESIP_HDR_VIA:
+		case ESIP_HDR_FROM:
+		case ESIP_HDR_CALL_ID:
+		case ESIP_HDR_CSEQ:
+			w = snprintf(out + n, sizeof out - n, "%.*s: %.*s\r\n", ESIP_STR_FMT(h->name),
+				     ESIP_STR_FMT(h->value));
+			n += (size_t)w;
+			break;
+		case ESIP_HDR_TO:
+			w = snprintf(out + n, sizeof out - n, "To: %.*s%s%s\r\n", ESIP_STR_FMT(h->value),
+				     !m->to.tag.p && to_tag ? ";tag=" : "",
+				     !m->to.tag.p && to_tag ? to_tag : "");
+			n += (size_t)w;
+			break;
+		default:
+			break;
+		}
+	}
+	/* our Contact unless extra brings its own */
+	if (!extra || !strstr(extra, "Contact:")) {
+		w = snprintf(out + n, sizeof out - n, "Contact: <sip:raw@127.0.0.1:%u>\r\n", r->port);
+		n += (size_t)w;
+	}
+	w = snprintf(out + n, sizeof out - n, "%sContent-Length: 0\r\n\r\n", extra ? extra : "");
+	n += (size_t)w;
+	{
+		esip_dest d;
+		memset(&d, 0, sizeof d);
+		d.tp = rx->tp ? rx->tp : ESIP_TP_UDP;
+		d.addr = rx->peer;
+		d.conn = rx->conn;
+		simnet_send(r->net, r->id, &d, out, n);
+	}
 }
 
 void uat_raw_init(uatraw *r, simnet *net, const char *name, uint16_t port)
@@ -439,6 +523,11 @@ void uat_raw_init(uatraw *r, simnet *net, const char *name, uint16_t port)
 
 void uat_raw_send(uatraw *r, const esip_addr *to, const char *text)
 {
+	uat_raw_send_tp(r, to, ESIP_TP_UDP, text);
+}
+
+void uat_raw_send_tp(uatraw *r, const esip_addr *to, esip_tp tp, const char *text)
+{
 	char out[8192];
 	size_t n = 0;
 	const char *p;
@@ -450,7 +539,7 @@ void uat_raw_send(uatraw *r, const esip_addr *to, const char *text)
 		out[n++] = *p;
 	}
 	memset(&d, 0, sizeof d);
-	d.tp = ESIP_TP_UDP;
+	d.tp = tp;
 	d.addr = *to;
 	ck_assert_int_eq(simnet_send(r->net, r->id, &d, out, n), 0);
 }

@@ -27,6 +27,8 @@ typedef struct uat_event {
 	int status;
 	char method[16];
 	bool final, ok;         /* REFER_STATUS */
+	int reg_state;          /* REG_STATE */
+	uint32_t expires;
 	uint64_t now;
 } uat_event;
 
@@ -68,7 +70,17 @@ typedef struct uatnode {
 	uint64_t responses;     /* ESIP_UA_RESPONSE events */
 	int last_response;
 	bool lenient;           /* actions may fail (allocation sweeps) */
+	bool resolve_hang;      /* host names are looked up for ever */
 } uatnode;
+
+/* Every state machine transition of every node created afterwards
+ * (esip_ua_callbacks.trace), NULL for none. */
+typedef void (*uat_trace_fn)(const char *machine, const char *from, const char *event,
+			     const char *to);
+void uat_set_trace(uat_trace_fn fn);
+/* Host names given to nodes created afterwards are looked up for ever
+ * (the lookup never answers) when on; else they fail at once. */
+void uat_set_resolve_hang(bool on);
 
 /* A node at "127.0.0.1:<port>" with cfg (NULL = defaults). */
 void uat_node_init(uatnode *n, simnet *net, const char *name, uint16_t port,
@@ -126,15 +138,26 @@ typedef struct uatraw {
 	uint16_t port;
 	char msgs[UAT_RAW_KEEP][4096];
 	size_t n;
+	/* optional: called for each message received (after it is kept),
+	 * may answer with uat_raw_send */
+	void (*on_msg)(struct uatraw *r, const esip_msg *m, const esip_rx_info *rx, uint64_t now);
+	void *ud;
 } uatraw;
 
 void uat_raw_init(uatraw *r, simnet *net, const char *name, uint16_t port);
 /* Sends text (\n line ends are sent as CRLF) to a node over UDP. */
 void uat_raw_send(uatraw *r, const esip_addr *to, const char *text);
+/* The same over tp (a reliable one opens or reuses a connection). */
+void uat_raw_send_tp(uatraw *r, const esip_addr *to, esip_tp tp, const char *text);
 /* The last received message whose first line starts with prefix (NULL
  * if none); *hdr copies the value of header name of it into out. */
 const char *uat_raw_last(const uatraw *r, const char *prefix);
 bool uat_raw_hdr(const char *msg, const char *name, char *out, size_t cap);
+/* A response to request m (Via, From, To (+ to_tag if it has none),
+ * Call-ID, CSeq copied), with extra header lines (CRLF-ended, may be
+ * NULL), sent back to rx->peer. */
+void uat_raw_reply(uatraw *r, const esip_msg *m, const esip_rx_info *rx, unsigned status,
+		   const char *to_tag, const char *extra);
 
 /* The node's nth call (0 = the first it saw), NULL if none. */
 esip_call *uat_call_of(const uatnode *n, size_t nth);

@@ -21,40 +21,14 @@ if ! command -v sipp >/dev/null 2>&1; then
 	echo "SKIP: sipp is not installed (Debian package sip-tester; scripts/deps.sh installs it)"
 	exit 77
 fi
-WORK=$(mktemp -d /tmp/esip-sipp.XXXXXX)
-RPID=""
-SPID=""
-cleanup() {
-	[ -n "$RPID" ] && kill "$RPID" 2>/dev/null && wait "$RPID" 2>/dev/null
-	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-# a free port for both UDP and TCP: ask the kernel (bind port 0)
-free_port() {
-	python3 -c 'import socket
-for _ in range(50):
-    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p)); print(p); break
-    except OSError: pass
-    finally: u.close(); t.close()'
-}
+. "$(dirname "$0")/common.sh"
 
 start_responder() {
 	PORT=$(free_port)
 	"$RESPONDER" -l "udp:127.0.0.1:$PORT" -l "tcp:127.0.0.1:$PORT" -d 60 \
-		>"$WORK/responder.out" 2>"$WORK/responder.err" &
-	RPID=$!
-	for _ in $(seq 1 100); do
-		grep -q "listening on TCP" "$WORK/responder.out" 2>/dev/null && return 0
-		kill -0 "$RPID" 2>/dev/null || break
-		sleep 0.05
-	done
-	echo "esip-responder did not start:"; cat "$WORK/responder.out" "$WORK/responder.err"
-	exit 1
+		>"$WORK/responder.out" 2>"$WORK/responder.out.err" &
+	track $!
+	wait_listening $! "$WORK/responder.out"
 }
 
 run_sipp_uac() { # scenario transport calls rate
@@ -66,7 +40,7 @@ run_sipp_uac() { # scenario transport calls rate
 	if [ $rc -ne 0 ]; then
 		echo "sipp $1 over $2 failed (exit $rc)"
 		tail -n 30 "$WORK/sipp.out"; cat "$WORK/sipp_errors.log" 2>/dev/null | tail -n 40
-		echo "--- responder"; cat "$WORK/responder.out" "$WORK/responder.err"
+		echo "--- responder"; cat "$WORK/responder.out" "$WORK/responder.out.err"
 		exit 1
 	fi
 	echo "sipp $1 over $2: $3 calls passed"
@@ -84,12 +58,13 @@ uac-udp|uac-tcp)
 	( cd "$WORK" && timeout 60 sipp -sf "$DIR/options_uas.xml" -t "$tp" -m 3 -i 127.0.0.1 \
 		-p "$SPORT" -timeout 30s -nostdin >"$WORK/sipp_uas.out" 2>&1 ) &
 	SPID=$!
+	track $SPID
 	sleep 0.5
 	timeout 60 "$RESPONDER" -l "udp:127.0.0.1:0" -l "tcp:127.0.0.1:0" \
 		--ping "sip:sipp@127.0.0.1:$SPORT;transport=$t" -n 3 >"$WORK/ping.out" 2>&1
 	rc=$?
 	cat "$WORK/ping.out"
-	wait "$SPID"; src=$?; SPID=""
+	wait "$SPID"; src=$?
 	if [ $rc -ne 0 ] || [ $src -ne 0 ]; then
 		echo "esip -> SIPp UAS over $t failed (esip $rc, sipp $src)"
 		tail -n 30 "$WORK/sipp_uas.out"
