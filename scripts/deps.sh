@@ -2,11 +2,13 @@
 # deps.sh - install what esip needs on Debian 12 (idempotent; apt only when
 # something is missing).
 #   scripts/deps.sh            build + test: meson, ninja, gcc, check, pkg-config,
-#                              python3, SIPp (interop tests)
+#                              python3 and the real peers of the interop tests:
+#                              SIPp, Kamailio (registrar/proxy with digest auth),
+#                              baresip (a softphone, run headless), sipsak
 #   scripts/deps.sh --ci       + clang and its runtime (libFuzzer, sanitizers)
 #   scripts/deps.sh --bench    + the peer parsers and tools the benchmarks compare with
 set -euo pipefail
-pkgs="meson ninja-build gcc libc6-dev pkg-config check python3 sip-tester"
+pkgs="meson ninja-build gcc libc6-dev pkg-config check python3 sip-tester kamailio baresip sipsak"
 for a in "$@"; do
 	case "$a" in
 	--ci) pkgs="$pkgs clang libclang-rt-14-dev" ;;

@@ -238,7 +238,12 @@ typedef struct esip_ua_event {
 	esip_ua_response_fn fn;    /* RESPONSE: the application's callback */
 	void *fn_ud;
 	esip_call *other;          /* CALL_STATE: the call this one replaces or is
-				    * replaced by (RFC 3891), NULL if none */
+				    * replaced by (RFC 3891), NULL if none.
+				    * INCOMING_CALL: the live call of this UA the
+				    * INVITE's Target-Dialog names (RFC 4538: the
+				    * caller knows that dialog, grounds to accept
+				    * it), NULL if none.  Valid during the callback
+				    * (take a reference to keep it) */
 	esip_str refer_to;         /* CALL_REFER: the Refer-To value */
 	esip_str referred_by;      /* CALL_REFER: the Referred-By value (may be absent) */
 	bool replaces;             /* CALL_REFER: the Refer-To URI carries Replaces */

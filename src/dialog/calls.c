@@ -150,6 +150,32 @@ esip_call *esip__call_find_incoming(esip_ua *ua, esip_str call_id, esip_str remo
 	return NULL;
 }
 
+/* The call with this Call-ID, our tag `ours` and the peer's `theirs`. */
+static esip_call *find_pair(esip_ua *ua, esip_str call_id, esip_str ours, esip_str theirs)
+{
+	esip_call *c = esip__call_find(ua, call_id, ours);
+
+	return c && c->remote_tag && esip_str_eq_cstr(theirs, c->remote_tag) ? c : NULL;
+}
+
+esip_call *esip__call_target_dialog(esip_ua *ua, const esip_msg *m)
+{
+	const esip_hdr *h = esip_msg_hdr(m, ESIP_HDR_TARGET_DIALOG);
+	esip_target_dialog td;
+	esip_call *c;
+
+	if (!h || esip_target_dialog_parse(h->value, &td) < 0)
+		return NULL;
+	/* RFC 4538 7 names the tags from the sender's side of the dialog
+	 * (remote-tag is ours); some implementations write them from the
+	 * recipient's.  Tags are random (19.3), so trying both cannot match
+	 * a dialog the header does not name. */
+	c = find_pair(ua, td.call_id, td.remote_tag, td.local_tag);
+	if (!c)
+		c = find_pair(ua, td.call_id, td.local_tag, td.remote_tag);
+	return c && !esip_call_state_is_final((esip_call_state)c->state) ? c : NULL;
+}
+
 /* Bytes a live call holds change with its strings; a detached or ended
  * call is no longer counted. */
 static void account(esip_call *c, long delta)

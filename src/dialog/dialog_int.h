@@ -361,6 +361,9 @@ int esip__call_link(esip_call *c);
 void esip__call_unlink(esip_call *c);
 /* The call whose dialog has this Call-ID and local tag, or NULL. */
 esip_call *esip__call_find(esip_ua *ua, esip_str call_id, esip_str local_tag);
+/* RFC 4538 4: the live call of ours the request's Target-Dialog names
+ * (either tag orientation: see calls.c), or NULL (none, or no header). */
+esip_call *esip__call_target_dialog(esip_ua *ua, const esip_msg *m);
 /* The incoming call with this Call-ID and peer's tag, or NULL. */
 esip_call *esip__call_find_incoming(esip_ua *ua, esip_str call_id, esip_str remote_tag);
 /* Replaces *slot by a copy of s (NULL for an absent s), accounting bytes.

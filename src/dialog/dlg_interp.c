@@ -267,6 +267,7 @@ static void report(esip_call *c, unsigned what, uint32_t value, const dlg_arg *a
 	e.msg = a ? a->msg : NULL;
 	if (what == DR_INCOMING) {
 		e.kind = ESIP_UA_INCOMING_CALL;
+		e.other = a && a->msg ? esip__call_target_dialog(c->ua, a->msg) : NULL;
 	} else {
 		e.kind = ESIP_UA_CALL_REQUEST;
 		e.status = value ? (int)value

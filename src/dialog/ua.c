@@ -26,7 +26,7 @@
 /* What this UA handles (Allow, RFC 3261 20.5), its extensions (Supported,
  * 20.37) and what it understands (Accept, 20.1). */
 const char esip__ua_allow[] = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, REFER, NOTIFY";
-const char esip__ua_supported[] = "replaces, norefersub, tdialog";
+const char esip__ua_supported[] = "replaces, norefersub";
 const char esip__ua_accept[] = "application/sdp";
 
 void esip_ua_config_init(esip_ua_config *c)

@@ -20,10 +20,13 @@ static const esip_method handled[] = {
 	ESIP_METHOD_NOTIFY,
 };
 static const char *const content_types[] = {"application/sdp", "message/sipfrag"};
-/* RFC 3891 6, RFC 4488 7, RFC 4538 6 */
-static const char *const extensions[] = {"replaces", "norefersub", "tdialog"};
+/* RFC 3891 6, RFC 4488 7.  Not tdialog (RFC 4538): its point is the
+ * REFER sent outside a dialog, which this UA does not take (403); the
+ * Target-Dialog of an INVITE is still read (INCOMING_CALL's other). */
+static const char *const extensions[] = {"replaces", "norefersub"};
+#define N_EXTENSIONS (sizeof extensions / sizeof extensions[0])
 
-const esip_uas_caps esip__uas_caps = {extensions, 3, handled,
+const esip_uas_caps esip__uas_caps = {extensions, N_EXTENSIONS, handled,
 				      sizeof handled / sizeof handled[0], content_types, 2};
 
 const esip_uas_caps *esip_ua_caps(void) { return &esip__uas_caps; }
@@ -180,7 +183,7 @@ static const esip_method handled_reg[] = {
 	ESIP_METHOD_NOTIFY,  ESIP_METHOD_REGISTER,
 };
 /* The same with REGISTER, for a UA that is a registrar too. */
-static const esip_uas_caps caps_registrar = {extensions, 3, handled_reg,
+static const esip_uas_caps caps_registrar = {extensions, N_EXTENSIONS, handled_reg,
 					     sizeof handled_reg / sizeof handled_reg[0],
 					     content_types, 2};
 
@@ -200,6 +203,11 @@ void esip__uas_request(esip_ua *ua, esip_txn *txn, const esip_msg *m, const esip
 	case ESIP_METHOD_REGISTER:
 		/* 10.3: only when configured as a registrar (else 405 above) */
 		esip__registrar_request(ua, txn, m, now);
+		break;
+	case ESIP_METHOD_REFER:
+		/* RFC 3515 allows a REFER outside a dialog (it makes its own);
+		 * this UA takes transfers only from a peer it has a call with */
+		respond(ua, txn, 403, "REFER outside a dialog not accepted", NULL, 0, now);
 		break;
 	default:
 		/* 12.2.2 (BYE), RFC 6086 4.2.2 (INFO), RFC 3311 5.2 (UPDATE):

@@ -3,7 +3,8 @@
  * 3515, RFC 3891, RFC 3892, RFC 4488): blind transfer (success, target
  * busy, target silent until the subscription expires), a REFER rejected,
  * Refer-Sub: false, two REFERs in one dialog, attended transfer, and
- * Replaces that matches or not (481, 486 early-only, 603 ending).
+ * Replaces that matches or not (481, 486 early-only, 603 ending);
+ * Target-Dialog (RFC 4538) naming a call; a REFER outside a dialog.
  */
 #include "uatest.h"
 
@@ -367,6 +368,87 @@ END_TEST
 START_TEST(replaces_incoming_early_481) { replaces_case("ok", false, 481, false); }
 END_TEST
 
+/* ---- Target-Dialog (RFC 4538) -------------------------------------------------------------- */
+
+/* C calls B with a Target-Dialog naming A's call with B (tags from the
+ * sender's side as RFC 4538 7 writes them, swapped, or wrong): B's
+ * INCOMING_CALL names that call as `other` (the application's grounds to
+ * authorize it), or none. */
+static void target_dialog_case(int orient)
+{
+	trio t;
+	esip_call *ab, *ba, *x;
+	esip_call_params p;
+	esip_hdr_kv h;
+	char uri[64], val[256];
+	const uat_event *e;
+
+	trio_init(&t, 9, NULL);
+	t.b.policy.accept_after = -1;
+	ab = uat_call_to(&t.a, &t.b, ESIP_TP_UDP, SDP);
+	t.b.policy.accept_after = 0;
+	simnet_run_until(t.net, 100);
+	ba = uat_last_call(&t.b);
+	(void)ab;
+	esip_ua_call_accept(ba, SDP, 0, simnet_now(t.net));
+	simnet_run_until(t.net, 200);
+	ck_assert_int_eq(esip_ua_call_state(ba), ESIP_CALL_ESTABLISHED);
+	snprintf(val, sizeof val, "%s;local-tag=%s;remote-tag=%s", esip_call_id(ba),
+		 orient == 1 ? esip_call_local_tag(ba) : esip_call_local_tag(ab),
+		 orient == 1 ? esip_call_local_tag(ab)
+			     : orient == 0 ? esip_call_local_tag(ba) : "nope");
+	h.name = "Target-Dialog";
+	h.value = esip_str_cstr(val);
+	memset(&p, 0, sizeof p);
+	p.target = uri_of(&t.b, uri, sizeof uri);
+	p.sdp = SDP;
+	p.headers = &h;
+	p.n_headers = 1;
+	ck_assert_int_eq(esip_ua_call_make(t.c.ua, &p, simnet_now(t.net), &x), 0);
+	simnet_run_until(t.net, 400);
+	e = uat_find(&t.b, ESIP_UA_INCOMING_CALL, 1);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_ptr_ne(e->call, ba);
+	if (orient == 2)
+		ck_assert_ptr_null(e->other);
+	else
+		ck_assert_ptr_eq(e->other, ba);
+	esip_call_unref(x);
+	trio_end(&t);
+}
+
+START_TEST(target_dialog_sender_view) { target_dialog_case(0); }
+END_TEST
+START_TEST(target_dialog_recipient_view) { target_dialog_case(1); }
+END_TEST
+START_TEST(target_dialog_no_match) { target_dialog_case(2); }
+END_TEST
+
+/* RFC 3515 lets a REFER create its own dialog; this UA takes transfers
+ * only inside a call: 403, and no call is placed */
+START_TEST(refer_outside_dialog_403)
+{
+	simnet *net = simnet_new(3);
+	uatnode a;
+	uatraw r;
+
+	uat_node_init(&a, net, "alice", 5060, NULL);
+	uat_raw_init(&r, net, "peer", 5070);
+	uat_raw_send(&r, &a.addr,
+		     "REFER sip:alice@127.0.0.1:5060 SIP/2.0\n"
+		     "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKoodr1\n"
+		     "Max-Forwards: 70\nFrom: <sip:peer@127.0.0.1>;tag=p1\n"
+		     "To: <sip:alice@127.0.0.1>\nCall-ID: oodr@peer\nCSeq: 1 REFER\n"
+		     "Contact: <sip:peer@127.0.0.1:5070>\n"
+		     "Refer-To: <sip:carol@127.0.0.1:5080>\nContent-Length: 0\n\n");
+	simnet_run_until(net, 100);
+	ck_assert_ptr_nonnull(uat_raw_last(&r, "SIP/2.0 403 "));
+	ck_assert_uint_eq(a.n_calls, 0);
+	uat_node_deinit(&a);
+	simnet_free(net);
+}
+END_TEST
+
 Suite *transfer_suite(void);
 Suite *transfer_suite(void)
 {
@@ -385,6 +467,10 @@ Suite *transfer_suite(void)
 	tcase_add_test(r, replaces_no_match_481);
 	tcase_add_test(r, replaces_early_only_486);
 	tcase_add_test(r, replaces_incoming_early_481);
+	tcase_add_test(r, target_dialog_sender_view);
+	tcase_add_test(r, target_dialog_recipient_view);
+	tcase_add_test(r, target_dialog_no_match);
+	tcase_add_test(t, refer_outside_dialog_403);
 	suite_add_tcase(s, t);
 	suite_add_tcase(s, r);
 	return s;

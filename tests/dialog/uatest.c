@@ -93,6 +93,7 @@ static void node_event(void *ud, const esip_ua_event *ev)
 		memset(e, 0, sizeof *e);
 		e->kind = ev->kind;
 		e->call = ev->call;
+		e->other = ev->other;
 		e->prev = ev->prev;
 		e->state = ev->state;
 		e->status = ev->status;

@@ -22,6 +22,7 @@
 typedef struct uat_event {
 	esip_ua_event_kind kind;
 	esip_call *call;        /* compare only (may be freed) */
+	esip_call *other;       /* the same */
 	esip_call_state prev, state;
 	char event[32];
 	int status;
