@@ -15,7 +15,7 @@
 
 /* The action prototypes, from the tables themselves. */
 #define FSM_GEN_DECLS_ONLY
-#define FSM_ACT_PREFIX txa_
+#define FSM_ACT_PREFIX esip__txa_
 #define FSM_PREFIX act_ict
 #define FSM_FILE "ict.def"
 #include "fsm_gen.h"
@@ -69,7 +69,7 @@ static void terminate(esip_fsm_fx *fx)
 
 /* ---- client, INVITE (17.1.1.2, RFC 6026 7.2) -------------------------- */
 
-void txa_start_invite(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_start_invite(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	esip_txn *t = TX(ctx);
 
@@ -82,7 +82,7 @@ void txa_start_invite(void *ctx, const void *arg, esip_fsm_fx *fx)
 	start(fx, TM_B, CFG(t)->timer_b_ms);
 }
 
-void txa_retransmit_a(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_retransmit_a(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	esip_txn *t = TX(ctx);
 
@@ -95,7 +95,7 @@ void txa_retransmit_a(void *ctx, const void *arg, esip_fsm_fx *fx)
 	start(fx, TM_A, t->retx_ms);
 }
 
-void txa_invite_provisional(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_invite_provisional(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	esip_txn *t = TX(ctx);
 
@@ -110,7 +110,7 @@ void txa_invite_provisional(void *ctx, const void *arg, esip_fsm_fx *fx)
 	report(fx, ESIP_TXE_PROVISIONAL);
 }
 
-void txa_invite_accepted(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_invite_accepted(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	esip_txn *t = TX(ctx);
 
@@ -121,7 +121,7 @@ void txa_invite_accepted(void *ctx, const void *arg, esip_fsm_fx *fx)
 	report(fx, ESIP_TXE_SUCCESS);
 }
 
-void txa_invite_rejected(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_invite_rejected(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	esip_txn *t = TX(ctx);
 
@@ -133,7 +133,7 @@ void txa_invite_rejected(void *ctx, const void *arg, esip_fsm_fx *fx)
 	report(fx, ESIP_TXE_FAILURE);
 }
 
-void txa_cancel_guard(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_cancel_guard(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	esip_txn *t = TX(ctx);
 
@@ -148,7 +148,7 @@ void txa_cancel_guard(void *ctx, const void *arg, esip_fsm_fx *fx)
 	start(fx, TM_C, t64(t));
 }
 
-void txa_resend_ack(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_resend_ack(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	/* 17.1.1.2: a retransmitted final response in Completed gets the
 	 * ACK again, and is not passed up */
@@ -156,7 +156,7 @@ void txa_resend_ack(void *ctx, const void *arg, esip_fsm_fx *fx)
 	send_msg(fx, TXS_ACK);
 }
 
-void txa_report_success(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_report_success(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	/* RFC 6026 7.2: every 2xx in Accepted goes to the TU */
 	report(fx, ESIP_TXE_SUCCESS);
@@ -164,7 +164,7 @@ void txa_report_success(void *ctx, const void *arg, esip_fsm_fx *fx)
 
 /* ---- client, non-INVITE (17.1.2.2) ----------------------------------- */
 
-void txa_start_non_invite(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_start_non_invite(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	esip_txn *t = TX(ctx);
 
@@ -176,7 +176,7 @@ void txa_start_non_invite(void *ctx, const void *arg, esip_fsm_fx *fx)
 	start(fx, TM_F, CFG(t)->timer_f_ms);
 }
 
-void txa_retransmit_e(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_retransmit_e(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	esip_txn *t = TX(ctx);
 
@@ -189,7 +189,7 @@ void txa_retransmit_e(void *ctx, const void *arg, esip_fsm_fx *fx)
 	start(fx, TM_E, t->retx_ms);
 }
 
-void txa_retransmit_e_t2(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_retransmit_e_t2(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	esip_txn *t = TX(ctx);
 
@@ -200,7 +200,7 @@ void txa_retransmit_e_t2(void *ctx, const void *arg, esip_fsm_fx *fx)
 	start(fx, TM_E, t->retx_ms);
 }
 
-void txa_report_provisional(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_report_provisional(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	TX(ctx)->flags |= TXF_GOT_1XX;
 	report(fx, ESIP_TXE_PROVISIONAL);
@@ -214,24 +214,24 @@ static void non_invite_final(esip_txn *t, esip_fsm_fx *fx, esip_txn_event ev)
 	report(fx, ev);
 }
 
-void txa_non_invite_success(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_non_invite_success(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	non_invite_final(TX(ctx), fx, ESIP_TXE_SUCCESS);
 }
 
-void txa_non_invite_failure(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_non_invite_failure(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	non_invite_final(TX(ctx), fx, ESIP_TXE_FAILURE);
 }
 
 /* ---- both clients and servers ----------------------------------------- */
 
-void txa_absorb(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_absorb(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	TX(ctx)->txl->stats.absorbed++;
 }
 
-void txa_timeout(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_timeout(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	/* Timer B / C / F (client, 17.1.1.2, 17.1.2.2: "inform the TU that a
 	 * timeout has occurred") or H (server, 17.2.1: no ACK came) */
@@ -241,7 +241,7 @@ void txa_timeout(void *ctx, const void *arg, esip_fsm_fx *fx)
 	terminate(fx);
 }
 
-void txa_transport_error(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_transport_error(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	/* 17.1.4: a client transaction informs the TU and terminates */
 	TX(ctx)->txl->stats.transport_errors++;
@@ -250,11 +250,11 @@ void txa_transport_error(void *ctx, const void *arg, esip_fsm_fx *fx)
 	terminate(fx);
 }
 
-void txa_terminate(void *ctx, const void *arg, esip_fsm_fx *fx) { terminate(fx); }
+void esip__txa_terminate(void *ctx, const void *arg, esip_fsm_fx *fx) { terminate(fx); }
 
 /* ---- server, INVITE (17.2.1, RFC 6026 7.1) ---------------------------- */
 
-void txa_start_invite_server(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_start_invite_server(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	/* 17.2.1: "MUST generate a 100 (Trying) response unless it knows
 	 * that the TU will generate a provisional or final response within
@@ -263,9 +263,9 @@ void txa_start_invite_server(void *ctx, const void *arg, esip_fsm_fx *fx)
 	report(fx, ESIP_TXE_REQUEST);
 }
 
-void txa_send_trying(void *ctx, const void *arg, esip_fsm_fx *fx) { send_msg(fx, TXS_TRYING); }
+void esip__txa_send_trying(void *ctx, const void *arg, esip_fsm_fx *fx) { send_msg(fx, TXS_TRYING); }
 
-void txa_resend_response(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_resend_response(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	/* 17.2.1 / 17.2.2: a retransmitted request gets the most recent
 	 * response again (none yet: it is only absorbed) */
@@ -276,19 +276,19 @@ void txa_resend_response(void *ctx, const void *arg, esip_fsm_fx *fx)
 		send_msg(fx, TXS_RESPONSE);
 }
 
-void txa_report_cancel(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_report_cancel(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	/* 9.2: the TU decides (a UAS answers the INVITE with 487) */
 	report(fx, ESIP_TXE_CANCEL);
 }
 
-void txa_invite_send_provisional(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_invite_send_provisional(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	stop(fx, TM_TRYING);
 	send_msg(fx, TXS_RESPONSE);
 }
 
-void txa_invite_send_2xx(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_invite_send_2xx(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	/* RFC 6026 7.1: Accepted, Timer L = 64*T1 for all transports */
 	stop(fx, TM_ALL);
@@ -296,7 +296,7 @@ void txa_invite_send_2xx(void *ctx, const void *arg, esip_fsm_fx *fx)
 	start(fx, TM_L, t64(TX(ctx)));
 }
 
-void txa_invite_send_final(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_invite_send_final(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	esip_txn *t = TX(ctx);
 
@@ -311,9 +311,9 @@ void txa_invite_send_final(void *ctx, const void *arg, esip_fsm_fx *fx)
 	start(fx, TM_H, t64(t));
 }
 
-void txa_send_response(void *ctx, const void *arg, esip_fsm_fx *fx) { send_msg(fx, TXS_RESPONSE); }
+void esip__txa_send_response(void *ctx, const void *arg, esip_fsm_fx *fx) { send_msg(fx, TXS_RESPONSE); }
 
-void txa_retransmit_g(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_retransmit_g(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	esip_txn *t = TX(ctx);
 
@@ -325,7 +325,7 @@ void txa_retransmit_g(void *ctx, const void *arg, esip_fsm_fx *fx)
 	start(fx, TM_G, t->retx_ms);
 }
 
-void txa_confirm(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_confirm(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	esip_txn *t = TX(ctx);
 
@@ -336,14 +336,14 @@ void txa_confirm(void *ctx, const void *arg, esip_fsm_fx *fx)
 	start(fx, TM_I, reliable(t) ? 0 : CFG(t)->t4_ms);
 }
 
-void txa_report_ack(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_report_ack(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	/* RFC 6026 7.1: "Any ACKs received ... in the Accepted state MUST be
 	 * passed directly to the TU" */
 	report(fx, ESIP_TXE_ACK_2XX);
 }
 
-void txa_report_transport_error(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_report_transport_error(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	/* RFC 6026 7.1, 8.8: inform the TU, keep the state */
 	TX(ctx)->txl->stats.transport_errors++;
@@ -352,12 +352,12 @@ void txa_report_transport_error(void *ctx, const void *arg, esip_fsm_fx *fx)
 
 /* ---- server, non-INVITE (17.2.2) --------------------------------------- */
 
-void txa_start_non_invite_server(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_start_non_invite_server(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	report(fx, ESIP_TXE_REQUEST);
 }
 
-void txa_non_invite_send_final(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_non_invite_send_final(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	esip_txn *t = TX(ctx);
 

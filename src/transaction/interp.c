@@ -90,6 +90,10 @@ static void txn_free(esip_txn *t)
 {
 	esip_txl *txl = t->txl;
 
+	/* only the outermost call frees: a nested one (an owner callback, a
+	 * hold) still has the transaction in hand */
+	ESIP_ASSERT(t->depth == 0);
+
 	esip_timer_stop(txl->wheel, &t->t_retx);
 	esip_timer_stop(txl->wheel, &t->t_life);
 	if (t->flags & TXF_IN_TABLE)
@@ -278,6 +282,8 @@ void esip__txn_event(esip_txn *t, unsigned ev, const esip_msg *msg, const esip_r
 
 	if (t->flags & TXF_DEAD)
 		return;
+	/* the dispatch indexes [state][event]: both in the machine's range */
+	ESIP_ASSERT(t->state < m->n_states && ev < m->n_events);
 	t->depth++;
 	for (;;) {
 		esip_fsm_fx fx;

@@ -5,7 +5,7 @@
 #include "txn_int.h"
 
 #define FSM_MACHINE_EXTERN
-#define FSM_ACT_PREFIX txa_
+#define FSM_ACT_PREFIX esip__txa_
 
 #define FSM_PREFIX esip__ict
 #define FSM_FILE "ict.def"

@@ -344,22 +344,49 @@ static esip_txn *create(esip_txl *txl, const esip_msg *m, const esip_rx_info *rx
 	return t;
 }
 
+/* ---- the request at hand ---------------------------------------------------- */
+
+/* txl->cur_txn/cur_req/cur_rx name the request whose event is running, so
+ * that a response sent inside it is built straight from it (no copy).  An
+ * owner callback may receive another request meanwhile (a nested call):
+ * each call saves the outer values and restores them, and holds the outer
+ * transaction so that it is still there to restore. */
+typedef struct cur_saved {
+	esip_txn *txn;
+	const esip_msg *req;
+	const esip_rx_info *rx;
+} cur_saved;
+
+static void cur_enter(esip_txl *txl, cur_saved *sv, esip_txn *t, const esip_msg *m,
+		      const esip_rx_info *rx)
+{
+	sv->txn = txl->cur_txn;
+	sv->req = txl->cur_req;
+	sv->rx = txl->cur_rx;
+	if (sv->txn)
+		esip__txn_hold(sv->txn);
+	txl->cur_txn = t;
+	txl->cur_req = m;
+	txl->cur_rx = rx;
+}
+
+static void cur_leave(esip_txl *txl, const cur_saved *sv)
+{
+	txl->cur_txn = sv->txn;
+	txl->cur_req = sv->req;
+	txl->cur_rx = sv->rx;
+	if (sv->txn)
+		esip__txn_release(sv->txn);
+}
+
 /* Runs the request's event with the request at hand for esip_txn_respond,
  * then keeps what later responses need if the TU has not answered. */
 static void start_server(esip_txl *txl, esip_txn *t, const esip_msg *m, const esip_rx_info *rx,
 			 uint64_t now)
 {
-	esip_txn *prev_txn = txl->cur_txn;
-	const esip_msg *prev_req = txl->cur_req;
-	const esip_rx_info *prev_rx = txl->cur_rx;
+	cur_saved sv;
 
-	/* a nested receive (from an owner callback) must find the outer
-	 * request's transaction still there when it restores it */
-	if (prev_txn)
-		esip__txn_hold(prev_txn);
-	txl->cur_txn = t;
-	txl->cur_req = m;
-	txl->cur_rx = rx;
+	cur_enter(txl, &sv, t, m, rx);
 	esip__txn_event(t, TXEV_rx_request, m, rx, now);
 	if (!(t->flags & TXF_DEAD) && t->status < 200 && !t->ctx && save_ctx(t, m, rx) < 0) {
 		/* without the skeleton no later response could be built:
@@ -369,11 +396,7 @@ static void start_server(esip_txl *txl, esip_txn *t, const esip_msg *m, const es
 		spec.status = 500;
 		esip_txn_respond(t, &spec, now);
 	}
-	txl->cur_txn = prev_txn;
-	txl->cur_req = prev_req;
-	txl->cur_rx = prev_rx;
-	if (prev_txn)
-		esip__txn_release(prev_txn);
+	cur_leave(txl, &sv);
 }
 
 /* The To tag the target's responses use: the remembered one, or a new
@@ -405,27 +428,22 @@ static int server_cancel(esip_txl *txl, const esip_msg *m, const esip_rx_info *r
 {
 	uint64_t hash;
 	esip_txn *target = esip__match_request(txl, m, ESIP_STR_NULL, true, &hash, NULL);
-	esip_txn *prev_txn = txl->cur_txn, *t = NULL;
-	const esip_msg *prev_req = txl->cur_req;
-	const esip_rx_info *prev_rx = txl->cur_rx;
+	esip_txn *t = NULL;
 	esip_response_spec spec;
 	char tag[TXN_RESP_TAG_MAX];
+	cur_saved sv;
 	int err = 0;
 
 	if (over_limit && !target)
 		return ESIP_ELIMIT; /* the caller answers 503 */
-	if (prev_txn)
-		esip__txn_hold(prev_txn);
 	if (!over_limit) {
 		t = create(txl, m, rx, hash, &err);
-		if (!t) {
-			if (prev_txn)
-				esip__txn_release(prev_txn);
+		if (!t)
 			return err;
-		}
 		t->flags |= TXF_INTERNAL;
 		esip__txn_hold(t);
 	}
+	cur_enter(txl, &sv, t, m, rx);
 	memset(&spec, 0, sizeof spec);
 	spec.status = target ? 200 : 481;
 	if (target) {
@@ -441,20 +459,13 @@ static int server_cancel(esip_txl *txl, const esip_msg *m, const esip_rx_info *r
 		esip__txn_release(target);
 	}
 	if (t) {
-		txl->cur_txn = t;
-		txl->cur_req = m;
-		txl->cur_rx = rx;
 		esip__txn_event(t, TXEV_rx_request, m, rx, now);
 		esip_txn_respond(t, &spec, now);
 		esip__txn_release(t);
 	} else {
 		esip_txl_respond_stateless(txl, m, rx, &spec);
 	}
-	txl->cur_txn = prev_txn;
-	txl->cur_req = prev_req;
-	txl->cur_rx = prev_rx;
-	if (prev_txn)
-		esip__txn_release(prev_txn);
+	cur_leave(txl, &sv);
 	return 0;
 }
 

@@ -15,6 +15,8 @@
 #include <esip/fsm.h>
 #include <esip/transaction.h>
 
+#include "invariant.h" /* ESIP_ASSERT, ALWAYS, NEVER (src/core) */
+
 /* ---- events: one vocabulary for the four machines ------------------- */
 enum txev {
 #define FSM_EVENT(e) TXEV_##e,
