@@ -52,6 +52,9 @@ void esip__txn_conn_detach(esip_txn *t)
 	esip_txl *txl = t->txl;
 	conn_entry *e;
 
+	/* a transaction in a walk is held by it: only the walk unlinks it */
+	if (NEVER(t->flags2 & TXF2_IN_WALK))
+		return;
 	if (t->flags2 & TXF2_CONN_UNLISTED) {
 		t->flags2 &= (uint8_t)~TXF2_CONN_UNLISTED;
 		txl->conn_unlisted--;
@@ -74,6 +77,11 @@ void esip__txn_conn_attach(esip_txn *t)
 	conn_entry *e;
 
 	if (t->conn_link.prev && t->listed_conn == conn)
+		return;
+	/* in a walk (esip_txl_conn_failed) the transaction stays in the
+	 * walk's list, which holds it; the walk attaches it afterwards to
+	 * whatever connection it uses by then */
+	if (t->flags2 & TXF2_IN_WALK)
 		return;
 	esip__txn_conn_detach(t);
 	if (!conn || (t->flags & TXF_DEAD))
@@ -102,6 +110,17 @@ void esip__txn_conn_attach(esip_txn *t)
 	t->listed_conn = conn;
 }
 
+/* Puts t at the end of a walk's private list, held. */
+static void walk_add(esip_tlink *work, esip_txn *t)
+{
+	esip__txn_hold(t);
+	t->flags2 |= TXF2_IN_WALK;
+	t->conn_link.next = work;
+	t->conn_link.prev = work->prev;
+	work->prev->next = &t->conn_link;
+	work->prev = &t->conn_link;
+}
+
 /* Unlisted transactions on conn (only after failed allocations). */
 typedef struct unlisted_scan {
 	uint32_t conn;
@@ -117,23 +136,28 @@ static void take_unlisted(esip_hnode *n, void *ud)
 		return;
 	t->flags2 &= (uint8_t)~TXF2_CONN_UNLISTED;
 	t->txl->conn_unlisted--;
-	esip__txn_hold(t);
-	t->conn_link.next = s->list;
-	t->conn_link.prev = s->list->prev;
-	s->list->prev->next = &t->conn_link;
-	s->list->prev = &t->conn_link;
+	walk_add(s->list, t);
 }
 
+/*
+ * The walk has two passes.  The first moves every transaction of the
+ * connection to a private list (each held and marked TXF2_IN_WALK) and
+ * re-routes the server ones, with no callback: nothing the owner does can
+ * disturb it.  The second reports to the client transactions one by one;
+ * an owner callback may meanwhile answer a server transaction of the
+ * list (it goes over a new connection: already re-routed), end any of
+ * them, or start others.  A transaction of the list that sends keeps its
+ * place there (esip__txn_conn_attach defers to the walk); the walk lists
+ * it under its new connection when it reaches it, and its release frees
+ * it if it ended meanwhile.  So none is lost, none is freed twice.
+ */
 void esip_txl_conn_failed(esip_txl *txl, uint32_t conn, uint64_t now)
 {
-	esip_tlink work;
+	esip_tlink work, *l;
 	conn_entry *e;
 
 	if (!txl || !conn)
 		return;
-	/* the connection's transactions move to a private list (held), so
-	 * that what the owner's callbacks do meanwhile - ending them,
-	 * starting others - cannot disturb the walk */
 	work.next = work.prev = &work;
 	e = find(txl, conn);
 	if (e) {
@@ -141,11 +165,7 @@ void esip_txl_conn_failed(esip_txl *txl, uint32_t conn, uint64_t now)
 			esip_txn *t = ESIP_CONTAINER_OF(e->head.next, esip_txn, conn_link);
 			unlink_txn(t);
 			t->listed_conn = 0;
-			esip__txn_hold(t);
-			t->conn_link.next = &work;
-			t->conn_link.prev = work.prev;
-			work.prev->next = &t->conn_link;
-			work.prev = &t->conn_link;
+			walk_add(&work, t);
 		}
 		esip_htab_remove(&txl->conns, &e->node);
 		esip_free(txl->alloc, e);
@@ -154,9 +174,8 @@ void esip_txl_conn_failed(esip_txl *txl, uint32_t conn, uint64_t now)
 		unlisted_scan s = {conn, &work};
 		esip_htab_foreach(&txl->table, take_unlisted, &s);
 	}
-	while (work.next != &work) {
-		esip_txn *t = ESIP_CONTAINER_OF(work.next, esip_txn, conn_link);
-		unlink_txn(t);
+	for (l = work.next; l != &work; l = l->next) {
+		esip_txn *t = ESIP_CONTAINER_OF(l, esip_txn, conn_link);
 		if (txn_is_server(t)) {
 			/* 18.2.2: a response whose connection is gone goes over a
 			 * new one to the source address and the sent-by port */
@@ -164,11 +183,19 @@ void esip_txl_conn_failed(esip_txl *txl, uint32_t conn, uint64_t now)
 			esip_addr_set_port(&t->dest.addr,
 					   t->sent_by_port ? (uint16_t)t->sent_by_port
 							   : esip_tp_default_port(t->dest.tp));
-		} else {
+		}
+	}
+	while (work.next != &work) {
+		esip_txn *t = ESIP_CONTAINER_OF(work.next, esip_txn, conn_link);
+		unlink_txn(t);
+		t->flags2 &= (uint8_t)~TXF2_IN_WALK;
+		if (!txn_is_server(t)) {
 			/* 17.1.4: a client transaction whose connection failed */
 			t->dest.conn = 0;
 			esip__txn_event(t, TXEV_tp_error, NULL, NULL, now);
 		}
+		if (!(t->flags & TXF_DEAD))
+			esip__txn_conn_attach(t);
 		esip__txn_release(t);
 	}
 }

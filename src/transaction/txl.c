@@ -219,6 +219,12 @@ static void check_one(esip_hnode *n, void *ud)
 		a->bad |= 8;
 	if (t->out_len > t->out_cap)
 		a->bad |= 16;
+	/* conns.c: a transaction on a connection is in that connection's
+	 * list (or counted as unlisted), and no walk is in progress */
+	if ((t->dest.conn && !(t->flags2 & TXF2_CONN_UNLISTED) &&
+	     (t->listed_conn != t->dest.conn || !t->conn_link.prev)) ||
+	    (t->flags2 & TXF2_IN_WALK))
+		a->bad |= 128;
 }
 
 int esip__txl_check(esip_txl *txl)

@@ -91,6 +91,7 @@ enum {
 
 /* esip_txn.flags2 */
 #define TXF2_CONN_UNLISTED 0x01u /* uses a connection, not in its list (no memory) */
+#define TXF2_IN_WALK 0x02u       /* held in the list of esip_txl_conn_failed's walk */
 
 /* Room kept in an INVITE server transaction for its responses' To tag. */
 #define TXN_RESP_TAG_MAX 64
@@ -229,7 +230,7 @@ void esip__txn_conn_detach(esip_txn *t);
 /* ---- txl.c ------------------------------------------------------------------ */
 /* Walks every live transaction and checks the layer's invariants (each in
  * the table alive, not final, timers consistent with their ids, counts and
- * bytes as the statistics say).  0 if sound, else a bit mask of what is
+ * bytes as the statistics say, each on a connection listed under it).  0 if sound, else a bit mask of what is
  * wrong.  For tests and fuzzers; O(live transactions). */
 int esip__txl_check(esip_txl *txl);
 
