@@ -160,7 +160,10 @@ int esip_txn_build_cancel(const esip_txn *invite, esip_buf *b);
  * request is made) or later (the transaction kept what it needs).
  * ESIP_ESTATE when the machine cannot take this response now (a second
  * final response, a 1xx after the final one); ESIP_EINVAL for a status
- * outside 100-699 or a client transaction.  In Accepted (RFC 6026 7.1)
+ * outside 100-699, a client transaction, or - to a non-INVITE request -
+ * a provisional response other than 100 (RFC 4320 4.1) or a 408 (RFC
+ * 4320 4.2: a non-INVITE transaction that cannot be answered in time
+ * gets no final response at all).  In Accepted (RFC 6026 7.1)
  * the TU's 2xx retransmissions go through here too.  A response with a
  * status above 100 to a request without a To tag gets spec->to_tag, or
  * one the layer generates - the same for every response of the

@@ -241,6 +241,13 @@ int esip_txn_respond(esip_txn *t, const esip_response_spec *spec, uint64_t now)
 
 	if (!t || !spec || !txn_is_server(t) || spec->status < 100 || spec->status > 699)
 		return ESIP_EINVAL;
+	/* RFC 4320 4.1: "A SIP element MUST NOT send any provisional response
+	 * with a Status-Code other than 100 to a non-INVITE request"; 4.2: "A
+	 * transaction-stateful SIP element MUST NOT send a response with
+	 * Status-Code of 408 to a non-INVITE request" */
+	if (t->kind == ESIP_TXN_NIST && ((spec->status > 100 && spec->status < 200) ||
+					 spec->status == 408))
+		return ESIP_EINVAL;
 	if (t->flags & TXF_DEAD)
 		return ESIP_ESTATE;
 	m = esip__txn_machine((esip_txn_kind)t->kind);

@@ -687,6 +687,45 @@ START_TEST(server_connection_failure_reroutes)
 }
 END_TEST
 
+START_TEST(non_invite_refuses_provisional_and_408)
+{
+	/* RFC 4320 4.1: no provisional response but 100 to a non-INVITE
+	 * request; 4.2: a transaction-stateful element never sends 408 to
+	 * one.  Refused before anything is sent; the transaction stays as
+	 * it was and takes a proper response afterwards. */
+	esip_response_spec spec;
+	esip_txn *t;
+	static const uint16_t bad[] = {101, 180, 183, 199, 408};
+	size_t i;
+
+	ck_assert_int_eq(inject("OPTIONS", "z9hG4bK4320", NULL), 0);
+	t = bob.last_server;
+	memset(&spec, 0, sizeof spec);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		spec.status = bad[i];
+		ck_assert_int_eq(esip_txn_respond(t, &spec, 0), ESIP_EINVAL);
+	}
+	ck_assert_str_eq(esip_txn_state_name(t), "Trying");
+	ck_assert_uint_eq(simnet_log_count(net), 0);
+	spec.status = 100;
+	ck_assert_int_eq(esip_txn_respond(t, &spec, 0), 0);
+	spec.status = 408;
+	ck_assert_int_eq(esip_txn_respond(t, &spec, 0), ESIP_EINVAL);
+	spec.status = 404;
+	ck_assert_int_eq(esip_txn_respond(t, &spec, 0), 0);
+	ck_assert_uint_eq(sent("SIP/2.0 100"), 1);
+	ck_assert_uint_eq(sent("SIP/2.0 404"), 1);
+	ck_assert_uint_eq(sent("SIP/2.0 1"), 1);
+	ck_assert_uint_eq(sent("SIP/2.0 408"), 0);
+	/* an INVITE may have both */
+	ck_assert_int_eq(inject("INVITE", "z9hG4bK4320i", NULL), 0);
+	spec.status = 180;
+	ck_assert_int_eq(esip_txn_respond(bob.last_server, &spec, 0), 0);
+	spec.status = 408;
+	ck_assert_int_eq(esip_txn_respond(bob.last_server, &spec, 0), 0);
+}
+END_TEST
+
 static Suite *suite_server(void)
 {
 	Suite *s = suite_create("transaction-server");
@@ -718,6 +757,7 @@ static Suite *suite_server(void)
 	tcase_add_test(tc, cancel_tag_matches_late_final);
 	tcase_add_test(tc, cancel_honoured_over_the_limit);
 	tcase_add_test(tc, server_connection_failure_reroutes);
+	tcase_add_test(tc, non_invite_refuses_provisional_and_408);
 	suite_add_tcase(s, tc);
 	return s;
 }
