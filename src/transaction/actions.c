@@ -13,30 +13,6 @@
  */
 #include "txn_int.h"
 
-/* The action prototypes, from the tables themselves. */
-#define FSM_GEN_DECLS_ONLY
-#define FSM_ACT_PREFIX esip__txa_
-#define FSM_PREFIX act_ict
-#define FSM_FILE "ict.def"
-#include "fsm_gen.h"
-#undef FSM_PREFIX
-#undef FSM_FILE
-#define FSM_PREFIX act_nict
-#define FSM_FILE "nict.def"
-#include "fsm_gen.h"
-#undef FSM_PREFIX
-#undef FSM_FILE
-#define FSM_PREFIX act_ist
-#define FSM_FILE "ist.def"
-#include "fsm_gen.h"
-#undef FSM_PREFIX
-#undef FSM_FILE
-#define FSM_PREFIX act_nist
-#define FSM_FILE "nist.def"
-#include "fsm_gen.h"
-#undef FSM_PREFIX
-#undef FSM_FILE
-
 static inline esip_txn *TX(void *ctx) { return ctx; }
 static inline const esip_txl_config *CFG(const esip_txn *t) { return &t->txl->cfg; }
 static inline bool reliable(const esip_txn *t) { return (t->flags & TXF_RELIABLE) != 0; }

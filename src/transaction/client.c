@@ -3,9 +3,9 @@
  * a client INVITE transaction sends for a 300-699 (RFC 3261 17.1.1.3),
  * and the CANCEL a TU builds for a pending INVITE (9.1).
  *
- * A client transaction keeps the whole request (it retransmits it, and
- * the ACK and the CANCEL are made from it); its key views (branch,
- * method) point into that copy.
+ * A client transaction keeps the whole request while it may retransmit
+ * it or build the ACK or the CANCEL from it (esip__txn_shed); its key
+ * (branch, method, sent-by) is a copy of its own.
  */
 #include "txn_int.h"
 
@@ -26,14 +26,69 @@ int esip__txn_parse_own(const char *p, size_t len, esip_msg *m, esip_hdr *hdrs, 
 	return rc < 0 ? rc : 0;
 }
 
+/*
+ * Creates the client transaction of request m (parsed from bytes) and
+ * runs its first event.  The key is the top Via's branch and the method
+ * (17.1.3) and its sent-by (18.1.2: responses to other sent-bys are not
+ * ours); the request itself is copied apart, freed once no longer needed
+ * (esip__txn_shed).  flags: TXF_INTERNAL for the layer's own CANCEL.
+ */
+static int client_start(esip_txl *txl, const esip_msg *m, const void *bytes, size_t len,
+			const esip_dest *dest, void *owner, uint8_t flags, uint64_t now,
+			esip_txn **out)
+{
+	esip_txn_kind kind = m->method_id == ESIP_METHOD_INVITE ? ESIP_TXN_ICT : ESIP_TXN_NICT;
+	size_t ks = esip__txn_key_size(m, false);
+	esip_txn *t;
+	int dead;
+
+	if (ks > UINT16_MAX)
+		return ESIP_EINVAL;
+	t = esip__txn_alloc(txl, kind, ks);
+	if (!t)
+		return ESIP_ENOMEM;
+	t->req = esip_malloc(txl->alloc, len);
+	if (!t->req) {
+		esip__txn_discard(t);
+		return ESIP_ENOMEM;
+	}
+	memcpy(t->req, bytes, len);
+	t->req_len = (uint32_t)len;
+	txl->stats.bytes_live += len;
+	esip__txn_set_key(t, m);
+	t->dest = *dest;
+	t->owner = owner;
+	t->flags |= flags;
+	esip__txn_conn_attach(t);
+	if (esip_tp_reliable(dest->tp))
+		t->flags |= TXF_RELIABLE;
+	if (esip__txn_table_insert(txl, t) < 0) {
+		esip__txn_discard(t);
+		return ESIP_ENOMEM;
+	}
+	/* 9.1: the TU's CANCEL for a pending INVITE starts its 64*T1 guard
+	 * (the layer's own CANCEL is sent by the INVITE, which started it) */
+	if (m->method_id == ESIP_METHOD_CANCEL && !(flags & TXF_INTERNAL)) {
+		esip_txn *inv = esip__match_client_invite(txl, m->via.branch);
+		if (inv)
+			esip__txn_event(inv, TXEV_tu_cancel, NULL, NULL, now);
+	}
+	esip__txn_hold(t);
+	esip__txn_event(t, TXEV_tu_request, NULL, NULL, now);
+	dead = (t->flags & TXF_DEAD) != 0;
+	if (!dead && out)
+		*out = t;
+	esip__txn_release(t);
+	/* the first send failed: the owner has had TRANSPORT_ERROR and
+	 * TERMINATED already */
+	return dead ? ESIP_ETRANSPORT : 0;
+}
+
 int esip_txl_request(esip_txl *txl, const void *bytes, size_t len, const esip_dest *dest,
 		     void *owner, uint64_t now, esip_txn **out)
 {
 	esip_hdr hdrs[TXN_PARSE_HDRS];
 	esip_msg m;
-	esip_txn *t;
-	esip_txn_kind kind;
-	int dead;
 
 	if (out)
 		*out = NULL;
@@ -44,51 +99,13 @@ int esip_txl_request(esip_txl *txl, const void *bytes, size_t len, const esip_de
 	/* an ACK is never a client transaction (17.1.1.3, 13.2.2.4): the TU
 	 * sends the ACK for a 2xx on its own */
 	if (m.method_id == ESIP_METHOD_ACK || !m.via.branch.p || !m.via.branch.len ||
-	    !m.cseq_method.p)
+	    !m.cseq_method.p || !m.via.host.p)
 		return ESIP_EINVAL;
 	if (txl->live_total >= txl->cfg.max_transactions) {
 		txl->stats.over_limit++;
 		return ESIP_ELIMIT;
 	}
-	kind = m.method_id == ESIP_METHOD_INVITE ? ESIP_TXN_ICT : ESIP_TXN_NICT;
-	t = esip__txn_alloc(txl, kind, len);
-	if (!t)
-		return ESIP_ENOMEM;
-	memcpy(t->req, bytes, len);
-	t->req_len = (uint32_t)len;
-	/* the parse viewed `bytes`; re-base the views onto our copy */
-	t->key[TK_BRANCH].off = (uint16_t)(m.via.branch.p - (const char *)bytes);
-	t->key[TK_BRANCH].len = (uint16_t)m.via.branch.len;
-	t->key[TK_METHOD].off = (uint16_t)(m.method.p - (const char *)bytes);
-	t->key[TK_METHOD].len = (uint16_t)m.method.len;
-	t->method_id = m.method_id;
-	t->cseq = m.cseq;
-	t->dest = *dest;
-	t->owner = owner;
-	esip__txn_conn_attach(t);
-	if (esip_tp_reliable(dest->tp))
-		t->flags |= TXF_RELIABLE;
-	if (esip__txn_table_insert(txl, t) < 0) {
-		esip__txn_discard(t);
-		return ESIP_ENOMEM;
-	}
-
-	/* 9.1: a CANCEL for a pending INVITE starts its 64*T1 guard */
-	if (m.method_id == ESIP_METHOD_CANCEL) {
-		esip_txn *inv = esip__match_client_invite(txl, m.via.branch);
-		if (inv)
-			esip__txn_event(inv, TXEV_tu_cancel, NULL, NULL, now);
-	}
-
-	esip__txn_hold(t);
-	esip__txn_event(t, TXEV_tu_request, NULL, NULL, now);
-	dead = (t->flags & TXF_DEAD) != 0;
-	if (!dead && out)
-		*out = t;
-	esip__txn_release(t);
-	/* the first send failed: the owner has had TRANSPORT_ERROR and
-	 * TERMINATED already */
-	return dead ? ESIP_ETRANSPORT : 0;
+	return client_start(txl, &m, bytes, len, dest, owner, 0, now, out);
 }
 
 /* Writes every Route header line of m ("Route: value" CRLF), in order:
@@ -140,6 +157,8 @@ int esip__txn_build_ack(esip_txn *t, const esip_msg *resp)
 	esip_buf *b = &t->txl->scratch;
 	int rc;
 
+	if (NEVER(!t->req))
+		return ESIP_ESTATE; /* esip__txn_shed keeps it until the ACK exists */
 	rc = esip__txn_parse_own(t->req, t->req_len, &req, hdrs, TXN_PARSE_HDRS);
 	if (rc < 0 || !to)
 		return rc < 0 ? rc : ESIP_EINVAL;
@@ -163,7 +182,7 @@ int esip_txn_build_cancel(const esip_txn *t, esip_buf *b)
 		return ESIP_EINVAL;
 	/* 9.1: not before a provisional response ("the client MUST wait"),
 	 * and pointless after a final one */
-	if (!(t->flags & TXF_GOT_1XX) || t->status >= 200 || (t->flags & TXF_DEAD))
+	if (!(t->flags & TXF_GOT_1XX) || t->status >= 200 || (t->flags & TXF_DEAD) || !t->req)
 		return ESIP_ESTATE;
 	rc = esip__txn_parse_own(t->req, t->req_len, &req, hdrs, TXN_PARSE_HDRS);
 	if (rc < 0)

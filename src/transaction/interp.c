@@ -86,6 +86,30 @@ esip_txn *esip__txn_alloc(esip_txl *txl, esip_txn_kind kind, size_t extra)
 	return t;
 }
 
+size_t esip__txn_bytes(const esip_txn *t)
+{
+	size_t n = (size_t)t->alloc_size + t->out_cap + t->req_len;
+
+	if (t->ctx)
+		n += sizeof *t->ctx + t->ctx->skel_len;
+	return n;
+}
+
+static void free_req(esip_txn *t)
+{
+	t->txl->stats.bytes_live -= t->req_len;
+	esip_free(t->txl->alloc, t->req);
+	t->req = NULL;
+	t->req_len = 0;
+}
+
+static void free_ctx(esip_txn *t)
+{
+	t->txl->stats.bytes_live -= sizeof *t->ctx + t->ctx->skel_len;
+	esip_free(t->txl->alloc, t->ctx);
+	t->ctx = NULL;
+}
+
 static void txn_free(esip_txn *t)
 {
 	esip_txl *txl = t->txl;
@@ -93,7 +117,6 @@ static void txn_free(esip_txn *t)
 	/* only the outermost call frees: a nested one (an owner callback, a
 	 * hold) still has the transaction in hand */
 	ESIP_ASSERT(t->depth == 0);
-
 	esip_timer_stop(txl->wheel, &t->t_retx);
 	esip_timer_stop(txl->wheel, &t->t_life);
 	if (t->flags & TXF_IN_TABLE)
@@ -102,11 +125,10 @@ static void txn_free(esip_txn *t)
 	if (txl->cur_txn == t)
 		txl->cur_txn = NULL;
 	txl->stats.live[t->kind]--;
-	txl->stats.bytes_live -= t->alloc_size + t->out_cap;
-	if (t->ctx)
-		txl->stats.bytes_live -= sizeof(txn_srvctx) + t->ctx->skel_len;
+	txl->stats.bytes_live -= esip__txn_bytes(t);
 	txl->live_total--;
 	esip_free(txl->alloc, t->out);
+	esip_free(txl->alloc, t->req);
 	esip_free(txl->alloc, t->ctx);
 	esip_free(txl->alloc, t);
 }
@@ -121,21 +143,73 @@ void esip__txn_release(esip_txn *t)
 		txn_free(t);
 }
 
+/* Makes out at least `need` bytes long (its bytes stay). */
+static int out_reserve(esip_txn *t, size_t need)
+{
+	char *p;
+
+	if (need <= t->out_cap)
+		return 0;
+	if (need > UINT32_MAX)
+		return ESIP_ENOMEM;
+	p = esip_realloc(t->txl->alloc, t->out, need);
+	if (!p)
+		return ESIP_ENOMEM;
+	t->txl->stats.bytes_live += need - t->out_cap;
+	t->out = p;
+	t->out_cap = (uint32_t)need;
+	return 0;
+}
+
 int esip__txn_store_out(esip_txn *t, const void *bytes, size_t len)
 {
-	if (len > UINT32_MAX)
+	if (len > UINT32_MAX - t->tag_len || out_reserve(t, t->tag_len + len) < 0)
 		return ESIP_ENOMEM;
-	if (len > t->out_cap) {
-		char *p = esip_realloc(t->txl->alloc, t->out, len);
-		if (!p)
-			return ESIP_ENOMEM;
-		t->txl->stats.bytes_live += len - t->out_cap;
-		t->out = p;
-		t->out_cap = (uint32_t)len;
-	}
-	memcpy(t->out, bytes, len);
+	memcpy(t->out + t->tag_len, bytes, len);
 	t->out_len = (uint32_t)len;
 	return 0;
+}
+
+int esip__txn_store_tag(esip_txn *t, esip_str tag)
+{
+	if (tag.len == t->tag_len && (!tag.len || !memcmp(t->out, tag.p, tag.len)))
+		return 0;
+	if (tag.len > UINT32_MAX - t->out_len || out_reserve(t, tag.len + t->out_len) < 0)
+		return ESIP_ENOMEM;
+	/* a different tag never points into out (the kept one returned
+	 * above): it comes from a request, a spec or a generator */
+	memmove(t->out + tag.len, t->out + t->tag_len, t->out_len);
+	if (tag.len)
+		memcpy(t->out, tag.p, tag.len);
+	t->tag_len = (uint32_t)tag.len;
+	return 0;
+}
+
+/*
+ * What each state keeps (struct esip_txn): a client's request only while
+ * it may be sent again or an ACK or CANCEL be built from it (Completed
+ * keeps the ACK it built; one that could not be built is tried again from
+ * the request); a server's skeleton only until the final response.
+ */
+bool esip__txn_needs_req(const esip_txn *t)
+{
+	switch (t->kind) {
+	case ESIP_TXN_ICT:
+		return t->state == esip__ict_S_Calling || t->state == esip__ict_S_Proceeding ||
+		       (t->state == esip__ict_S_Completed && !t->out_len);
+	case ESIP_TXN_NICT:
+		return t->state == esip__nict_S_Trying || t->state == esip__nict_S_Proceeding;
+	default:
+		return false;
+	}
+}
+
+void esip__txn_shed(esip_txn *t)
+{
+	if (t->req && !esip__txn_needs_req(t))
+		free_req(t);
+	if (t->ctx && t->status >= 200)
+		free_ctx(t);
 }
 
 static void queue_event(esip_txn *t, unsigned ev)
@@ -166,7 +240,8 @@ static void do_send(esip_txn *t, unsigned what, const esip_msg *msg)
 {
 	switch (what) {
 	case TXS_REQUEST:
-		esip__txn_send(t, t->req, t->req_len);
+		if (ALWAYS(t->req))
+			esip__txn_send(t, t->req, t->req_len);
 		break;
 	case TXS_ACK:
 		/* the ACK for this 300-699 (its To tag); a retransmission of
@@ -174,16 +249,16 @@ static void do_send(esip_txn *t, unsigned what, const esip_msg *msg)
 		if (!t->out_len && msg && esip__txn_build_ack(t, msg) < 0)
 			break;
 		if (t->out_len)
-			esip__txn_send(t, t->out, t->out_len);
+			esip__txn_send(t, txn_out(t), t->out_len);
 		break;
 	case TXS_TRYING:
 		/* built by the layer, it becomes the last response */
 		if (esip__server_send_trying(t) == 0)
-			esip__txn_send(t, t->out, t->out_len);
+			esip__txn_send(t, txn_out(t), t->out_len);
 		break;
 	case TXS_RESPONSE:
 		if (t->out_len)
-			esip__txn_send(t, t->out, t->out_len);
+			esip__txn_send(t, txn_out(t), t->out_len);
 		break;
 	}
 }
@@ -295,7 +370,10 @@ void esip__txn_event(esip_txn *t, unsigned ev, const esip_msg *msg, const esip_r
 			apply(t, &fx, msg, rx, now);
 		else
 			txl->stats.unhandled_events++;
-		if ((t->flags & TXF_DEAD) || !t->pending_n)
+		if (t->flags & TXF_DEAD)
+			break;
+		esip__txn_shed(t);
+		if (!t->pending_n)
 			break;
 		/* queued events are internal: no message goes with them */
 		ev = t->pending[0];

@@ -99,6 +99,46 @@ static uint64_t txn_hash(const esip_txl *txl, const esip_txn *t)
 	return esip__txn_hash_client(txl, txn_key(t, TK_BRANCH));
 }
 
+size_t esip__txn_key_size(const esip_msg *m, bool rfc2543)
+{
+	size_t n = 1 + m->via.branch.len + m->method.len + m->via.host.len;
+
+	if (rfc2543)
+		n += m->ruri_raw.len + m->from.tag.len + m->to.tag.len + m->call_id.len +
+		     m->via.raw.len;
+	return n;
+}
+
+static void put_key(esip_txn *t, size_t *pos, int k, esip_str s)
+{
+	if (!s.p)
+		return;
+	memcpy(t->kb + *pos, s.p, s.len);
+	t->key[k].off = (uint16_t)*pos;
+	t->key[k].len = (uint16_t)s.len;
+	*pos += s.len;
+}
+
+void esip__txn_set_key(esip_txn *t, const esip_msg *m)
+{
+	/* byte 0 stays unused: a present empty part is never an absent one */
+	size_t pos = 1;
+
+	put_key(t, &pos, TK_BRANCH, m->via.branch);
+	put_key(t, &pos, TK_METHOD, m->method);
+	put_key(t, &pos, TK_HOST, m->via.host);
+	if (t->flags & TXF_RFC2543) {
+		put_key(t, &pos, TK_RURI, m->ruri_raw);
+		put_key(t, &pos, TK_FROM_TAG, m->from.tag);
+		put_key(t, &pos, TK_TO_TAG, m->to.tag);
+		put_key(t, &pos, TK_CALL_ID, m->call_id);
+		put_key(t, &pos, TK_VIA, m->via.raw);
+	}
+	t->sent_by_port = m->via.port;
+	t->cseq = m->cseq;
+	t->method_id = m->method_id;
+}
+
 int esip__txn_table_insert(esip_txl *txl, esip_txn *t)
 {
 	return esip__txn_table_insert_hashed(txl, t, txn_hash(txl, t));
@@ -212,6 +252,90 @@ static bool ruri_matches(const esip_txn *t, const esip_msg *m)
 	return esip_uri_eq(&u, &m->ruri);
 }
 
+/* More parameters than this in a Via: equal only when byte-identical (the
+ * set comparison below is quadratic; real Vias carry a handful). */
+#define VIA_CMP_MAX_PARAMS 32
+
+/* A parameter value: quoted strings are case-sensitive, tokens and hosts
+ * are not (7.3.1); absent equals only absent. */
+static bool param_value_eq(esip_str a, esip_str b)
+{
+	if (!a.p || !b.p)
+		return !a.p && !b.p;
+	if ((a.len && a.p[0] == '"') || (b.len && b.p[0] == '"'))
+		return esip_str_eq(a, b);
+	return esip_str_ieq(a, b);
+}
+
+/* Counts the parameters of a list; -1 if malformed or too many. */
+static int count_params(esip_str params)
+{
+	esip_param_iter it;
+	esip_str n, v;
+	int k = 0, rc;
+
+	esip_param_iter_init(&it, params);
+	while ((rc = esip_param_next(&it, &n, &v)) == 1)
+		if (++k > VIA_CMP_MAX_PARAMS)
+			return -1;
+	return rc < 0 ? -1 : k;
+}
+
+/* Every parameter of a is in b (name case-insensitive) with an equal value. */
+static bool params_covered(esip_str a, esip_str b)
+{
+	esip_param_iter ia, ib;
+	esip_str na, va, nb, vb;
+
+	esip_param_iter_init(&ia, a);
+	while (esip_param_next(&ia, &na, &va) == 1) {
+		bool found = false;
+		esip_param_iter_init(&ib, b);
+		while (!found && esip_param_next(&ib, &nb, &vb) == 1)
+			found = esip_str_ieq(na, nb) && param_value_eq(va, vb);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Two top Vias as 17.2.3 compares them for RFC 2543 requests, by their
+ * parts as 20.42 defines equality ("sent-protocol and sent-by fields are
+ * equal, both have the same set of parameters, and the values of all
+ * parameters are equal"), not by their bytes: LWS and letter case of
+ * tokens (7.3.1) and of the host (19.1.4) do not count; IP addresses
+ * compare as addresses; an absent port is not 5060.
+ */
+static bool via_eq(const esip_via *a, const esip_via *b)
+{
+	esip_addr x, y;
+	int na, nb;
+
+	if (!esip_str_ieq(a->protocol, b->protocol) || !esip_str_ieq(a->version, b->version) ||
+	    !esip_str_ieq(a->transport, b->transport) || a->port != b->port)
+		return false;
+	if (esip_addr_from_ip(&x, a->host, 0) == 0 && esip_addr_from_ip(&y, b->host, 0) == 0) {
+		if (!esip_addr_eq_ip(&x, &y))
+			return false;
+	} else if (!esip_str_ieq(a->host, b->host)) {
+		return false;
+	}
+	na = count_params(a->params);
+	nb = count_params(b->params);
+	if (na < 0 || nb < 0)
+		return esip_str_eq(a->params, b->params);
+	return na == nb && params_covered(a->params, b->params) &&
+	       params_covered(b->params, a->params);
+}
+
+static bool via_matches(const esip_txn *t, const esip_via *v)
+{
+	esip_via kept;
+
+	return esip_via_parse(txn_key(t, TK_VIA), &kept) == 0 && via_eq(&kept, v);
+}
+
 static esip_txn *match_2543(esip_txl *txl, const esip_msg *m, esip_str method_as,
 			    bool any_but_cancel, uint64_t *hash, unsigned *same)
 {
@@ -228,12 +352,13 @@ static esip_txn *match_2543(esip_txl *txl, const esip_msg *m, esip_str method_as
 		(*same)++;
 		if (t->cseq != m->cseq || !esip_str_eq(txn_key(t, TK_CALL_ID), m->call_id) ||
 		    !esip_str_eq(txn_key(t, TK_FROM_TAG), m->from.tag) ||
-		    !esip_str_eq(txn_key(t, TK_VIA), m->via.raw) ||
-		    !method_matches(t, method_as, any_but_cancel) || !ruri_matches(t, m))
+		    !method_matches(t, method_as, any_but_cancel) || !ruri_matches(t, m) ||
+		    !via_matches(t, &m->via))
 			continue;
-		/* the ACK's To tag is the one of the response sent (17.2.3);
-		 * any other request repeats the original To tag */
-		if (is_ack ? !esip_str_eq(txn_key(t, TK_RESP_TAG), m->to.tag)
+		/* the ACK's To tag is the one of the response sent (17.2.3),
+		 * whatever its length; any other request repeats the original
+		 * To tag */
+		if (is_ack ? !esip_str_eq(txn_resp_tag(t), m->to.tag)
 			   : !esip_str_eq(txn_key(t, TK_TO_TAG), m->to.tag))
 			continue;
 		return t;

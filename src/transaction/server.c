@@ -5,11 +5,11 @@
  * Trying of 17.2.1, CANCEL (9.2), the ACK of a 2xx (not a transaction,
  * 17.2.3 / RFC 6026), the 503 over the limit, stateless responses.
  *
- * Memory: a server transaction keeps only its key bytes and its last
- * response.  If the TU has not sent a final response by the time the
- * request's event returns (an INVITE that rings, say), the transaction
- * also keeps a skeleton of the request (txn_int.h) from which later
- * responses are built.
+ * Memory: a server transaction keeps only its key bytes, its last
+ * response and the To tag of its responses.  If the TU has not sent a
+ * final response by the time the request's event returns (an INVITE that
+ * rings, say), the transaction also keeps a skeleton of the request
+ * (txn_int.h) from which later responses are built, until the final one.
  */
 #include "txn_int.h"
 
@@ -19,55 +19,6 @@
 #define SKEL_PARSE_HDRS 128
 
 /* ---- keys --------------------------------------------------------------- */
-
-static size_t key_size(const esip_msg *m, bool rfc2543, bool invite)
-{
-	size_t n = 1 + m->via.branch.len + m->method.len + m->via.host.len;
-
-	if (rfc2543)
-		n += m->ruri_raw.len + m->from.tag.len + m->to.tag.len + m->call_id.len +
-		     m->via.raw.len;
-	if (invite)
-		n += TXN_RESP_TAG_MAX;
-	return n;
-}
-
-static void put_key(esip_txn *t, size_t *pos, int k, esip_str s)
-{
-	if (!s.p)
-		return;
-	memcpy(t->req + *pos, s.p, s.len);
-	t->key[k].off = (uint16_t)*pos;
-	t->key[k].len = (uint16_t)s.len;
-	*pos += s.len;
-}
-
-/* Copies the 17.2.3 key of m into t (byte 0 stays unused so that a
- * present empty value is never mistaken for an absent one). */
-static void set_keys(esip_txn *t, const esip_msg *m)
-{
-	size_t pos = 1;
-
-	put_key(t, &pos, TK_BRANCH, m->via.branch);
-	put_key(t, &pos, TK_METHOD, m->method);
-	put_key(t, &pos, TK_HOST, m->via.host);
-	if (t->flags & TXF_RFC2543) {
-		put_key(t, &pos, TK_RURI, m->ruri_raw);
-		put_key(t, &pos, TK_FROM_TAG, m->from.tag);
-		put_key(t, &pos, TK_TO_TAG, m->to.tag);
-		put_key(t, &pos, TK_CALL_ID, m->call_id);
-		put_key(t, &pos, TK_VIA, m->via.raw);
-	}
-	if (t->kind == ESIP_TXN_IST) {
-		t->key[TK_RESP_TAG].off = (uint16_t)pos;
-		t->key[TK_RESP_TAG].len = 0;
-		pos += TXN_RESP_TAG_MAX;
-	}
-	t->req_len = (uint32_t)pos;
-	t->sent_by_port = m->via.port;
-	t->cseq = m->cseq;
-	t->method_id = m->method_id;
-}
 
 /* ---- the skeleton (txn_int.h) ------------------------------------------- */
 
@@ -114,7 +65,7 @@ static int save_ctx(esip_txn *t, const esip_msg *m, const esip_rx_info *rx)
 	t->ctx = esip_malloc(txl->alloc, sizeof *t->ctx + b->len);
 	if (!t->ctx)
 		return ESIP_ENOMEM;
-	t->ctx->rx = *rx;
+	t->ctx->peer = rx->peer;
 	t->ctx->skel_hdrs = nh;
 	t->ctx->skel_len = (uint32_t)b->len;
 	memcpy(t->ctx->skel, b->p, b->len);
@@ -123,15 +74,6 @@ static int save_ctx(esip_txn *t, const esip_msg *m, const esip_rx_info *rx)
 }
 
 /* ---- building responses ------------------------------------------------- */
-
-static void remember_tag(esip_txn *t, esip_str tag)
-{
-	if (t->kind != ESIP_TXN_IST || !tag.p || tag.len > TXN_RESP_TAG_MAX ||
-	    t->key[TK_RESP_TAG].len)
-		return;
-	memcpy(t->req + t->key[TK_RESP_TAG].off, tag.p, tag.len);
-	t->key[TK_RESP_TAG].len = (uint16_t)tag.len;
-}
 
 /*
  * Builds the response spec asks for to req into the scratch buffer, the
@@ -156,7 +98,7 @@ static int build_scratch(esip_txl *txl, const esip_msg *req, const esip_rx_info 
 		s.via_rport_set = true;
 		s.via_rport = st.rport;
 	}
-	if (spec->status > 100 && !req->to.tag.p && !s.to_tag.p) {
+	if (spec->status > 100 && !req->to.tag.p && !s.to_tag.len) {
 		if (known.len) {
 			s.to_tag = known;
 		} else {
@@ -179,11 +121,15 @@ int esip__server_build(esip_txn *t, const esip_msg *req, const esip_rx_info *rx,
 	char tag[24];
 	int rc;
 
-	rc = build_scratch(txl, req, rx, spec, txn_key(t, TK_RESP_TAG), tag, sizeof tag, &used);
+	rc = build_scratch(txl, req, rx, spec, txn_resp_tag(t), tag, sizeof tag, &used);
 	if (rc < 0)
 		return rc;
-	/* the same tag for every response of the transaction */
-	remember_tag(t, used);
+	/* RFC 3261 8.2.6.2: one To tag for every response of the transaction;
+	 * whatever tag this one carries is the one the next ones (and the
+	 * ACK of 17.2.3, the 200 to a CANCEL of 9.2) use.  Any length: the
+	 * grammar sets none. */
+	if (used.p && (rc = esip__txn_store_tag(t, used)) < 0)
+		return rc;
 	return esip__txn_store_out(t, txl->scratch.p, txl->scratch.len);
 }
 
@@ -210,8 +156,13 @@ static int build_for(esip_txn *t, const esip_response_spec *spec)
 	/* a header array of the skeleton's own size: the request may have
 	 * had as many header fields as the limits allow */
 	rc = esip__txn_parse_own(t->ctx->skel, t->ctx->skel_len, &m, hdrs, cap);
-	if (rc == 0)
-		rc = esip__server_build(t, &m, &t->ctx->rx, spec);
+	if (rc == 0) {
+		/* the Via stamp needs only the source address */
+		esip_rx_info rx;
+		memset(&rx, 0, sizeof rx);
+		rx.peer = t->ctx->peer;
+		rc = esip__server_build(t, &m, &rx, spec);
+	}
 	if (hdrs != local)
 		esip_free(txl->alloc, hdrs);
 	return rc;
@@ -322,7 +273,7 @@ static esip_txn *create(esip_txl *txl, const esip_msg *m, const esip_rx_info *rx
 	bool invite = m->method_id == ESIP_METHOD_INVITE;
 	esip_dest dest;
 	esip_txn *t;
-	size_t ks = key_size(m, rfc2543, invite);
+	size_t ks = esip__txn_key_size(m, rfc2543);
 
 	*err = esip_response_dest(m, rx, &dest);
 	if (*err < 0)
@@ -341,7 +292,7 @@ static esip_txn *create(esip_txl *txl, const esip_msg *m, const esip_rx_info *rx
 	if (esip_tp_reliable(rx->tp))
 		t->flags |= TXF_RELIABLE;
 	t->dest = dest;
-	set_keys(t, m);
+	esip__txn_set_key(t, m);
 	esip__txn_conn_attach(t);
 	if (esip__txn_table_insert_hashed(txl, t, hash) < 0) {
 		esip__txn_discard(t);
@@ -416,12 +367,12 @@ static esip_str target_tag(esip_txn *target, const esip_msg *cancel)
 
 	if (cancel->to.tag.p || target->kind != ESIP_TXN_IST)
 		return ESIP_STR_NULL; /* the request has its tag (a dialog's) */
-	if (!target->key[TK_RESP_TAG].len) {
+	if (!target->tag_len) {
 		n = esip_gen_tag(target->txl->rnd, tag, sizeof tag);
 		if (n > 0)
-			remember_tag(target, esip_str_make(tag, (size_t)n));
+			esip__txn_store_tag(target, esip_str_make(tag, (size_t)n));
 	}
-	return txn_key(target, TK_RESP_TAG);
+	return txn_resp_tag(target);
 }
 
 /* 9.2: a CANCEL is its own (non-INVITE) transaction, answered here: 200
@@ -437,7 +388,7 @@ static int server_cancel(esip_txl *txl, const esip_msg *m, const esip_rx_info *r
 	esip_txn *target = esip__match_request(txl, m, ESIP_STR_NULL, true, &hash, NULL);
 	esip_txn *t = NULL;
 	esip_response_spec spec;
-	char tag[TXN_RESP_TAG_MAX];
+	char tag_mem[64], *tag = tag_mem;
 	cur_saved sv;
 	int err = 0;
 
@@ -458,7 +409,9 @@ static int server_cancel(esip_txl *txl, const esip_msg *m, const esip_rx_info *r
 		esip__txn_hold(target);
 		/* copied: the target may end before the 200 is built */
 		tg = target_tag(target, m);
-		if (tg.p) {
+		if (tg.len > sizeof tag_mem)
+			tag = esip_malloc(txl->alloc, tg.len); /* a TU's long tag */
+		if (tg.p && tag) {
 			memcpy(tag, tg.p, tg.len);
 			spec.to_tag = esip_str_make(tag, tg.len);
 		}
@@ -473,6 +426,8 @@ static int server_cancel(esip_txl *txl, const esip_msg *m, const esip_rx_info *r
 		esip_txl_respond_stateless(txl, m, rx, &spec);
 	}
 	cur_leave(txl, &sv);
+	if (tag != tag_mem)
+		esip_free(txl->alloc, tag);
 	return 0;
 }
 

@@ -203,9 +203,7 @@ static void check_one(esip_hnode *n, void *ud)
 	const esip_fsm_machine *m = esip__txn_machine((esip_txn_kind)t->kind);
 
 	a->count++;
-	a->bytes += t->alloc_size + t->out_cap;
-	if (t->ctx)
-		a->bytes += sizeof *t->ctx + t->ctx->skel_len;
+	a->bytes += esip__txn_bytes(t);
 	if (t->txl != a->txl || !m || (t->flags & TXF_DEAD) || !(t->flags & TXF_IN_TABLE))
 		a->bad |= 1;
 	/* a transaction in the table is alive: never in its final state,
@@ -217,7 +215,7 @@ static void check_one(esip_hnode *n, void *ud)
 		a->bad |= 4;
 	if (t->pending_n)
 		a->bad |= 8;
-	if (t->out_len > t->out_cap)
+	if ((uint64_t)t->out_len + t->tag_len > t->out_cap)
 		a->bad |= 16;
 	/* conns.c: a transaction on a connection is in that connection's
 	 * list (or counted as unlisted), and no walk is in progress */
@@ -225,6 +223,9 @@ static void check_one(esip_hnode *n, void *ud)
 	     (t->listed_conn != t->dest.conn || !t->conn_link.prev)) ||
 	    (t->flags2 & TXF2_IN_WALK))
 		a->bad |= 128;
+	/* memory follows the state (esip__txn_shed) */
+	if ((t->req && !esip__txn_needs_req(t)) || (t->ctx && t->status >= 200))
+		a->bad |= 256;
 }
 
 int esip__txl_check(esip_txl *txl)

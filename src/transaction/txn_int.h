@@ -2,11 +2,13 @@
  * txn_int.h - internals of the transaction layer, shared by its files:
  *
  *   machines.c  the four machines, expanded from ict/nict/ist/nist.def
+ *               (txn_machines.h names them once)
  *   actions.c   the rows' actions: effects only, no I/O
  *   interp.c    the one effect interpreter, timers, destruction
  *   match.c     transaction keys and the matching of 17.1.3 / 17.2.3
  *   client.c    client transactions, the ACK of 17.1.1.3, CANCEL of 9.1
  *   server.c    server transactions, responses, CANCEL of 9.2, 503
+ *   conns.c     which transactions use which connection (17.1.4, 18.2.2)
  *   txl.c       the layer object: config, receive path, stats
  */
 #ifndef ESIP_TXN_INT_H
@@ -49,6 +51,13 @@ enum txn_timer {
 #define TM_IS_RETX(id) ((id) >= TM_A && (id) <= TM_TRYING)
 
 /* ---- machines (machines.c) -------------------------------------------- */
+/* The four tables' enums (esip__ict_S_Calling, esip__nist_E_timer_j, ...)
+ * and their actions' prototypes (esip__txa_<action>, actions.c), for
+ * every file of the layer; machines.c generates the rest. */
+#define FSM_GEN_DECLS_ONLY
+#include "txn_machines.h"
+#undef FSM_GEN_DECLS_ONLY
+
 extern const esip_fsm_machine esip__ict_machine, esip__nict_machine, esip__ist_machine,
 	esip__nist_machine;
 /* The machine of a transaction kind. */
@@ -66,16 +75,15 @@ typedef struct txn_view {
 /* Key views, indexes into esip_txn.key[]. */
 enum {
 	TK_BRANCH,   /* top Via branch (both sides) */
-	TK_METHOD,   /* CSeq method of the request that created it */
-	TK_HOST,     /* server: top Via sent-by host */
+	TK_METHOD,   /* method of the request that created it */
+	TK_HOST,     /* top Via sent-by host: the server's 17.2.3 key, the
+		      * client's own sent-by (18.1.2) */
 	/* server, RFC 2543 requests only (17.2.3 fallback) */
 	TK_RURI,
 	TK_FROM_TAG,
 	TK_TO_TAG,
 	TK_CALL_ID,
-	TK_VIA,      /* the whole top Via value */
-	/* server INVITE: room for the To tag of its responses (9.2, 17.2.3) */
-	TK_RESP_TAG,
+	TK_VIA,      /* the whole top Via value, compared by its parts */
 	TK__COUNT
 };
 
@@ -85,7 +93,7 @@ enum {
 #define TXF_RFC2543 0x04u    /* server: matched by the 17.2.3 fallback */
 #define TXF_GOT_1XX 0x08u    /* client: a provisional response arrived */
 #define TXF_DEAD 0x10u       /* destroyed; freed when the last call returns */
-#define TXF_CANCELLED 0x20u  /* client INVITE: the TU sent a CANCEL (9.1) */
+#define TXF_CANCELLED 0x20u  /* client INVITE: a CANCEL was sent for it (9.1) */
 #define TXF_IN_TABLE 0x40u   /* linked in txl->table */
 #define TXF_SERVER 0x80u
 
@@ -93,23 +101,32 @@ enum {
 #define TXF2_CONN_UNLISTED 0x01u /* uses a connection, not in its list (no memory) */
 #define TXF2_IN_WALK 0x02u       /* held in the list of esip_txl_conn_failed's walk */
 
-/* Room kept in an INVITE server transaction for its responses' To tag. */
-#define TXN_RESP_TAG_MAX 64
-
 /*
  * What a server transaction keeps when the TU has not sent a final
  * response by the time the request's event returned: a copy of the
  * header fields a response needs (start line, Via, From, To, Call-ID,
- * CSeq, Record-Route, Timestamp) as a small message of its own, the
- * and the receive information for the Via stamp (18.2.1, RFC 3581).
+ * CSeq, Record-Route, Timestamp) as a small message of its own, and the
+ * source address for the Via stamp (18.2.1, RFC 3581).  Freed with the
+ * final response.
  */
 typedef struct txn_srvctx {
-	esip_rx_info rx;
+	esip_addr peer;      /* rx->peer of the request */
 	uint32_t skel_hdrs;  /* header fields in the skeleton */
 	uint32_t skel_len;
 	char skel[]; /* a parseable request: the fields above, Content-Length 0 */
 } txn_srvctx;
 
+/*
+ * One transaction.  Memory follows the state (esip__txn_shed): what a
+ * state no longer needs is freed on entering it, so a transaction that
+ * only absorbs retransmissions (Timer D, I, J, K, L, M) keeps its key
+ * and at most its last message:
+ *   - the client's request (req) lives while it may be retransmitted or
+ *     a CANCEL or an ACK be built from it: Calling, Trying, Proceeding;
+ *   - the server's skeleton (ctx) lives until the final response;
+ *   - out holds the last response (server) or the ACK (client); a server
+ *     transaction keeps the To tag of its responses in front of it.
+ */
 struct esip_txn {
 	esip_hnode node;       /* in txl->table */
 	esip_txl *txl;
@@ -118,10 +135,14 @@ struct esip_txn {
 	esip_timer t_life;     /* B / C / D / F / H / I / J / K / L / M */
 	esip_dest dest;        /* where the requests (client) or responses (server) go */
 	uint32_t retx_ms;      /* the current A / E / G interval */
-	uint32_t out_len, out_cap;
-	char *out;             /* client: the ACK; server: the last response */
+	uint32_t out_len;      /* bytes of the last message in out */
+	uint32_t out_cap;      /* bytes allocated at out */
+	uint32_t tag_len;      /* server: bytes of the To tag at out[0] */
+	char *out;             /* [To tag][last response] or the ACK */
+	char *req;             /* client: the whole request (see above) */
+	uint32_t req_len;
+	uint32_t alloc_size;   /* bytes allocated for the struct and its key */
 	txn_srvctx *ctx;       /* server: see above (NULL while not needed) */
-	uint32_t alloc_size;   /* bytes allocated for this transaction */
 	uint16_t status;       /* last response status received / sent */
 	uint8_t kind;          /* esip_txn_kind */
 	uint8_t state;
@@ -135,10 +156,9 @@ struct esip_txn {
 	esip_tlink conn_link;  /* in the list of the connection it uses (conns.c) */
 	uint32_t listed_conn;  /* the connection of that list, 0 if none */
 	txn_view key[TK__COUNT];
-	uint32_t sent_by_port; /* server: top Via sent-by port (0 = absent) */
+	uint32_t sent_by_port; /* top Via sent-by port (0 = absent) */
 	uint32_t cseq;         /* CSeq number of the request */
-	uint32_t req_len;
-	char req[];            /* client: the whole request; server: key bytes */
+	char kb[];             /* the key bytes the views point into */
 };
 
 struct esip_txl {
@@ -165,8 +185,20 @@ struct esip_txl {
 
 static inline esip_str txn_key(const esip_txn *t, int k)
 {
-	esip_str s = {t->req + t->key[k].off, t->key[k].len};
+	esip_str s = {t->kb + t->key[k].off, t->key[k].len};
 	if (!t->key[k].len && !t->key[k].off)
+		s.p = NULL;
+	return s;
+}
+
+/* The last response (server) or the ACK (client). */
+static inline const char *txn_out(const esip_txn *t) { return t->out + t->tag_len; }
+
+/* Server: the To tag its responses carry (absent until one is chosen). */
+static inline esip_str txn_resp_tag(const esip_txn *t)
+{
+	esip_str s = {t->out, t->tag_len};
+	if (!t->tag_len)
 		s.p = NULL;
 	return s;
 }
@@ -179,8 +211,10 @@ static inline bool txn_is_server(const esip_txn *t) { return (t->flags & TXF_SER
  * msg/rx: the message that caused it (NULL for timers and errors). */
 void esip__txn_event(esip_txn *t, unsigned ev, const esip_msg *msg, const esip_rx_info *rx,
 		     uint64_t now);
-/* Allocates a transaction with room for `extra` bytes of req[]. */
+/* Allocates a transaction with room for `extra` key bytes (kb[]). */
 esip_txn *esip__txn_alloc(esip_txl *txl, esip_txn_kind kind, size_t extra);
+/* Bytes allocated for t: the struct with its key, out, req, ctx. */
+size_t esip__txn_bytes(const esip_txn *t);
 /* Frees a transaction that never entered the interpreter (creation errors). */
 void esip__txn_discard(esip_txn *t);
 /* Keeps t allocated across calls that may destroy it (an owner callback);
@@ -189,10 +223,24 @@ void esip__txn_hold(esip_txn *t);
 void esip__txn_release(esip_txn *t);
 /* Sends bytes to t->dest; a failure queues tp_error.  Returns the result. */
 int esip__txn_send(esip_txn *t, const void *bytes, size_t len);
-/* Copies bytes into t->out (growing it).  0 or ESIP_ENOMEM. */
+/* Copies bytes into t->out as the last message (growing it; the To tag in
+ * front stays).  0 or ESIP_ENOMEM. */
 int esip__txn_store_out(esip_txn *t, const void *bytes, size_t len);
+/* Server: makes tag the To tag of t's responses (the last message stays).
+ * 0 or ESIP_ENOMEM. */
+int esip__txn_store_tag(esip_txn *t, esip_str tag);
+/* Frees what t's state no longer needs (see struct esip_txn). */
+void esip__txn_shed(esip_txn *t);
+/* Whether t's state still needs its request (client). */
+bool esip__txn_needs_req(const esip_txn *t);
 
 /* ---- match.c ---------------------------------------------------------------- */
+/* The key of request m (17.1.3 / 17.2.3, with the parts of the RFC 2543
+ * fallback for a server transaction flagged TXF_RFC2543): its size, and
+ * the copy into t's key bytes (which esip__txn_alloc sized so), with the
+ * sent-by port, CSeq number and method. */
+size_t esip__txn_key_size(const esip_msg *m, bool rfc2543);
+void esip__txn_set_key(esip_txn *t, const esip_msg *m);
 uint64_t esip__txn_hash_client(const esip_txl *txl, esip_str branch);
 uint64_t esip__txn_hash_server(const esip_txl *txl, esip_str branch, esip_str host,
 			       uint32_t port);
@@ -230,7 +278,8 @@ void esip__txn_conn_detach(esip_txn *t);
 /* ---- txl.c ------------------------------------------------------------------ */
 /* Walks every live transaction and checks the layer's invariants (each in
  * the table alive, not final, timers consistent with their ids, counts and
- * bytes as the statistics say, each on a connection listed under it).  0 if sound, else a bit mask of what is
+ * bytes as the statistics say, each on a connection listed under it, no
+ * memory its state does not need).  0 if sound, else a bit mask of what is
  * wrong.  For tests and fuzzers; O(live transactions). */
 int esip__txl_check(esip_txl *txl);
 

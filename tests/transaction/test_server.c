@@ -22,12 +22,27 @@ static int peer_node;
 static char last_rx[4096];
 static size_t last_rx_len;
 static size_t rx_count;
+/* the To tag of every response the peer got ("" = none) */
+#define MAX_TAGS 32
+static char rx_tags[MAX_TAGS][400];
+static uint16_t rx_status[MAX_TAGS];
+static char rx_method[MAX_TAGS][16];
 
 static void peer_recv(void *ud, const void *bytes, size_t len, const esip_rx_info *rx,
 		      uint64_t now)
 {
+	esip_hdr h[64];
+	esip_msg m;
+
 	memcpy(last_rx, bytes, len < sizeof last_rx ? len : sizeof last_rx);
 	last_rx_len = len;
+	esip_msg_init(&m, h, 64);
+	if (rx_count < MAX_TAGS && esip_msg_parse(&m, bytes, len, ESIP_PARSE_DATAGRAM, NULL) > 0) {
+		snprintf(rx_tags[rx_count], sizeof rx_tags[0], "%.*s", ESIP_STR_FMT(m.to.tag));
+		rx_status[rx_count] = m.status;
+		snprintf(rx_method[rx_count], sizeof rx_method[0], "%.*s",
+			 ESIP_STR_FMT(m.cseq_method));
+	}
 	rx_count++;
 }
 
@@ -726,6 +741,197 @@ START_TEST(non_invite_refuses_provisional_and_408)
 }
 END_TEST
 
+/* A tag of n characters (token characters). */
+static const char *long_tag(size_t n)
+{
+	static char tag[400];
+	size_t i;
+
+	ck_assert_uint_lt(n, sizeof tag);
+	for (i = 0; i < n; i++)
+		tag[i] = (char)('a' + i % 26);
+	tag[n] = 0;
+	return tag;
+}
+
+START_TEST(one_to_tag_per_transaction)
+{
+	/* RFC 3261 8.2.6.2: every response of a server transaction to a
+	 * request without a To tag carries one tag - the NIST's as the
+	 * IST's (provisional responses other than 100 are refused to a
+	 * non-INVITE request since RFC 4320, so a NIST has at most its final
+	 * one and its copies) - whatever the length of a tag the TU chose */
+	static const uint16_t nist[] = {180, 183, 200};
+	esip_response_spec spec;
+	size_t i, k;
+
+	memset(&spec, 0, sizeof spec);
+	ck_assert_int_eq(inject("OPTIONS", "z9hG4bKtag1", NULL), 0);
+	for (i = 0; i < 3; i++) {
+		spec.status = nist[i];
+		esip_txn_respond(bob.last_server, &spec, simnet_now(net));
+		simnet_run_until(net, simnet_now(net) + 1);
+	}
+	ck_assert_int_eq(inject("OPTIONS", "z9hG4bKtag1", NULL), 0); /* gets the 200 again */
+	/* an INVITE: the TU's own long tag on the 180, none on the 486 */
+	ck_assert_int_eq(inject("INVITE", "z9hG4bKtag2", NULL), 0);
+	spec.status = 180;
+	spec.to_tag = esip_str_cstr(long_tag(300));
+	ck_assert_int_eq(esip_txn_respond(bob.last_server, &spec, simnet_now(net)), 0);
+	spec.to_tag = ESIP_STR_NULL;
+	spec.status = 486;
+	ck_assert_int_eq(esip_txn_respond(bob.last_server, &spec, simnet_now(net)), 0);
+	ck_assert_int_eq(inject("INVITE", "z9hG4bKtag2", NULL), 0); /* gets the 486 again */
+	simnet_run_until(net, simnet_now(net) + 1);
+	ck_assert_uint_ge(rx_count, 4);
+	/* one tag per transaction: every response with the same CSeq method
+	 * (the two transactions here) carries the same tag */
+	for (i = 0; i < rx_count && i < MAX_TAGS; i++) {
+		ck_assert_uint_gt(strlen(rx_tags[i]), 0);
+		for (k = 0; k < i; k++)
+			if (!strcmp(rx_method[k], rx_method[i]))
+				ck_assert_msg(!strcmp(rx_tags[k], rx_tags[i]),
+					      "%s: %u with tag %s, %u with tag %s", rx_method[i],
+					      rx_status[k], rx_tags[k], rx_status[i], rx_tags[i]);
+	}
+	/* the INVITE's responses all carry the TU's 300-character tag */
+	for (i = 0; i < rx_count && i < MAX_TAGS; i++)
+		if (!strcmp(rx_method[i], "INVITE"))
+			ck_assert_str_eq(rx_tags[i], long_tag(300));
+}
+END_TEST
+
+/* Replaces the first Via line of req (len bytes, NUL-terminated in a
+ * buffer of cap) by "Via: <via>"; returns the new length. */
+static size_t set_top_via(char *req, size_t cap, const char *via)
+{
+	char tmp[4096];
+	char *v = strstr(req, "Via: "), *e = strstr(v, "\r\n");
+	int n = snprintf(tmp, sizeof tmp, "%.*sVia: %s%s", (int)(v - req), req, via, e);
+
+	ck_assert(n > 0 && (size_t)n < cap && (size_t)n < sizeof tmp);
+	memcpy(req, tmp, (size_t)n + 1);
+	return (size_t)n;
+}
+
+START_TEST(rfc2543_ack_matches_by_parts)
+{
+	/* 17.2.3 for a request without the magic cookie: the ACK for the
+	 * 486 matches by the top Via compared as 20.42 says (not by its
+	 * bytes) and by the To tag of the 486, of any length.  Variants:
+	 * 0 a 100-character tag; 1 other spacing and letter case of the
+	 * protocol, the host and the parameter names; 2 a parameter order
+	 * changed and an IPv6 address written another way; 3 a Via that
+	 * really differs (another parameter value): no match */
+	static const char *const inv_via[] = {
+		"SIP/2.0/UDP 127.0.0.1:5060;rport",
+		"SIP/2.0/UDP Client.Example.COM:5060;rport;x=Token",
+		"SIP/2.0/UDP [2001:db8::1]:5060;a=1;b=2",
+		"SIP/2.0/UDP 127.0.0.1:5060;x=1",
+	};
+	static const char *const ack_via[] = {
+		"SIP/2.0/UDP 127.0.0.1:5060;rport",
+		"sip / 2.0 / udp  client.example.com:5060 ; RPORT ; X=token",
+		"SIP/2.0/UDP [2001:0db8:0:0::1]:5060;b=2;a=1",
+		"SIP/2.0/UDP 127.0.0.1:5060;x=2",
+	};
+	char req[4096];
+	size_t len;
+	esip_response_spec spec;
+	esip_txn *t;
+	const char *tag = _i == 0 ? long_tag(100) : "t2543";
+
+	len = make(req, sizeof req, "INVITE", NULL, NULL, NULL);
+	len = set_top_via(req, sizeof req, inv_via[_i]);
+	ck_assert_int_eq(txt_inject(&bob, req, len, &peer, ESIP_TP_UDP, 0), 0);
+	t = bob.last_server;
+	ck_assert_ptr_nonnull(t);
+	memset(&spec, 0, sizeof spec);
+	spec.status = 486;
+	spec.to_tag = esip_str_cstr(tag);
+	ck_assert_int_eq(esip_txn_respond(t, &spec, 0), 0);
+	len = make(req, sizeof req, "ACK", NULL, tag, NULL);
+	len = set_top_via(req, sizeof req, ack_via[_i]);
+	ck_assert_int_eq(txt_inject(&bob, req, len, &peer, ESIP_TP_UDP, 0), 0);
+	simnet_run(net, 100000);
+	if (_i == 3) {
+		/* another Via: not this transaction's ACK */
+		ck_assert_uint_eq(txt_count(&bob, ESIP_TXE_ACK_2XX), 1);
+		ck_assert_uint_eq(sent("SIP/2.0 486"), 11);
+		return;
+	}
+	/* matched: Confirmed, the 486 never resent, nothing to the owner */
+	ck_assert_uint_eq(txt_count(&bob, ESIP_TXE_ACK_2XX), 0);
+	ck_assert_uint_eq(txt_count(&bob, ESIP_TXE_TIMEOUT), 0);
+	ck_assert_uint_eq(sent("SIP/2.0 486"), 1);
+	ck_assert_uint_eq(txt_live(&bob), 0);
+}
+END_TEST
+
+/* Appends three header lines "name: <7000 bytes>" before the blank line
+ * of the message in req (len bytes); returns the new length. */
+static size_t pad_message(char *req, size_t cap, size_t len, const char *name)
+{
+	char pad[7001];
+	int i, n;
+
+	memset(pad, 'x', sizeof pad - 1);
+	pad[sizeof pad - 1] = 0;
+	len -= 2; /* before the blank line */
+	for (i = 0; i < 3; i++) {
+		n = snprintf(req + len, cap - len, "%s: <sip:%s@h;lr>\r\n", name, pad);
+		ck_assert(n > 0 && (size_t)n < cap - len);
+		len += (size_t)n;
+	}
+	ck_assert_uint_lt(len + 2, cap);
+	memcpy(req + len, "\r\n", 3);
+	return len + 2;
+}
+
+START_TEST(memory_follows_the_state)
+{
+	/* issue 13: a transaction keeps what its state needs.  Requests
+	 * padded with 21 KB: the server's skeleton (answered late) holds its
+	 * big Record-Route fields, but a NIST in Completed (Timer J) holds
+	 * its key and its last response only; a client holds its request
+	 * until the final response, then its key only (Timer K) */
+	static char req[32000];
+	size_t len;
+	esip_response_spec spec;
+	esip_txl_stats st;
+	txnode alice;
+	esip_txn *c = NULL;
+
+	len = make(req, sizeof req, "OPTIONS", "z9hG4bKbig", NULL, NULL);
+	len = pad_message(req, sizeof req, len, "Record-Route");
+	ck_assert_int_eq(txt_inject(&bob, req, len, &peer, ESIP_TP_UDP, 0), 0);
+	esip_txl_get_stats(bob.txl, &st);
+	ck_assert_uint_gt(st.bytes_live, 21000); /* the skeleton */
+	memset(&spec, 0, sizeof spec);
+	spec.status = 200;
+	ck_assert_int_eq(esip_txn_respond(bob.last_server, &spec, 1), 0);
+	esip_txl_get_stats(bob.txl, &st);
+	ck_assert_uint_lt(st.bytes_live, 2000); /* key + the 200 */
+	ck_assert_uint_eq(txt_live(&bob), 1);
+
+	/* the client side: alice's big request, bob answers at once */
+	txt_node_init(&alice, net, "alice", 5061, NULL);
+	bob.answer = 200;
+	len = txt_request(req, sizeof req, "OPTIONS", &alice, &bob, ESIP_TP_UDP, "z9hG4bKcbig", 1,
+			  "c");
+	len = pad_message(req, sizeof req, len, "X-Pad");
+	ck_assert_int_eq(txt_send_request(&alice, &bob, ESIP_TP_UDP, req, len, &c), 0);
+	esip_txl_get_stats(alice.txl, &st);
+	ck_assert_uint_gt(st.bytes_live, 21000);
+	simnet_run_until(net, simnet_now(net) + 1);
+	ck_assert_uint_eq(txt_count(&alice, ESIP_TXE_SUCCESS), 1);
+	ck_assert_uint_eq(txt_live(&alice), 1); /* Completed, Timer K */
+	esip_txl_get_stats(alice.txl, &st);
+	ck_assert_uint_lt(st.bytes_live, 1000);
+	txt_node_deinit(&alice);
+}
+END_TEST
+
 static Suite *suite_server(void)
 {
 	Suite *s = suite_create("transaction-server");
@@ -758,6 +964,9 @@ static Suite *suite_server(void)
 	tcase_add_test(tc, cancel_honoured_over_the_limit);
 	tcase_add_test(tc, server_connection_failure_reroutes);
 	tcase_add_test(tc, non_invite_refuses_provisional_and_408);
+	tcase_add_test(tc, one_to_tag_per_transaction);
+	tcase_add_loop_test(tc, rfc2543_ack_matches_by_parts, 0, 4);
+	tcase_add_test(tc, memory_follows_the_state);
 	suite_add_tcase(s, tc);
 	return s;
 }
