@@ -101,6 +101,7 @@ static void setup(bench *b, const char *tpl, unsigned status)
 	esip_rand_init(&b->rnd);
 	esip_txl_config_init(&c);
 	c.max_transactions = 4000000;
+	c.max_bytes = 16ull << 30; /* the memory figures keep 200,000 live */
 	if (esip_txl_new(&c, &cb, b, &b->wheel, &b->rnd, &b->txl)) {
 		fprintf(stderr, "esip_txl_new failed\n");
 		exit(1);

@@ -93,7 +93,15 @@ typedef struct esip_txl_config {
 	uint32_t timer_d_ms; /* unreliable ACK absorb time; 0 = 32000 (17.1.1.2) */
 	uint32_t timer_c_ms; /* client INVITE in Proceeding (ict.def); 0 = 185000 */
 	uint32_t max_transactions; /* live transactions; 0 = 100000 */
-	uint32_t retry_after_s;    /* in the 503 over the limit; 0 = 5 */
+	/* Bytes held by live transactions (their state, keys, kept requests,
+	 * skeletons and last responses, as esip_txl_stats.bytes_live counts
+	 * them); 0 = 64 MiB.  Checked when a transaction starts: a new one
+	 * is refused if the bytes held plus what it starts with (its key and
+	 * its request's header fields) would pass the limit.  A transaction
+	 * admitted may still store its responses, so the layer holds at most
+	 * about twice max_bytes. */
+	uint64_t max_bytes;
+	uint32_t retry_after_s;    /* in the 503 over either limit; 0 = 5 */
 	const esip_allocator *alloc;
 } esip_txl_config;
 
@@ -115,6 +123,8 @@ void esip_txl_free(esip_txl *txl);
  * retransmissions are absorbed; responses are matched to client
  * transactions (17.1.3).  m must have parsed without error; requests that
  * fail UAS validation are still transactions (the owner answers 400 etc.).
+ * A new request over max_transactions or max_bytes is answered 503 with
+ * Retry-After (RFC 3261 21.5.4, 20.33) and ESIP_ELIMIT is returned.
  */
 int esip_txl_recv(esip_txl *txl, const esip_msg *m, const esip_rx_info *rx, uint64_t now);
 
@@ -130,7 +140,8 @@ void esip_txl_conn_failed(esip_txl *txl, uint32_t conn, uint64_t now);
  * Starts a client transaction for a request the owner built (bytes are
  * copied; the request's top Via branch is its key).  dest is where it
  * goes (its transport decides the timers, 17.1.1.2).  owner is returned
- * by esip_txn_owner().  ESIP_ELIMIT over max_transactions; ESIP_EINVAL if
+ * by esip_txn_owner().  ESIP_ELIMIT over max_transactions or max_bytes
+ * (counting the request's bytes, which it keeps); ESIP_EINVAL if
  * the bytes are not a request with a branch (or an ACK, which is never a
  * transaction), or are larger than 64 KiB.  If the first send already
  * fails, the owner gets ESIP_TXE_TRANSPORT_ERROR and ESIP_TXE_TERMINATED
@@ -199,7 +210,10 @@ typedef struct esip_txl_stats {
 	uint64_t absorbed;          /* retransmissions received and absorbed */
 	uint64_t timeouts;
 	uint64_t transport_errors;
-	uint64_t over_limit;        /* requests answered 503 over the limit */
+	uint64_t over_limit;        /* requests refused over a limit: received
+				     * ones answered 503, the owner's
+				     * ESIP_ELIMIT (both limits) */
+	uint64_t over_bytes;        /* of those, refused over max_bytes */
 	uint64_t stray_responses;
 	uint64_t dropped;           /* responses discarded per 8.1.3.3 */
 	uint64_t ack_2xx;

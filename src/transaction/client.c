@@ -89,6 +89,7 @@ int esip_txl_request(esip_txl *txl, const void *bytes, size_t len, const esip_de
 {
 	esip_hdr hdrs[TXN_PARSE_HDRS];
 	esip_msg m;
+	int full;
 
 	if (out)
 		*out = NULL;
@@ -101,8 +102,9 @@ int esip_txl_request(esip_txl *txl, const void *bytes, size_t len, const esip_de
 	if (m.method_id == ESIP_METHOD_ACK || !m.via.branch.p || !m.via.branch.len ||
 	    !m.cseq_method.p || !m.via.host.p)
 		return ESIP_EINVAL;
-	if (txl->live_total >= txl->cfg.max_transactions) {
-		txl->stats.over_limit++;
+	full = esip__txl_full(txl, sizeof(esip_txn) + esip__txn_key_size(&m, false) + len);
+	if (full) {
+		esip__txl_count_refusal(txl, full);
 		return ESIP_ELIMIT;
 	}
 	return client_start(txl, &m, bytes, len, dest, owner, 0, now, out);

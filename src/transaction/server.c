@@ -243,16 +243,17 @@ int esip_txl_respond_stateless(esip_txl *txl, const esip_msg *req, const esip_rx
 	return txl->cb.send(txl->ud, &dest, txl->scratch.p, txl->scratch.len);
 }
 
-/* 8.2 / 17.2: over the configured number of live transactions a new
- * request is refused with 503 and Retry-After (RFC 3261 21.5.4, 20.33). */
-static int refuse_over_limit(esip_txl *txl, const esip_msg *m, const esip_rx_info *rx)
+/* 8.2 / 17.2: over the configured number of live transactions or bytes
+ * a new request is refused with 503 and Retry-After (RFC 3261 21.5.4,
+ * 20.33). */
+static int refuse_over_limit(esip_txl *txl, const esip_msg *m, const esip_rx_info *rx, int full)
 {
 	esip_response_spec spec;
 	esip_hdr_kv ra;
 	char secs[16];
 	int n;
 
-	txl->stats.over_limit++;
+	esip__txl_count_refusal(txl, full);
 	n = snprintf(secs, sizeof secs, "%u", txl->cfg.retry_after_s);
 	ra.name = "Retry-After";
 	ra.value = esip_str_make(secs, (size_t)n);
@@ -436,7 +437,7 @@ int esip__server_recv(esip_txl *txl, const esip_msg *m, const esip_rx_info *rx, 
 	esip_txn *t;
 	uint64_t hash;
 	unsigned same;
-	int err;
+	int err, full;
 
 	if (!m->via.host.p || !m->cseq_method.p || !m->call_id.p)
 		return ESIP_EINVAL;
@@ -466,13 +467,17 @@ int esip__server_recv(esip_txl *txl, const esip_msg *m, const esip_rx_info *rx, 
 	}
 	/* the CANCEL's own key is the one just looked up (its method is
 	 * CANCEL): server_cancel looks for its target itself */
+	/* what it starts with: its key, and a skeleton or a response about
+	 * the size of the request's header fields */
+	full = esip__txl_full(txl, sizeof(esip_txn) +
+					   esip__txn_key_size(m, !esip_via_branch_is_rfc3261(&m->via)) +
+					   (m->len - m->body.len));
 	if (m->method_id == ESIP_METHOD_CANCEL) {
-		bool over = txl->live_total >= txl->cfg.max_transactions;
-		err = server_cancel(txl, m, rx, now, over);
-		return err == ESIP_ELIMIT ? refuse_over_limit(txl, m, rx) : err;
+		err = server_cancel(txl, m, rx, now, full != 0);
+		return err == ESIP_ELIMIT ? refuse_over_limit(txl, m, rx, full) : err;
 	}
-	if (txl->live_total >= txl->cfg.max_transactions)
-		return refuse_over_limit(txl, m, rx);
+	if (full)
+		return refuse_over_limit(txl, m, rx, full);
 	t = create(txl, m, rx, hash, &err);
 	if (!t)
 		return err;

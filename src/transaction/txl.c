@@ -13,6 +13,7 @@ void esip_txl_config_init(esip_txl_config *c)
 	c->t2_ms = 4000; /* 17.1.2.2 */
 	c->t4_ms = 5000; /* 17.1.2.2 */
 	c->max_transactions = 100000;
+	c->max_bytes = TXL_DEFAULT_MAX_BYTES;
 	c->retry_after_s = 5;
 }
 
@@ -43,8 +44,26 @@ static void normalise(esip_txl_config *c)
 		c->timer_c_ms = 185000; /* ict.def: more than 3 minutes */
 	if (!c->max_transactions)
 		c->max_transactions = 100000;
+	if (!c->max_bytes)
+		c->max_bytes = TXL_DEFAULT_MAX_BYTES;
 	if (!c->retry_after_s)
 		c->retry_after_s = 5;
+}
+
+int esip__txl_full(const esip_txl *txl, size_t need)
+{
+	if (txl->live_total >= txl->cfg.max_transactions)
+		return 1;
+	if (txl->stats.bytes_live + need > txl->cfg.max_bytes)
+		return 2;
+	return 0;
+}
+
+void esip__txl_count_refusal(esip_txl *txl, int full)
+{
+	txl->stats.over_limit++;
+	if (full == 2)
+		txl->stats.over_bytes++;
 }
 
 static void trace_fn(void *ud, const char *machine, const void *instance, const char *from,

@@ -276,6 +276,13 @@ void esip__txn_conn_attach(esip_txn *t);
 void esip__txn_conn_detach(esip_txn *t);
 
 /* ---- txl.c ------------------------------------------------------------------ */
+/* The default of esip_txl_config.max_bytes. */
+#define TXL_DEFAULT_MAX_BYTES (64ull << 20)
+/* Whether a new transaction that starts with `need` bytes is over a
+ * limit: 0 no, 1 max_transactions, 2 max_bytes. */
+int esip__txl_full(const esip_txl *txl, size_t need);
+/* Counts a request refused for esip__txl_full's answer. */
+void esip__txl_count_refusal(esip_txl *txl, int full);
 /* Walks every live transaction and checks the layer's invariants (each in
  * the table alive, not final, timers consistent with their ids, counts and
  * bytes as the statistics say, each on a connection listed under it, no

@@ -932,6 +932,57 @@ START_TEST(memory_follows_the_state)
 }
 END_TEST
 
+START_TEST(byte_limit_503)
+{
+	/* issue 13: the memory the transactions hold is bounded, not only
+	 * their count.  max_bytes = 40 KB: big requests (21 KB of header
+	 * fields, held as a skeleton until answered, then as the answer) are
+	 * refused with 503 + Retry-After once the next would pass it; the
+	 * owner's own big request gets ESIP_ELIMIT; both are counted */
+	static char req[32000];
+	esip_txl_config c;
+	esip_txl_stats st;
+	txnode carol;
+	size_t len;
+	int i, ok = 0;
+
+	esip_txl_config_init(&c);
+	ck_assert_uint_eq(c.max_bytes, 64u << 20); /* the default: 64 MiB */
+	c.max_bytes = 40000;
+	c.retry_after_s = 7;
+	txt_node_init(&carol, net, "carol", 5080, &c);
+	for (i = 0; i < 4; i++) {
+		char br[32];
+		snprintf(br, sizeof br, "z9hG4bKbytes%d", i);
+		len = make(req, sizeof req, "OPTIONS", br, NULL, NULL);
+		len = pad_message(req, sizeof req, len, "Record-Route");
+		ok += txt_inject(&carol, req, len, &peer, ESIP_TP_UDP, 0) == 0;
+	}
+	ck_assert_int_eq(ok, 1);
+	ck_assert_uint_eq(txt_count(&carol, ESIP_TXE_REQUEST), 1);
+	simnet_run_until(net, 1);
+	ck_assert_uint_eq(simnet_count_sent(net, carol.id, SIMNET_ANY, "SIP/2.0 503"), 3);
+	ck_assert_ptr_nonnull(strstr(last_rx, "Retry-After: 7\r\n"));
+	/* small requests still fit */
+	ck_assert_int_eq(txt_inject(&carol, req, make(req, sizeof req, "OPTIONS", "z9hG4bKsmall",
+						      NULL, NULL),
+				    &peer, ESIP_TP_UDP, 0),
+			 0);
+	esip_txl_get_stats(carol.txl, &st);
+	ck_assert_uint_eq(st.over_limit, 3);
+	ck_assert_uint_eq(st.over_bytes, 3);
+	ck_assert_uint_le(st.bytes_live, c.max_bytes);
+	/* the owner's own request: ESIP_ELIMIT */
+	len = txt_request(req, sizeof req, "OPTIONS", &carol, &bob, ESIP_TP_UDP, "z9hG4bKcl", 1, "c");
+	len = pad_message(req, sizeof req, len, "X-Pad");
+	ck_assert_int_eq(txt_send_request(&carol, &bob, ESIP_TP_UDP, req, len, NULL), ESIP_ELIMIT);
+	esip_txl_get_stats(carol.txl, &st);
+	ck_assert_uint_eq(st.over_limit, 4);
+	ck_assert_uint_eq(st.over_bytes, 4);
+	txt_node_deinit(&carol);
+}
+END_TEST
+
 static Suite *suite_server(void)
 {
 	Suite *s = suite_create("transaction-server");
@@ -967,6 +1018,7 @@ static Suite *suite_server(void)
 	tcase_add_test(tc, one_to_tag_per_transaction);
 	tcase_add_loop_test(tc, rfc2543_ack_matches_by_parts, 0, 4);
 	tcase_add_test(tc, memory_follows_the_state);
+	tcase_add_test(tc, byte_limit_503);
 	suite_add_tcase(s, tc);
 	return s;
 }
