@@ -178,6 +178,7 @@ int esip__txn_store_tag(esip_txn *t, esip_str tag)
 		return ESIP_ENOMEM;
 	/* a different tag never points into out (the kept one returned
 	 * above): it comes from a request, a spec or a generator */
+	ESIP_ASSERT(!t->out || tag.p < t->out || tag.p >= t->out + t->out_cap);
 	memmove(t->out + tag.len, t->out + t->tag_len, t->out_len);
 	if (tag.len)
 		memcpy(t->out, tag.p, tag.len);
@@ -189,7 +190,9 @@ int esip__txn_store_tag(esip_txn *t, esip_str tag)
  * What each state keeps (struct esip_txn): a client's request only while
  * it may be sent again or an ACK or CANCEL be built from it (Completed
  * keeps the ACK it built; one that could not be built is tried again from
- * the request); a server's skeleton only until the final response.
+ * the request); a server's skeleton only until a response other than 100
+ * (a final one, or a provisional one from which the later ones are built,
+ * server.c).
  */
 bool esip__txn_needs_req(const esip_txn *t)
 {
@@ -208,7 +211,7 @@ void esip__txn_shed(esip_txn *t)
 {
 	if (t->req && !esip__txn_needs_req(t))
 		free_req(t);
-	if (t->ctx && t->status >= 200)
+	if (t->ctx && t->status > 100)
 		free_ctx(t);
 }
 

@@ -133,39 +133,88 @@ int esip__server_build(esip_txn *t, const esip_msg *req, const esip_rx_info *rx,
 	return esip__txn_store_out(t, txl->scratch.p, txl->scratch.len);
 }
 
-/* Builds spec for t from the request at hand (inside its event) or from
- * the skeleton. */
-static int build_for(esip_txn *t, const esip_response_spec *spec)
+/* Lines in p[0..len): an upper bound of the header fields there. */
+static size_t count_lines(const char *p, size_t len)
+{
+	size_t n = 0;
+	const char *end = p + len;
+
+	while ((p = memchr(p, '\n', (size_t)(end - p)))) {
+		n++;
+		p++;
+	}
+	return n;
+}
+
+/*
+ * Builds spec for t from what it kept once the request's event is over:
+ * its skeleton, or - once a provisional response other than 100 went out
+ * (esip__txn_shed then drops the skeleton, so that a ringing INVITE holds
+ * one copy of its fields, not two) - that provisional response.  It
+ * carries every field a later response copies: the Vias with the top one
+ * already stamped (18.2.1), From, To with the transaction's tag, Call-ID,
+ * CSeq, and Record-Route (12.1.1: copied into 101-299 to INVITE).  Only
+ * a Timestamp would be missing, which only a 100 copies (8.2.6.1), and
+ * no 100 follows a provisional response (esip_txn_respond).
+ */
+static int build_from_kept(esip_txn *t, const esip_response_spec *spec)
 {
 	esip_txl *txl = t->txl;
 	esip_hdr local[SKEL_PARSE_HDRS], *hdrs = local;
-	size_t cap = SKEL_PARSE_HDRS;
+	const char *src;
+	size_t len, cap;
+	esip_rx_info rx;
 	esip_msg m;
 	int rc;
 
-	if (txl->cur_txn == t && txl->cur_req)
-		return esip__server_build(t, txl->cur_req, txl->cur_rx, spec);
-	if (!t->ctx)
-		return ESIP_ESTATE;
-	if (t->ctx->skel_hdrs > cap) {
+	if (t->ctx) {
+		src = t->ctx->skel;
+		len = t->ctx->skel_len;
 		cap = t->ctx->skel_hdrs;
+	} else if (t->status > 100 && t->status < 200 && t->out_len) {
+		src = txn_out(t);
+		len = t->out_len;
+		cap = count_lines(src, len);
+	} else {
+		return ESIP_ESTATE;
+	}
+	/* a header array of the source's own size: the request may have had
+	 * as many header fields as the limits allow */
+	if (cap > SKEL_PARSE_HDRS) {
 		hdrs = esip_calloc(txl->alloc, cap, sizeof *hdrs);
 		if (!hdrs)
 			return ESIP_ENOMEM;
+	} else {
+		cap = SKEL_PARSE_HDRS;
 	}
-	/* a header array of the skeleton's own size: the request may have
-	 * had as many header fields as the limits allow */
-	rc = esip__txn_parse_own(t->ctx->skel, t->ctx->skel_len, &m, hdrs, cap);
-	if (rc == 0) {
+	memset(&rx, 0, sizeof rx);
+	rc = esip__txn_parse_own(src, len, &m, hdrs, cap);
+	if (rc == 0 && t->ctx) {
 		/* the Via stamp needs only the source address */
-		esip_rx_info rx;
-		memset(&rx, 0, sizeof rx);
 		rx.peer = t->ctx->peer;
-		rc = esip__server_build(t, &m, &rx, spec);
+	} else if (rc == 0) {
+		/* the response read as the request it answers: stamped
+		 * already, so no source address (no stamp) */
+		m.kind = ESIP_MSG_REQUEST;
+		m.method_id = t->method_id;
+		m.method = txn_key(t, TK_METHOD);
 	}
+	if (rc == 0)
+		rc = esip__server_build(t, &m, &rx, spec);
 	if (hdrs != local)
 		esip_free(txl->alloc, hdrs);
 	return rc;
+}
+
+/* Builds spec for t from the request at hand (inside its event) or from
+ * what it kept. */
+static int build_for(esip_txn *t, const esip_response_spec *spec)
+{
+	esip_txl *txl = t->txl;
+
+	if (txl->cur_txn == t && txl->cur_req)
+		return esip__server_build(t, txl->cur_req, txl->cur_rx, spec);
+	return build_from_kept(t, spec);
 }
 
 int esip__server_send_trying(esip_txn *t)
@@ -200,6 +249,10 @@ int esip_txn_respond(esip_txn *t, const esip_response_spec *spec, uint64_t now)
 					 spec->status == 408))
 		return ESIP_EINVAL;
 	if (t->flags & TXF_DEAD)
+		return ESIP_ESTATE;
+	/* a 100 only before any other provisional response: the peer has a
+	 * better one already (and later responses are built from it) */
+	if (spec->status == 100 && t->status > 100)
 		return ESIP_ESTATE;
 	m = esip__txn_machine((esip_txn_kind)t->kind);
 	ev = tu_event(spec->status);
@@ -347,7 +400,9 @@ static void start_server(esip_txl *txl, esip_txn *t, const esip_msg *m, const es
 
 	cur_enter(txl, &sv, t, m, rx);
 	esip__txn_event(t, TXEV_rx_request, m, rx, now);
-	if (!(t->flags & TXF_DEAD) && t->status < 200 && !t->ctx && save_ctx(t, m, rx) < 0) {
+	/* nothing but a 100 sent yet: later responses need the skeleton
+	 * (after any other response they are built from that one) */
+	if (!(t->flags & TXF_DEAD) && t->status <= 100 && !t->ctx && save_ctx(t, m, rx) < 0) {
 		/* without the skeleton no later response could be built:
 		 * answer now, while the request is still at hand */
 		esip_response_spec spec;

@@ -243,7 +243,7 @@ static void check_one(esip_hnode *n, void *ud)
 	    (t->flags2 & TXF2_IN_WALK))
 		a->bad |= 128;
 	/* memory follows the state (esip__txn_shed) */
-	if ((t->req && !esip__txn_needs_req(t)) || (t->ctx && t->status >= 200))
+	if ((t->req && !esip__txn_needs_req(t)) || (t->ctx && t->status > 100))
 		a->bad |= 256;
 }
 

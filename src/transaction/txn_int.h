@@ -107,7 +107,8 @@ enum {
  * header fields a response needs (start line, Via, From, To, Call-ID,
  * CSeq, Record-Route, Timestamp) as a small message of its own, and the
  * source address for the Via stamp (18.2.1, RFC 3581).  Freed with the
- * final response.
+ * first response other than 100: later ones are built from that one
+ * (server.c, build_from_kept).
  */
 typedef struct txn_srvctx {
 	esip_addr peer;      /* rx->peer of the request */
@@ -123,7 +124,7 @@ typedef struct txn_srvctx {
  * and at most its last message:
  *   - the client's request (req) lives while it may be retransmitted or
  *     a CANCEL or an ACK be built from it: Calling, Trying, Proceeding;
- *   - the server's skeleton (ctx) lives until the final response;
+ *   - the server's skeleton (ctx) lives until a response other than 100;
  *   - out holds the last response (server) or the ACK (client); a server
  *     transaction keeps the To tag of its responses in front of it.
  */

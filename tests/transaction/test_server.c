@@ -19,7 +19,7 @@ static simnet *net;
 static txnode bob;
 static esip_addr peer; /* the client: a node-less address */
 static int peer_node;
-static char last_rx[4096];
+static char last_rx[32768];
 static size_t last_rx_len;
 static size_t rx_count;
 /* the To tag of every response the peer got ("" = none) */
@@ -983,6 +983,66 @@ START_TEST(byte_limit_503)
 }
 END_TEST
 
+START_TEST(ringing_invite_keeps_one_copy)
+{
+	/* a ringing INVITE (the state that lasts) keeps one copy of the
+	 * request's fields: once its 180 went out, later responses are built
+	 * from that 180, and the skeleton goes.  The 200 built so has the
+	 * Vias stamped once, the 180's To tag, the Record-Route (12.1.1) */
+	static char req[32000];
+	size_t len;
+	esip_response_spec spec;
+	esip_txl_stats st;
+	esip_hdr h[64];
+	esip_msg m;
+	esip_list_iter it;
+	esip_via v;
+	char tag[64];
+	const esip_hdr *rr;
+	int n_rr = 0;
+
+	len = make(req, sizeof req, "INVITE", "z9hG4bKring", NULL, ";rport");
+	len = pad_message(req, sizeof req, len, "Record-Route");
+	ck_assert_int_eq(txt_inject(&bob, req, len, &peer, ESIP_TP_UDP, 0), 0);
+	esip_txl_get_stats(bob.txl, &st);
+	ck_assert_uint_gt(st.bytes_live, 21000);
+	ck_assert_uint_lt(st.bytes_live, 23000); /* the skeleton */
+	memset(&spec, 0, sizeof spec);
+	spec.status = 180;
+	ck_assert_int_eq(esip_txn_respond(bob.last_server, &spec, 1), 0);
+	esip_txl_get_stats(bob.txl, &st);
+	ck_assert_uint_lt(st.bytes_live, 23000); /* the 180, not the skeleton too */
+	spec.status = 100; /* the peer has a 180 already */
+	ck_assert_int_eq(esip_txn_respond(bob.last_server, &spec, 1), ESIP_ESTATE);
+	simnet_run_until(net, 2);
+	esip_msg_init(&m, h, 64);
+	ck_assert_int_gt(esip_msg_parse(&m, last_rx, last_rx_len, ESIP_PARSE_DATAGRAM, NULL), 0);
+	ck_assert_uint_eq(m.status, 180);
+	snprintf(tag, sizeof tag, "%.*s", ESIP_STR_FMT(m.to.tag));
+	spec.status = 200;
+	ck_assert_int_eq(esip_txn_respond(bob.last_server, &spec, 3), 0);
+	simnet_run_until(net, 4);
+	ck_assert_uint_eq(rx_count, 2);
+	esip_msg_init(&m, h, 64);
+	ck_assert_int_gt(esip_msg_parse(&m, last_rx, last_rx_len, ESIP_PARSE_DATAGRAM, NULL), 0);
+	ck_assert_uint_eq(m.status, 200);
+	ck_assert_str_eq(rx_tags[1], tag);
+	ck_assert_uint_eq(m.via_count, 2);
+	esip_list_iter_init(&it, &m, ESIP_HDR_VIA);
+	ck_assert_int_eq(esip_via_next(&it, &v), 1);
+	ck_assert(esip_str_eq_cstr(v.branch, "z9hG4bKring"));
+	ck_assert(esip_str_eq_cstr(v.rport, "5060"));
+	ck_assert_ptr_nonnull(v.received.p);
+	ck_assert_ptr_null(strstr(last_rx + 10, "received=127.0.0.1;received"));
+	for (rr = esip_msg_hdr(&m, ESIP_HDR_RECORD_ROUTE); rr; rr = esip_msg_hdr_next(&m, rr))
+		n_rr++;
+	ck_assert_int_eq(n_rr, 4); /* make()'s own and the three big ones */
+	ck_assert(esip_str_eq_cstr(m.call_id, "srv-call"));
+	ck_assert(esip_str_eq_cstr(m.cseq_method, "INVITE"));
+	ck_assert_ptr_null(esip_msg_hdr(&m, ESIP_HDR_TIMESTAMP));
+}
+END_TEST
+
 static Suite *suite_server(void)
 {
 	Suite *s = suite_create("transaction-server");
@@ -1019,6 +1079,7 @@ static Suite *suite_server(void)
 	tcase_add_loop_test(tc, rfc2543_ack_matches_by_parts, 0, 4);
 	tcase_add_test(tc, memory_follows_the_state);
 	tcase_add_test(tc, byte_limit_503);
+	tcase_add_test(tc, ringing_invite_keeps_one_copy);
 	suite_add_tcase(s, tc);
 	return s;
 }
