@@ -22,7 +22,8 @@
  * Memory: bytes per live transaction from the layer's own count
  * (esip_txl_stats.bytes_live) and from glibc (mallinfo2 in-use bytes,
  * malloc overhead included), for answered NISTs (Completed, waiting for
- * Timer J) and for ringing ISTs (180 sent, request skeleton kept).
+ * Timer J) and for ringing ISTs (180 sent inside the event: later
+ * responses are built from it, no skeleton is kept).
  * Prints median figures of ROUNDS runs.
  */
 #include <esip/transaction.h>
@@ -291,7 +292,7 @@ int main(int argc, char **argv)
 	       "%.0f B (heap in use)\n",
 	       layer, heap);
 	memory(invite_tpl, 180, 200000, &layer, &heap);
-	printf("memory per live IST (ringing, 180 sent, skeleton kept): %.0f B (layer count), "
+	printf("memory per live IST (ringing, 180 sent and kept): %.0f B (layer count), "
 	       "%.0f B (heap in use)\n",
 	       layer, heap);
 	return 0;

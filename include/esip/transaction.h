@@ -168,17 +168,20 @@ int esip_txn_build_cancel(const esip_txn *invite, esip_buf *b);
  * Sends a response on a server transaction, built from the request per
  * RFC 3261 8.2.6 with the Via stamp of 18.2.1 / RFC 3581, to the address
  * of 18.2.2.  Callable inside the ESIP_TXE_REQUEST event (no copy of the
- * request is made) or later (the transaction kept what it needs).
+ * request is made) or later (the transaction kept what it needs: a
+ * skeleton of the request's fields, then its last provisional response).
  * ESIP_ESTATE when the machine cannot take this response now (a second
- * final response, a 1xx after the final one); ESIP_EINVAL for a status
+ * final response, a 1xx after the final one, a 100 after another
+ * provisional response); ESIP_EINVAL for a status
  * outside 100-699, a client transaction, or - to a non-INVITE request -
  * a provisional response other than 100 (RFC 4320 4.1) or a 408 (RFC
  * 4320 4.2: a non-INVITE transaction that cannot be answered in time
  * gets no final response at all).  In Accepted (RFC 6026 7.1)
  * the TU's 2xx retransmissions go through here too.  A response with a
  * status above 100 to a request without a To tag gets spec->to_tag, or
- * one the layer generates - the same for every response of the
- * transaction.
+ * the transaction's tag (the one its last response carried, any length),
+ * or one the layer generates: one tag for every response of the
+ * transaction (8.2.6.2), the one an RFC 2543 ACK is matched by (17.2.3).
  */
 int esip_txn_respond(esip_txn *txn, const esip_response_spec *spec, uint64_t now);
 
