@@ -134,12 +134,13 @@ static void build_msg(in *s, char *out, size_t cap, size_t *len)
 			     cookie ? "z9hG4bK" : "x", br, take(s, 2) ? ";rport" : "",
 			     totag ? ";tag=t" : "", totag == 2 ? "2" : "", br, cseq + 1, m);
 	else
+		/* mostly the sent-by of our client requests (18.1.2) */
 		n = snprintf(out, cap,
 			     "SIP/2.0 %u R\r\n"
-			     "Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK%u\r\n"
+			     "Via: SIP/2.0/UDP 127.0.0.1:%s;branch=z9hG4bK%u\r\n"
 			     "From: <sip:a@x>;tag=f1\r\nTo: <sip:u@y>;tag=r\r\n"
 			     "Call-ID: c%u\r\nCSeq: %u %s\r\nContent-Length: 0\r\n\r\n",
-			     st, br, br, cseq + 1, cm);
+			     st, take(s, 8) ? "5070" : "5060", br, br, cseq + 1, cm);
 	*len = n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
 

@@ -219,6 +219,9 @@ typedef struct esip_txl_stats {
 	uint64_t over_bytes;        /* of those, refused over max_bytes */
 	uint64_t stray_responses;
 	uint64_t dropped;           /* responses discarded per 8.1.3.3 */
+	uint64_t sent_by_mismatch;  /* responses to one of our branches with
+				     * another top Via sent-by, discarded
+				     * (18.1.2) */
 	uint64_t ack_2xx;
 	uint64_t unhandled_events;  /* FSM events with no row (counted) */
 	uint64_t bytes_live;        /* allocated for live transactions */

@@ -179,6 +179,15 @@ int esip_txl_recv(esip_txl *txl, const esip_msg *m, const esip_rx_info *rx, uint
 			txl->cb.event(txl->ud, NULL, ESIP_TXE_STRAY_RESPONSE, m, rx, now);
 		return 0;
 	}
+	/* 18.1.2: "If the value of the sent-by parameter in that header field
+	 * value does not match a value that the transport is configured to
+	 * insert into requests, the response MUST be silently discarded": the
+	 * sent-by this transaction's request carried (host case-insensitive,
+	 * 19.1.4; the port as written) */
+	if (!esip_str_ieq(txn_key(t, TK_HOST), m->via.host) || t->sent_by_port != m->via.port) {
+		txl->stats.sent_by_mismatch++;
+		return 0;
+	}
 	/* the status only goes up: a late 1xx after the final response is
 	 * no reason to allow a CANCEL again (9.1) */
 	if (m->status > t->status)

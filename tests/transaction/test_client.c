@@ -638,6 +638,48 @@ START_TEST(client_limit)
 }
 END_TEST
 
+START_TEST(response_to_other_sent_by_discarded)
+{
+	/* RFC 3261 18.1.2: "If the value of the sent-by parameter in that
+	 * header field value does not match a value that the transport is
+	 * configured to insert into requests, the response MUST be silently
+	 * discarded" - the branch alone matches, the sent-by does not */
+	static const char *const via[] = {
+		"10.0.0.99:5060",   /* another host */
+		"127.0.0.1:5999",   /* another port */
+		"127.0.0.1",        /* no port: not the 5060 we wrote */
+	};
+	char resp[512];
+	esip_txl_stats st;
+	esip_txn *t;
+	size_t i;
+	int n;
+
+	t = start("OPTIONS", &bob, ESIP_TP_UDP, "z9hG4bKsb");
+	for (i = 0; i < 3; i++) {
+		n = snprintf(resp, sizeof resp,
+			     "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bKsb\r\n"
+			     "From: <sip:a@x>;tag=1\r\nTo: <sip:b@y>;tag=2\r\nCall-ID: call-1\r\n"
+			     "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+			     via[i]);
+		ck_assert_int_eq(txt_inject(&alice, resp, (size_t)n, &bob.addr, ESIP_TP_UDP, 0), 0);
+	}
+	ck_assert_uint_eq(txt_count(&alice, ESIP_TXE_SUCCESS), 0);
+	ck_assert_uint_eq(txt_count(&alice, ESIP_TXE_STRAY_RESPONSE), 0);
+	ck_assert_str_eq(esip_txn_state_name(t), "Trying");
+	esip_txl_get_stats(alice.txl, &st);
+	ck_assert_uint_eq(st.sent_by_mismatch, 3);
+	/* ours, with the host in other letter case: taken */
+	n = snprintf(resp, sizeof resp,
+		     "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKsb;"
+		     "received=192.0.2.1\r\n"
+		     "From: <sip:a@x>;tag=1\r\nTo: <sip:b@y>;tag=2\r\nCall-ID: call-1\r\n"
+		     "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+	ck_assert_int_eq(txt_inject(&alice, resp, (size_t)n, &bob.addr, ESIP_TP_UDP, 0), 0);
+	ck_assert_uint_eq(txt_count(&alice, ESIP_TXE_SUCCESS), 1);
+}
+END_TEST
+
 static Suite *suite_client(void)
 {
 	Suite *s = suite_create("transaction-client");
@@ -669,6 +711,7 @@ static Suite *suite_client(void)
 	tcase_add_test(tc, connection_failure_reaches_client);
 	tcase_add_test(tc, bad_requests_refused);
 	tcase_add_test(tc, client_limit);
+	tcase_add_test(tc, response_to_other_sent_by_discarded);
 	suite_add_tcase(s, tc);
 	return s;
 }
