@@ -58,7 +58,8 @@ typedef enum esip_txn_event {
 	ESIP_TXE_FAILURE,     /* 3xx-6xx received (the layer sent the ACK for
 			       * an INVITE itself, 17.1.1.3) */
 	/* both */
-	ESIP_TXE_TIMEOUT,     /* Timer B, F (client) or H (server, no ACK) */
+	ESIP_TXE_TIMEOUT,     /* Timer B, F, the 64*T1 after a CANCEL (9.1;
+			       * client) or H (server, no ACK) */
 	ESIP_TXE_TRANSPORT_ERROR, /* 17.1.4 / 17.2.4 */
 	ESIP_TXE_TERMINATED,  /* the transaction is gone after this call */
 	/* no transaction */
@@ -91,7 +92,12 @@ typedef struct esip_txl_config {
 	uint32_t timer_b_ms; /* INVITE client timeout; 0 = 64*T1 */
 	uint32_t timer_f_ms; /* non-INVITE client timeout; 0 = 64*T1 */
 	uint32_t timer_d_ms; /* unreliable ACK absorb time; 0 = 32000 (17.1.1.2) */
-	uint32_t timer_c_ms; /* client INVITE in Proceeding (ict.def); 0 = 185000 */
+	/* Client INVITE in Proceeding (ict.def), restarted by each
+	 * provisional response; 0 = 185000.  When it fires the layer sends
+	 * the CANCEL itself (RFC 3261 16.8, 9.1) and the INVITE ends with the
+	 * peer's final response (a 487: ESIP_TXE_FAILURE) or, 64*T1 later,
+	 * ESIP_TXE_TIMEOUT. */
+	uint32_t timer_c_ms;
 	uint32_t max_transactions; /* live transactions; 0 = 100000 */
 	/* Bytes held by live transactions (their state, keys, kept requests,
 	 * skeletons and last responses, as esip_txl_stats.bytes_live counts
@@ -158,7 +164,9 @@ int esip_txl_request(esip_txl *txl, const void *bytes, size_t len, const esip_de
  * number and top Via, Route headers of the INVITE).  The owner sends it
  * with esip_txl_request() to esip_txn_dest() of the INVITE.  ESIP_ESTATE
  * if no provisional response has arrived yet (9.1: wait) or a final one
- * has; ESIP_EINVAL for a transaction that is not a client INVITE.
+ * has, or a CANCEL went out already (the TU's, or the layer's own when
+ * Timer C fired: see timer_c_ms); ESIP_EINVAL for a transaction that is
+ * not a client INVITE.
  */
 int esip_txn_build_cancel(const esip_txn *invite, esip_buf *b);
 

@@ -76,13 +76,11 @@ void esip__txa_invite_provisional(void *ctx, const void *arg, esip_fsm_fx *fx)
 	esip_txn *t = TX(ctx);
 
 	/* 17.1.1.2: no more retransmissions in Proceeding; Timer B belongs
-	 * to Calling.  Timer C (ict.def) is restarted by every provisional,
-	 * unless the TU cancelled (then the 64*T1 of 9.1 runs out). */
+	 * to Calling.  Timer C (ict.def) is restarted by every provisional. */
 	t->flags |= TXF_GOT_1XX;
 	stop(fx, TM_A);
 	stop(fx, TM_B);
-	if (!(t->flags & TXF_CANCELLED))
-		start(fx, TM_C, CFG(t)->timer_c_ms);
+	start(fx, TM_C, CFG(t)->timer_c_ms);
 	report(fx, ESIP_TXE_PROVISIONAL);
 }
 
@@ -111,17 +109,20 @@ void esip__txa_invite_rejected(void *ctx, const void *arg, esip_fsm_fx *fx)
 
 void esip__txa_cancel_guard(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
-	esip_txn *t = TX(ctx);
-
 	/* 9.1: "If there is no final response for the original request in
 	 * 64*T1 seconds ..., the client SHOULD then consider the original
-	 * transaction cancelled and SHOULD destroy the client transaction" */
-	/* the first CANCEL starts it; a retransmitted or repeated one does
-	 * not push it further */
-	if (t->flags & TXF_CANCELLED)
-		return;
-	t->flags |= TXF_CANCELLED;
-	start(fx, TM_C, t64(t));
+	 * transaction cancelled and SHOULD destroy the client transaction":
+	 * Timer C becomes that guard (provisional responses no longer
+	 * restart it) */
+	start(fx, TM_C, t64(TX(ctx)));
+}
+
+void esip__txa_cancel_on_timer_c(void *ctx, const void *arg, esip_fsm_fx *fx)
+{
+	/* 16.8: Timer C fired after a provisional response: CANCEL it (the
+	 * layer's own CANCEL, ict.def), then the guard of 9.1 */
+	send_msg(fx, TXS_CANCEL);
+	esip__txa_cancel_guard(ctx, arg, fx);
 }
 
 void esip__txa_resend_ack(void *ctx, const void *arg, esip_fsm_fx *fx)
@@ -209,8 +210,9 @@ void esip__txa_absorb(void *ctx, const void *arg, esip_fsm_fx *fx)
 
 void esip__txa_timeout(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
-	/* Timer B / C / F (client, 17.1.1.2, 17.1.2.2: "inform the TU that a
-	 * timeout has occurred") or H (server, 17.2.1: no ACK came) */
+	/* Timer B / F (client, 17.1.1.2, 17.1.2.2: "inform the TU that a
+	 * timeout has occurred"), the 9.1 guard after a CANCEL, or H (server,
+	 * 17.2.1: no ACK came) */
 	TX(ctx)->txl->stats.timeouts++;
 	stop(fx, TM_ALL);
 	report(fx, ESIP_TXE_TIMEOUT);

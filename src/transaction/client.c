@@ -173,26 +173,54 @@ int esip__txn_build_ack(esip_txn *t, const esip_msg *resp)
 	return esip__txn_store_out(t, b->p, b->len);
 }
 
-int esip_txn_build_cancel(const esip_txn *t, esip_buf *b)
+/* Appends t's CANCEL to b (9.1: Request-URI, Call-ID, To, CSeq number and
+ * From identical to the request's, one Via equal to its top Via, its
+ * Route values, no Require or Proxy-Require). */
+static int put_cancel(const esip_txn *t, esip_buf *b)
 {
 	esip_hdr hdrs[TXN_PARSE_HDRS];
 	esip_msg req;
 	const esip_hdr *to;
 	int rc;
 
-	if (!t || t->kind != ESIP_TXN_ICT)
-		return ESIP_EINVAL;
-	/* 9.1: not before a provisional response ("the client MUST wait"),
-	 * and pointless after a final one */
-	if (!(t->flags & TXF_GOT_1XX) || t->status >= 200 || (t->flags & TXF_DEAD) || !t->req)
-		return ESIP_ESTATE;
 	rc = esip__txn_parse_own(t->req, t->req_len, &req, hdrs, TXN_PARSE_HDRS);
 	if (rc < 0)
 		return rc;
 	to = esip_msg_hdr(&req, ESIP_HDR_TO);
-	/* 9.1: Request-URI, Call-ID, To, CSeq number and From identical to
-	 * the request's, one Via equal to its top Via, its Route values, no
-	 * Require or Proxy-Require */
 	put_derived(b, &req, "CANCEL", to ? to->value : ESIP_STR_NULL);
 	return esip_buf_error(b);
+}
+
+int esip_txn_build_cancel(const esip_txn *t, esip_buf *b)
+{
+	if (!t || t->kind != ESIP_TXN_ICT)
+		return ESIP_EINVAL;
+	/* 9.1: not before a provisional response ("the client MUST wait"),
+	 * pointless after a final one, and one CANCEL per INVITE (its own
+	 * transaction retransmits it): not once one went out, the TU's or
+	 * the layer's on Timer C */
+	if (t->state != esip__ict_S_Proceeding || !(t->flags & TXF_GOT_1XX) || t->status >= 200 ||
+	    !t->req)
+		return ESIP_ESTATE;
+	return put_cancel(t, b);
+}
+
+int esip__client_send_cancel(esip_txn *t, uint64_t now)
+{
+	esip_txl *txl = t->txl;
+	esip_hdr hdrs[TXN_PARSE_HDRS];
+	esip_buf *b = &txl->scratch;
+	esip_msg m;
+	int rc;
+
+	if (NEVER(!t->req))
+		return ESIP_ESTATE;
+	esip_buf_reset(b);
+	rc = put_cancel(t, b);
+	if (rc == 0)
+		rc = esip__txn_parse_own(b->p, b->len, &m, hdrs, TXN_PARSE_HDRS);
+	/* the INVITE's destination: the same place, the same connection */
+	if (rc == 0)
+		rc = client_start(txl, &m, b->p, b->len, &t->dest, NULL, TXF_INTERNAL, now, NULL);
+	return rc;
 }

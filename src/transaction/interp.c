@@ -188,17 +188,18 @@ int esip__txn_store_tag(esip_txn *t, esip_str tag)
 
 /*
  * What each state keeps (struct esip_txn): a client's request only while
- * it may be sent again or an ACK or CANCEL be built from it (Completed
- * keeps the ACK it built; one that could not be built is tried again from
- * the request); a server's skeleton only until a response other than 100
- * (a final one, or a provisional one from which the later ones are built,
- * server.c).
+ * it may be sent again or an ACK or CANCEL be built from it (up to
+ * Cancelling; Completed keeps the ACK it built, one that could not be
+ * built is tried again from the request); a server's skeleton only until
+ * a response other than 100 (a final one, or a provisional one from which
+ * the later ones are built, server.c).
  */
 bool esip__txn_needs_req(const esip_txn *t)
 {
 	switch (t->kind) {
 	case ESIP_TXN_ICT:
 		return t->state == esip__ict_S_Calling || t->state == esip__ict_S_Proceeding ||
+		       t->state == esip__ict_S_Cancelling ||
 		       (t->state == esip__ict_S_Completed && !t->out_len);
 	case ESIP_TXN_NICT:
 		return t->state == esip__nict_S_Trying || t->state == esip__nict_S_Proceeding;
@@ -239,7 +240,7 @@ int esip__txn_send(esip_txn *t, const void *bytes, size_t len)
 	return rc;
 }
 
-static void do_send(esip_txn *t, unsigned what, const esip_msg *msg)
+static void do_send(esip_txn *t, unsigned what, const esip_msg *msg, uint64_t now)
 {
 	switch (what) {
 	case TXS_REQUEST:
@@ -262,6 +263,10 @@ static void do_send(esip_txn *t, unsigned what, const esip_msg *msg)
 	case TXS_RESPONSE:
 		if (t->out_len)
 			esip__txn_send(t, txn_out(t), t->out_len);
+		break;
+	case TXS_CANCEL:
+		/* its own transaction: its failure is its own, not this one's */
+		esip__client_send_cancel(t, now);
 		break;
 	}
 }
@@ -330,7 +335,7 @@ static void apply(esip_txn *t, const esip_fsm_fx *fx, const esip_msg *msg,
 		const esip_fx *e = &fx->fx[i];
 		switch (e->kind) {
 		case ESIP_FX_SEND:
-			do_send(t, e->what, msg);
+			do_send(t, e->what, msg, now);
 			break;
 		case ESIP_FX_TIMER_START:
 			timer_start(t, e->what, e->value, now);

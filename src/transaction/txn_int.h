@@ -34,7 +34,8 @@ enum txn_send {
 	TXS_REQUEST = 1, /* client: the stored request (first send or retransmit) */
 	TXS_ACK,         /* client INVITE: the ACK for the 300-699 at hand (17.1.1.3) */
 	TXS_RESPONSE,    /* server: the last response the TU passed */
-	TXS_TRYING       /* server INVITE: a 100 Trying built by the layer (17.2.1) */
+	TXS_TRYING,      /* server: a 100 Trying built by the layer (17.2.1) */
+	TXS_CANCEL       /* client INVITE: the layer's CANCEL on Timer C (ict.def) */
 };
 
 /* ESIP_FX_TIMER_START / STOP: RFC 3261 timer names.  A transaction has two
@@ -93,7 +94,6 @@ enum {
 #define TXF_RFC2543 0x04u    /* server: matched by the 17.2.3 fallback */
 #define TXF_GOT_1XX 0x08u    /* client: a provisional response arrived */
 #define TXF_DEAD 0x10u       /* destroyed; freed when the last call returns */
-#define TXF_CANCELLED 0x20u  /* client INVITE: a CANCEL was sent for it (9.1) */
 #define TXF_IN_TABLE 0x40u   /* linked in txl->table */
 #define TXF_SERVER 0x80u
 
@@ -297,6 +297,10 @@ int esip__txn_parse_own(const char *p, size_t len, esip_msg *m, esip_hdr *hdrs, 
 
 /* ---- client.c / server.c -------------------------------------------------- */
 int esip__txn_build_ack(esip_txn *t, const esip_msg *resp);
+/* Sends the CANCEL of client INVITE t (9.1) on an internal non-INVITE
+ * client transaction of the layer's (over the limits if need be: there is
+ * at most one per INVITE).  0 or an error (nothing sent). */
+int esip__client_send_cancel(esip_txn *t, uint64_t now);
 int esip__server_recv(esip_txl *txl, const esip_msg *m, const esip_rx_info *rx, uint64_t now);
 int esip__server_send_trying(esip_txn *t);
 /* Builds response spec for req (the request msg) into the scratch buffer

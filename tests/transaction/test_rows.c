@@ -13,7 +13,7 @@
 
 static const char *const timer_names[] = {"-", "A", "E", "G", "100ms", "B", "C", "D",
 					  "F", "H", "I", "J", "K", "L", "M"};
-static const char *const send_names[] = {"-", "request", "ack", "response", "trying"};
+static const char *const send_names[] = {"-", "request", "ack", "response", "trying", "cancel"};
 static const char *const report_names[] = {"-", "REQUEST", "CANCEL", "ACK_2XX", "PROVISIONAL",
 					   "SUCCESS", "FAILURE", "TIMEOUT", "TRANSPORT_ERROR",
 					   "TERMINATED", "STRAY"};
@@ -77,10 +77,22 @@ static const char *const expected[] = {
 	"ICT Proceeding rx_3xx_6xx tcp: stop(all) send(ack) start(D,0) report(FAILURE)",
 	"ICT Proceeding tu_cancel udp: start(C,32000)",
 	"ICT Proceeding tu_cancel tcp: start(C,32000)",
-	"ICT Proceeding timer_c udp: stop(all) report(TIMEOUT) stop(all) report(TERMINATED) destroy",
-	"ICT Proceeding timer_c tcp: stop(all) report(TIMEOUT) stop(all) report(TERMINATED) destroy",
+	/* 16.8: Timer C sends the CANCEL, then the 64*T1 guard of 9.1 */
+	"ICT Proceeding timer_c udp: send(cancel) start(C,32000)",
+	"ICT Proceeding timer_c tcp: send(cancel) start(C,32000)",
 	"ICT Proceeding tp_error udp: stop(all) report(TRANSPORT_ERROR) stop(all) report(TERMINATED) destroy",
 	"ICT Proceeding tp_error tcp: stop(all) report(TRANSPORT_ERROR) stop(all) report(TERMINATED) destroy",
+	/* 9.1: a CANCEL is out; provisional responses no longer restart C */
+	"ICT Cancelling rx_1xx udp: report(PROVISIONAL)",
+	"ICT Cancelling rx_1xx tcp: report(PROVISIONAL)",
+	"ICT Cancelling rx_2xx udp: stop(all) start(M,32000) report(SUCCESS)",
+	"ICT Cancelling rx_2xx tcp: stop(all) start(M,32000) report(SUCCESS)",
+	"ICT Cancelling rx_3xx_6xx udp: stop(all) send(ack) start(D,32000) report(FAILURE)",
+	"ICT Cancelling rx_3xx_6xx tcp: stop(all) send(ack) start(D,0) report(FAILURE)",
+	"ICT Cancelling timer_c udp: stop(all) report(TIMEOUT) stop(all) report(TERMINATED) destroy",
+	"ICT Cancelling timer_c tcp: stop(all) report(TIMEOUT) stop(all) report(TERMINATED) destroy",
+	"ICT Cancelling tp_error udp: stop(all) report(TRANSPORT_ERROR) stop(all) report(TERMINATED) destroy",
+	"ICT Cancelling tp_error tcp: stop(all) report(TRANSPORT_ERROR) stop(all) report(TERMINATED) destroy",
 	"ICT Completed rx_3xx_6xx udp: send(ack)",
 	"ICT Completed rx_3xx_6xx tcp: send(ack)",
 	"ICT Completed tp_error udp: stop(all) report(TRANSPORT_ERROR) stop(all) report(TERMINATED) destroy",
@@ -288,13 +300,13 @@ START_TEST(unhandled_events_leave_state)
 	memset(&t, 0, sizeof t);
 	t.txl = &txl;
 	esip_fsm_fx_init(&fx);
-	st = 3; /* ICT Completed */
+	st = esip__ict_S_Completed;
 	ck_assert_int_eq(esip_fsm_dispatch(&esip__ict_machine, &st, TXEV_rx_2xx, &t, NULL, &fx,
 					   NULL, NULL),
 			 ESIP_FSM_UNHANDLED);
-	ck_assert_uint_eq(st, 3);
+	ck_assert_uint_eq(st, esip__ict_S_Completed);
 	ck_assert_uint_eq(fx.n, 0);
-	st = 3; /* NIST Completed: no second response */
+	st = esip__nist_S_Completed; /* no second response */
 	ck_assert_int_eq(esip_fsm_dispatch(&esip__nist_machine, &st, TXEV_tu_2xx, &t, NULL, &fx,
 					   NULL, NULL),
 			 ESIP_FSM_UNHANDLED);
