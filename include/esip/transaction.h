@@ -39,7 +39,12 @@ typedef enum esip_txn_kind {
 typedef enum esip_txn_event {
 	/* server side */
 	ESIP_TXE_REQUEST = 1, /* a new request created a server transaction:
-			       * respond with esip_txn_respond() */
+			       * respond with esip_txn_respond().  Until the
+			       * owner responds the layer sends a 100 by
+			       * itself: after 200 ms to an INVITE (17.2.1),
+			       * after the time a client's Timer E takes to
+			       * reach T2 (3.5 s by default) to another
+			       * request (RFC 4320 4.1) */
 	ESIP_TXE_CANCEL,      /* CANCEL matching this INVITE server transaction
 			       * (RFC 3261 9.2), in Proceeding; the owner decides
 			       * about 487 (it may answer inside the event).  The

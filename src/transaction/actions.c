@@ -260,8 +260,9 @@ void esip__txa_report_cancel(void *ctx, const void *arg, esip_fsm_fx *fx)
 	report(fx, ESIP_TXE_CANCEL);
 }
 
-void esip__txa_invite_send_provisional(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_send_provisional(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
+	/* the TU answered: no 100 from the layer (17.2.1, RFC 4320 4.1) */
 	stop(fx, TM_TRYING);
 	send_msg(fx, TXS_RESPONSE);
 }
@@ -330,8 +331,26 @@ void esip__txa_report_transport_error(void *ctx, const void *arg, esip_fsm_fx *f
 
 /* ---- server, non-INVITE (17.2.2) --------------------------------------- */
 
+/* RFC 4320 4.1: the time "it takes a client transaction's Timer E to be
+ * reset to T2": E fires at T1, then at intervals doubling up to T2
+ * (17.1.2.2); the firing that resets it to T2 is the one. */
+static uint32_t timer_e_reaches_t2(const esip_txl_config *c)
+{
+	uint64_t at = 0, iv = c->t1_ms ? c->t1_ms : 1;
+
+	for (;;) {
+		at += iv;
+		iv = 2 * iv < c->t2_ms ? 2 * iv : c->t2_ms;
+		if (iv >= c->t2_ms || at >= UINT32_MAX)
+			return at < UINT32_MAX ? (uint32_t)at : UINT32_MAX;
+	}
+}
+
 void esip__txa_start_non_invite_server(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
+	/* RFC 4320 4.1: a 100 unless the TU answers first (nist.def); the
+	 * delay starts before the TU hears of the request */
+	start(fx, TM_TRYING, timer_e_reaches_t2(CFG(TX(ctx))));
 	report(fx, ESIP_TXE_REQUEST);
 }
 
@@ -339,7 +358,9 @@ void esip__txa_non_invite_send_final(void *ctx, const void *arg, esip_fsm_fx *fx
 {
 	esip_txn *t = TX(ctx);
 
-	/* 17.2.2: Completed, Timer J = 64*T1 (unreliable) or zero */
+	/* 17.2.2: Completed, Timer J = 64*T1 (unreliable) or zero; no 100
+	 * any more (RFC 4320 4.1) */
+	stop(fx, TM_TRYING);
 	send_msg(fx, TXS_RESPONSE);
 	start(fx, TM_J, reliable(t) ? 0 : t64(t));
 }

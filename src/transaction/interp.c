@@ -233,10 +233,12 @@ int esip__txn_send(esip_txn *t, const void *bytes, size_t len)
 	uint32_t conn = t->dest.conn;
 	int rc = txl->cb.send(txl->ud, &t->dest, bytes, len);
 
+	/* the transport chose a connection (even for a send that then
+	 * failed): the transaction is listed under it (conns.c) */
+	if (t->dest.conn != conn)
+		esip__txn_conn_attach(t);
 	if (rc < 0)
 		queue_event(t, TXEV_tp_error);
-	else if (t->dest.conn != conn)
-		esip__txn_conn_attach(t); /* the transport chose a connection */
 	return rc;
 }
 

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const timer_names[] = {"-", "A", "E", "G", "100ms", "B", "C", "D",
+static const char *const timer_names[] = {"-", "A", "E", "G", "Trying", "B", "C", "D",
 					  "F", "H", "I", "J", "K", "L", "M"};
 static const char *const send_names[] = {"-", "request", "ack", "response", "trying", "cancel"};
 static const char *const report_names[] = {"-", "REQUEST", "CANCEL", "ACK_2XX", "PROVISIONAL",
@@ -51,7 +51,8 @@ static void render(const esip_fsm_fx *fx, char *out, size_t cap)
 }
 
 /* machine state event transport -> effects (defaults: T1 500, T2 4000,
- * T4 5000, B = F = H = J = L = M = 32000, D 32000, C 185000).  The
+ * T4 5000, B = F = H = J = L = M = 32000, D 32000, C 185000; the 100
+ * Trying delay 200 for INVITE, 3500 otherwise).  The
  * retransmit interval is 500 (A, E, G doubled from T1) before the row. */
 static const char *const expected[] = {
 	/* ICT, 17.1.1.2 + RFC 6026 7.2 */
@@ -137,16 +138,16 @@ static const char *const expected[] = {
 	"NICT Completed timer_k udp: stop(all) report(TERMINATED) destroy",
 	"NICT Completed timer_k tcp: stop(all) report(TERMINATED) destroy",
 	/* IST, 17.2.1 + RFC 6026 7.1 */
-	"IST Init rx_request udp: start(100ms,200) report(REQUEST)",
-	"IST Init rx_request tcp: start(100ms,200) report(REQUEST)",
+	"IST Init rx_request udp: start(Trying,200) report(REQUEST)",
+	"IST Init rx_request tcp: start(Trying,200) report(REQUEST)",
 	"IST Proceeding timer_trying udp: send(trying)",
 	"IST Proceeding timer_trying tcp: send(trying)",
 	"IST Proceeding rx_retransmit udp: send(response)",
 	"IST Proceeding rx_retransmit tcp: send(response)",
 	"IST Proceeding rx_cancel udp: report(CANCEL)",
 	"IST Proceeding rx_cancel tcp: report(CANCEL)",
-	"IST Proceeding tu_1xx udp: stop(100ms) send(response)",
-	"IST Proceeding tu_1xx tcp: stop(100ms) send(response)",
+	"IST Proceeding tu_1xx udp: stop(Trying) send(response)",
+	"IST Proceeding tu_1xx tcp: stop(Trying) send(response)",
 	"IST Proceeding tu_2xx udp: stop(all) send(response) start(L,32000)",
 	"IST Proceeding tu_2xx tcp: stop(all) send(response) start(L,32000)",
 	"IST Proceeding tu_3xx_6xx udp: stop(all) send(response) start(G,500) start(H,32000)",
@@ -180,24 +181,27 @@ static const char *const expected[] = {
 	"IST Accepted timer_l udp: stop(all) report(TERMINATED) destroy",
 	"IST Accepted timer_l tcp: stop(all) report(TERMINATED) destroy",
 	/* NIST, 17.2.2 (+ RFC 6026 8.8) */
-	"NIST Init rx_request udp: report(REQUEST)",
-	"NIST Init rx_request tcp: report(REQUEST)",
+	/* RFC 4320 4.1: the 100 when a client's Timer E reaches T2 (3.5 s) */
+	"NIST Init rx_request udp: start(Trying,3500) report(REQUEST)",
+	"NIST Init rx_request tcp: start(Trying,3500) report(REQUEST)",
 	"NIST Trying rx_retransmit udp: ",
 	"NIST Trying rx_retransmit tcp: ",
-	"NIST Trying tu_1xx udp: send(response)",
-	"NIST Trying tu_1xx tcp: send(response)",
-	"NIST Trying tu_2xx udp: send(response) start(J,32000)",
-	"NIST Trying tu_2xx tcp: send(response) start(J,0)",
-	"NIST Trying tu_3xx_6xx udp: send(response) start(J,32000)",
-	"NIST Trying tu_3xx_6xx tcp: send(response) start(J,0)",
+	"NIST Trying timer_trying udp: send(trying)",
+	"NIST Trying timer_trying tcp: send(trying)",
+	"NIST Trying tu_1xx udp: stop(Trying) send(response)",
+	"NIST Trying tu_1xx tcp: stop(Trying) send(response)",
+	"NIST Trying tu_2xx udp: stop(Trying) send(response) start(J,32000)",
+	"NIST Trying tu_2xx tcp: stop(Trying) send(response) start(J,0)",
+	"NIST Trying tu_3xx_6xx udp: stop(Trying) send(response) start(J,32000)",
+	"NIST Trying tu_3xx_6xx tcp: stop(Trying) send(response) start(J,0)",
 	"NIST Proceeding rx_retransmit udp: send(response)",
 	"NIST Proceeding rx_retransmit tcp: send(response)",
 	"NIST Proceeding tu_1xx udp: send(response)",
 	"NIST Proceeding tu_1xx tcp: send(response)",
-	"NIST Proceeding tu_2xx udp: send(response) start(J,32000)",
-	"NIST Proceeding tu_2xx tcp: send(response) start(J,0)",
-	"NIST Proceeding tu_3xx_6xx udp: send(response) start(J,32000)",
-	"NIST Proceeding tu_3xx_6xx tcp: send(response) start(J,0)",
+	"NIST Proceeding tu_2xx udp: stop(Trying) send(response) start(J,32000)",
+	"NIST Proceeding tu_2xx tcp: stop(Trying) send(response) start(J,0)",
+	"NIST Proceeding tu_3xx_6xx udp: stop(Trying) send(response) start(J,32000)",
+	"NIST Proceeding tu_3xx_6xx tcp: stop(Trying) send(response) start(J,0)",
 	"NIST Proceeding tp_error udp: report(TRANSPORT_ERROR)",
 	"NIST Proceeding tp_error tcp: report(TRANSPORT_ERROR)",
 	"NIST Completed rx_retransmit udp: send(response)",

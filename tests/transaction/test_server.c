@@ -1043,6 +1043,81 @@ START_TEST(ringing_invite_keeps_one_copy)
 }
 END_TEST
 
+START_TEST(nist_sends_100_when_timer_e_reaches_t2)
+{
+	/* RFC 4320 4.1: "Without regard to transport, an SIP element MUST
+	 * respond to a non-INVITE request with a Status-Code of 100 if it has
+	 * not otherwise responded after the amount of time it takes a client
+	 * transaction's Timer E to be reset to T2" - E fires at T1, 3*T1,
+	 * 7*T1 ...: with T1 = 500 and T2 = 4000 it is reset to T2 at 3500 ms */
+	esip_response_spec spec;
+	esip_hdr h[64];
+	esip_msg m;
+	char req[2048];
+	size_t len;
+
+	ck_assert_int_eq(inject("OPTIONS", "z9hG4bK100a", NULL), 0);
+	simnet_run_until(net, 3499);
+	ck_assert_uint_eq(sent("SIP/2.0 100"), 0);
+	simnet_run_until(net, 3500);
+	ck_assert_uint_eq(sent("SIP/2.0 100"), 1);
+	ck_assert_str_eq(esip_txn_state_name(bob.last_server), "Proceeding");
+	simnet_run_until(net, 3501);
+	esip_msg_init(&m, h, 64);
+	ck_assert_int_gt(esip_msg_parse(&m, last_rx, last_rx_len, ESIP_PARSE_DATAGRAM, NULL), 0);
+	ck_assert_uint_eq(m.status, 100);
+	ck_assert_ptr_nonnull(esip_msg_hdr(&m, ESIP_HDR_TIMESTAMP)); /* 8.2.6.1 */
+	/* Proceeding: a retransmission gets the 100 again (17.2.2) */
+	simnet_run_until(net, 7500);
+	ck_assert_int_eq(inject("OPTIONS", "z9hG4bK100a", NULL), 0);
+	ck_assert_uint_eq(sent("SIP/2.0 100"), 2);
+	memset(&spec, 0, sizeof spec);
+	spec.status = 200;
+	ck_assert_int_eq(esip_txn_respond(bob.last_server, &spec, simnet_now(net)), 0);
+	ck_assert_uint_eq(sent("SIP/2.0 200"), 1);
+
+	/* answered before: no 100 */
+	ck_assert_int_eq(inject("OPTIONS", "z9hG4bK100b", NULL), 0);
+	simnet_run_until(net, simnet_now(net) + 1000);
+	ck_assert_int_eq(esip_txn_respond(bob.last_server, &spec, simnet_now(net)), 0);
+	simnet_run_until(net, simnet_now(net) + 10000);
+	ck_assert_uint_eq(sent("SIP/2.0 100"), 2);
+
+	/* over TCP too ("without regard to transport") */
+	len = make(req, sizeof req, "OPTIONS", "z9hG4bK100c", NULL, NULL);
+	memcpy(strstr(req, "UDP"), "TCP", 3);
+	ck_assert_int_eq(txt_inject(&bob, req, len, &peer, ESIP_TP_TCP, 0), 0);
+	simnet_run_until(net, simnet_now(net) + 3500);
+	ck_assert_uint_eq(sent("SIP/2.0 100"), 3);
+}
+END_TEST
+
+START_TEST(nist_100_follows_t1_and_t2)
+{
+	/* the delay derives from T1 and T2: T1 = 100, T2 = 400: E fires at
+	 * 100 (reset to 200), 300 (reset to 400 = T2): the 100 at 300 ms;
+	 * T1 = T2 = 500: reset to T2 at its first firing, 500 ms */
+	static const uint32_t t1[] = {100, 500}, t2[] = {400, 500};
+	static const uint64_t at[] = {300, 500};
+	esip_txl_config c;
+	txnode carol;
+	char req[2048];
+	size_t len;
+
+	esip_txl_config_init(&c);
+	c.t1_ms = t1[_i];
+	c.t2_ms = t2[_i];
+	txt_node_init(&carol, net, "carol", 5080, &c);
+	len = make(req, sizeof req, "OPTIONS", "z9hG4bK100t", NULL, NULL);
+	ck_assert_int_eq(txt_inject(&carol, req, len, &peer, ESIP_TP_UDP, 0), 0);
+	simnet_run_until(net, at[_i] - 1);
+	ck_assert_uint_eq(simnet_count_sent(net, carol.id, SIMNET_ANY, "SIP/2.0 100"), 0);
+	simnet_run_until(net, at[_i]);
+	ck_assert_uint_eq(simnet_count_sent(net, carol.id, SIMNET_ANY, "SIP/2.0 100"), 1);
+	txt_node_deinit(&carol);
+}
+END_TEST
+
 static Suite *suite_server(void)
 {
 	Suite *s = suite_create("transaction-server");
@@ -1080,6 +1155,8 @@ static Suite *suite_server(void)
 	tcase_add_test(tc, memory_follows_the_state);
 	tcase_add_test(tc, byte_limit_503);
 	tcase_add_test(tc, ringing_invite_keeps_one_copy);
+	tcase_add_test(tc, nist_sends_100_when_timer_e_reaches_t2);
+	tcase_add_loop_test(tc, nist_100_follows_t1_and_t2, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }
