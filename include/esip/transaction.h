@@ -140,10 +140,35 @@ void esip_txl_free(esip_txl *txl);
 int esip_txl_recv(esip_txl *txl, const esip_msg *m, const esip_rx_info *rx, uint64_t now);
 
 /*
- * The transport reports a connection that failed or closed: every
- * transaction whose messages go over it gets ESIP_TXE_TRANSPORT_ERROR.
+ * The transport reports a connection that failed or closed: every client
+ * transaction whose messages go over it gets ESIP_TXE_TRANSPORT_ERROR
+ * (17.1.4); server transactions send their later responses over a new
+ * connection to the source address and sent-by port (18.2.2).  The owner
+ * may act on any transaction from inside the events.  Cost: the
+ * transactions on that connection.
  */
 void esip_txl_conn_failed(esip_txl *txl, uint32_t conn, uint64_t now);
+
+/*
+ * Whether any live transaction uses TCP connection conn (sends over it):
+ * the transport asks before it closes an idle connection, so that an
+ * INVITE that rings for minutes keeps its connection (RFC 3261 18.1.1,
+ * 18.2.2).  O(1).  After allocation failures it may say true for an
+ * unused connection (never false for a used one).
+ */
+bool esip_txl_conn_in_use(const esip_txl *txl, uint32_t conn);
+
+/*
+ * The transport saw an ICMP error (port or host unreachable) for a
+ * datagram it sent to addr over tp (an unreliable transport): every client
+ * transaction whose destination is that address and transport gets
+ * ESIP_TXE_TRANSPORT_ERROR at once (RFC 3261 18.4, 17.1.4: the UAC core
+ * takes it as a 503, 8.1.3.1), in whatever state can take one.  Server
+ * transactions keep their state (RFC 6026 8.8).  Cost: the transactions
+ * sending there (an index by destination, not a scan); a reliable tp is
+ * ignored (see esip_txl_conn_failed).
+ */
+void esip_txl_dest_unreachable(esip_txl *txl, esip_tp tp, const esip_addr *addr, uint64_t now);
 
 /* ---- client transactions ----------------------------------------- */
 

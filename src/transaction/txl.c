@@ -108,14 +108,14 @@ int esip_txl_new(const esip_txl_config *c, const esip_txl_callbacks *cb, void *u
 	rc = esip_htab_init(&txl->table, a, 64, max_buckets);
 	if (rc < 0)
 		goto fail;
-	rc = esip_htab_init(&txl->conns, a, 16, max_buckets);
+	rc = esip_htab_init(&txl->routes, a, 16, max_buckets);
 	if (rc < 0) {
 		esip_htab_deinit(&txl->table);
 		goto fail;
 	}
 	rc = esip_buf_init_dyn(&txl->scratch, a, 1024, 1u << 20);
 	if (rc < 0) {
-		esip_htab_deinit(&txl->conns);
+		esip_htab_deinit(&txl->routes);
 		esip_htab_deinit(&txl->table);
 		goto fail;
 	}
@@ -140,7 +140,7 @@ void esip_txl_free(esip_txl *txl)
 		return;
 	esip_htab_foreach(&txl->table, free_one, NULL);
 	esip_htab_deinit(&txl->table);
-	esip_htab_deinit(&txl->conns); /* emptied as the transactions went */
+	esip_htab_deinit(&txl->routes); /* emptied as the transactions went */
 	esip_buf_free(&txl->scratch);
 	esip_free(txl->alloc, txl);
 }
@@ -245,11 +245,9 @@ static void check_one(esip_hnode *n, void *ud)
 		a->bad |= 8;
 	if ((uint64_t)t->out_len + t->tag_len > t->out_cap)
 		a->bad |= 16;
-	/* conns.c: a transaction on a connection is in that connection's
-	 * list (or counted as unlisted), and no walk is in progress */
-	if ((t->dest.conn && !(t->flags2 & TXF2_CONN_UNLISTED) &&
-	     (t->listed_conn != t->dest.conn || !t->conn_link.prev)) ||
-	    (t->flags2 & TXF2_IN_WALK))
+	/* conns.c: a transaction on a connection or sending datagrams is in
+	 * that list (or counted as unlisted), and no walk is in progress */
+	if (!esip__txn_route_ok(t))
 		a->bad |= 128;
 	/* memory follows the state (esip__txn_shed) */
 	if ((t->req && !esip__txn_needs_req(t)) || (t->ctx && t->status > 100))

@@ -8,7 +8,8 @@
  *   match.c     transaction keys and the matching of 17.1.3 / 17.2.3
  *   client.c    client transactions, the ACK of 17.1.1.3, CANCEL of 9.1
  *   server.c    server transactions, responses, CANCEL of 9.2, 503
- *   conns.c     which transactions use which connection (17.1.4, 18.2.2)
+ *   conns.c     which transactions use which connection or destination
+ *               (17.1.4, 18.2.2, 18.4)
  *   txl.c       the layer object: config, receive path, stats
  */
 #ifndef ESIP_TXN_INT_H
@@ -98,7 +99,7 @@ enum {
 #define TXF_SERVER 0x80u
 
 /* esip_txn.flags2 */
-#define TXF2_CONN_UNLISTED 0x01u /* uses a connection, not in its list (no memory) */
+#define TXF2_CONN_UNLISTED 0x01u /* belongs in a list of conns.c, in none (no memory) */
 #define TXF2_IN_WALK 0x02u       /* held in the list of esip_txl_conn_failed's walk */
 
 /*
@@ -154,8 +155,8 @@ struct esip_txn {
 	uint8_t pending_n;     /* events queued by effects (zero timers, send errors) */
 	uint8_t pending[4];
 	uint8_t flags2;        /* TXF2_* */
-	esip_tlink conn_link;  /* in the list of the connection it uses (conns.c) */
-	uint32_t listed_conn;  /* the connection of that list, 0 if none */
+	esip_tlink conn_link;  /* in the list of its connection or destination */
+	struct txn_route *route; /* that list's entry (conns.c), NULL if none */
 	txn_view key[TK__COUNT];
 	uint32_t sent_by_port; /* top Via sent-by port (0 = absent) */
 	uint32_t cseq;         /* CSeq number of the request */
@@ -170,8 +171,8 @@ struct esip_txl {
 	esip_timerwheel *wheel;
 	esip_hash_key hkey;
 	esip_htab table;       /* every live transaction, by key hash */
-	esip_htab conns;       /* connection -> its transactions (conns.c) */
-	uint32_t conn_unlisted;/* transactions on a connection but in no list */
+	esip_htab routes;      /* connection / destination -> its transactions (conns.c) */
+	uint32_t unlisted;     /* transactions that belong in a list but are in none */
 	esip_rand *rnd;
 	esip_buf scratch;      /* responses, ACKs, skeletons are built here */
 	esip_fsm_tracer tracer;
@@ -271,10 +272,14 @@ esip_txn *esip__match_request(esip_txl *txl, const esip_msg *m, esip_str method_
 esip_txn *esip__match_client_invite(esip_txl *txl, esip_str branch);
 
 /* ---- conns.c ---------------------------------------------------------------- */
-/* Puts t in the list of t->dest.conn (moving it from an old one); call
- * whenever dest.conn may have changed. */
+typedef struct txn_route txn_route;
+/* Puts t in the list of its connection (dest.conn) or, a client over an
+ * unreliable transport, of its destination (moving it from an old one);
+ * call whenever dest.conn may have changed. */
 void esip__txn_conn_attach(esip_txn *t);
 void esip__txn_conn_detach(esip_txn *t);
+/* Whether t is listed where it belongs (esip__txl_check). */
+bool esip__txn_route_ok(const esip_txn *t);
 
 /* ---- txl.c ------------------------------------------------------------------ */
 /* The default of esip_txl_config.max_bytes. */
