@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static unsigned timer_event(unsigned tm)
+unsigned esip__txn_timer_event(unsigned tm)
 {
 	switch (tm) {
 	case TM_A: return TXEV_timer_a;
@@ -49,7 +49,7 @@ static void on_retx(esip_timer *tm, uint64_t now)
 	unsigned id = t->retx_id;
 
 	t->retx_id = TM_NONE;
-	esip__txn_event(t, timer_event(id), NULL, NULL, now);
+	esip__txn_event(t, esip__txn_timer_event(id), NULL, NULL, now);
 }
 
 static void on_life(esip_timer *tm, uint64_t now)
@@ -58,7 +58,7 @@ static void on_life(esip_timer *tm, uint64_t now)
 	unsigned id = t->life_id;
 
 	t->life_id = TM_NONE;
-	esip__txn_event(t, timer_event(id), NULL, NULL, now);
+	esip__txn_event(t, esip__txn_timer_event(id), NULL, NULL, now);
 }
 
 esip_txn *esip__txn_alloc(esip_txl *txl, esip_txn_kind kind, size_t extra)
@@ -84,6 +84,31 @@ esip_txn *esip__txn_alloc(esip_txl *txl, esip_txn_kind kind, size_t extra)
 	txl->stats.bytes_live += size;
 	txl->live_total++;
 	return t;
+}
+
+static void life_stop(esip_txn *t)
+{
+	esip_txl *txl = t->txl;
+
+	if (t->flags2 & TXF2_LIFE_QUEUED)
+		esip__lifeq_stop(&txl->lifeq[(t->flags2 & TXF2_LIFE_Q1) ? 1 : 0], t);
+	else
+		esip_timer_stop(txl->wheel, &t->t_life);
+}
+
+/* The ids say which timers are armed (esip__txl_check): a timer that is
+ * not is not touched (t_retx lies outside the lines an ending transaction
+ * touches). */
+static void timer_stop(esip_txn *t, unsigned tm)
+{
+	if (t->retx_id != TM_NONE && (tm == TM_ALL || t->retx_id == tm)) {
+		esip_timer_stop(t->txl->wheel, &t->t_retx);
+		t->retx_id = TM_NONE;
+	}
+	if (t->life_id != TM_NONE && (tm == TM_ALL || t->life_id == tm)) {
+		life_stop(t);
+		t->life_id = TM_NONE;
+	}
 }
 
 size_t esip__txn_bytes(const esip_txn *t)
@@ -117,8 +142,7 @@ static void txn_free(esip_txn *t)
 	/* only the outermost call frees: a nested one (an owner callback, a
 	 * hold) still has the transaction in hand */
 	ESIP_ASSERT(t->depth == 0);
-	esip_timer_stop(txl->wheel, &t->t_retx);
-	esip_timer_stop(txl->wheel, &t->t_life);
+	timer_stop(t, TM_ALL);
 	if (t->flags & TXF_IN_TABLE)
 		esip__txn_table_remove(txl, t);
 	esip__txn_conn_detach(t);
@@ -166,6 +190,25 @@ int esip__txn_store_out(esip_txn *t, const void *bytes, size_t len)
 	if (len > UINT32_MAX - t->tag_len || out_reserve(t, t->tag_len + len) < 0)
 		return ESIP_ENOMEM;
 	memcpy(t->out + t->tag_len, bytes, len);
+	t->out_len = (uint32_t)len;
+	return 0;
+}
+
+int esip__txn_store_response(esip_txn *t, esip_str tag, const void *bytes, size_t len)
+{
+	/* one allocation for both (the common case: the first response, with
+	 * a new tag) */
+	bool keep = !tag.p || (tag.len == t->tag_len && (!tag.len || !memcmp(t->out, tag.p, tag.len)));
+	size_t tl = keep ? t->tag_len : tag.len;
+
+	if (len > UINT32_MAX - tl || out_reserve(t, tl + len) < 0)
+		return ESIP_ENOMEM;
+	if (!keep) {
+		/* a different tag never points into out (see esip__txn_store_tag) */
+		memcpy(t->out, tag.p, tag.len);
+		t->tag_len = (uint32_t)tag.len;
+	}
+	memcpy(t->out + tl, bytes, len);
 	t->out_len = (uint32_t)len;
 	return 0;
 }
@@ -276,33 +319,31 @@ static void do_send(esip_txn *t, unsigned what, const esip_msg *msg, uint64_t no
 static void timer_start(esip_txn *t, unsigned tm, uint32_t ms, uint64_t now)
 {
 	esip_timerwheel *w = t->txl->wheel;
+	int q;
 
 	if (ms == 0) {
 		/* zero-length timers of reliable transports fire at once */
-		queue_event(t, timer_event(tm));
+		queue_event(t, esip__txn_timer_event(tm));
 		return;
 	}
 	if (TM_IS_RETX(tm)) {
 		t->retx_id = (uint8_t)tm;
 		esip_timer_start(w, &t->t_retx, now + ms);
-	} else {
-		t->life_id = (uint8_t)tm;
-		esip_timer_start(w, &t->t_life, now + ms);
+		return;
 	}
-}
-
-static void timer_stop(esip_txn *t, unsigned tm)
-{
-	esip_timerwheel *w = t->txl->wheel;
-
-	if (tm == TM_ALL || (t->retx_id == tm && tm != TM_NONE)) {
-		esip_timer_stop(w, &t->t_retx);
-		t->retx_id = TM_NONE;
+	/* a life timer: in the queue of its duration if there is one */
+	timer_stop(t, t->life_id);
+	t->life_id = (uint8_t)tm;
+	for (q = 0; q < 2; q++) {
+		if (ms == t->txl->lifeq[q].ms && esip__lifeq_start(&t->txl->lifeq[q], t, now)) {
+			if (q)
+				t->flags2 |= TXF2_LIFE_Q1;
+			else
+				t->flags2 &= (uint8_t)~TXF2_LIFE_Q1;
+			return;
+		}
 	}
-	if (tm == TM_ALL || (t->life_id == tm && tm != TM_NONE)) {
-		esip_timer_stop(w, &t->t_life);
-		t->life_id = TM_NONE;
-	}
+	esip_timer_start(w, &t->t_life, now + ms);
 }
 
 static void destroy(esip_txn *t)

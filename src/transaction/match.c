@@ -18,46 +18,83 @@
 
 #include <string.h>
 
-/* Each part goes in as its length and its bytes, so that no two
- * different keys give the same byte stream ("ab"+"c" vs "a"+"bc"), and
- * the whole key is hashed: only SipHash collisions (infeasible without the
- * key) put two different keys under one hash. */
-static void put_part(esip_hash_state *st, esip_str s)
+/*
+ * Each part goes in as its length and its bytes, so that no two different
+ * keys give the same byte stream ("ab"+"c" vs "a"+"bc"), and the whole key
+ * is hashed: only SipHash collisions (infeasible without the key) put two
+ * different keys under one hash.  The stream is gathered in a small
+ * buffer and hashed in one call (a handful of small esip_hash_update calls
+ * cost more than the hash itself); longer keys go through in pieces.
+ */
+typedef struct key_hash {
+	esip_hash_state st;
+	size_t n;
+	unsigned char b[184];
+} key_hash;
+
+static void kh_begin(key_hash *h, const esip_txl *txl, char domain)
+{
+	esip_hash_begin(&h->st, &txl->hkey);
+	h->b[0] = (unsigned char)domain;
+	h->n = 1;
+}
+
+static void kh_flush(key_hash *h)
+{
+	esip_hash_update(&h->st, h->b, h->n);
+	h->n = 0;
+}
+
+static void kh_bytes(key_hash *h, const void *p, size_t len)
+{
+	if (h->n + len > sizeof h->b) {
+		kh_flush(h);
+		if (len > sizeof h->b) {
+			esip_hash_update(&h->st, p, len);
+			return;
+		}
+	}
+	memcpy(h->b + h->n, p, len);
+	h->n += len;
+}
+
+static void kh_part(key_hash *h, esip_str s)
 {
 	uint32_t n = (uint32_t)s.len;
 
-	esip_hash_update(st, &n, sizeof n);
+	kh_bytes(h, &n, sizeof n);
 	if (s.len)
-		esip_hash_update(st, s.p, s.len);
+		kh_bytes(h, s.p, s.len);
 }
 
 /* Host names compare case-insensitively (19.1.4): hash them lowercased. */
-static void put_part_lower(esip_hash_state *st, esip_str s)
+static void kh_part_lower(key_hash *h, esip_str s)
 {
-	char tmp[64];
 	uint32_t n = (uint32_t)s.len;
-	size_t off = 0;
+	size_t i;
 
-	esip_hash_update(st, &n, sizeof n);
-	while (off < s.len) {
-		size_t k = s.len - off < sizeof tmp ? s.len - off : sizeof tmp, i;
-		for (i = 0; i < k; i++) {
-			char c = s.p[off + i];
-			tmp[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-		}
-		esip_hash_update(st, tmp, k);
-		off += k;
+	kh_bytes(h, &n, sizeof n);
+	for (i = 0; i < s.len; i++) {
+		char c = s.p[i];
+		if (h->n == sizeof h->b)
+			kh_flush(h);
+		h->b[h->n++] = (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
 	}
+}
+
+static uint64_t kh_end(key_hash *h)
+{
+	kh_flush(h);
+	return esip_hash_end(&h->st);
 }
 
 uint64_t esip__txn_hash_client(const esip_txl *txl, esip_str branch)
 {
-	esip_hash_state st;
+	key_hash h;
 
-	esip_hash_begin(&st, &txl->hkey);
-	esip_hash_update(&st, "C", 1);
-	put_part(&st, branch);
-	return esip_hash_end(&st);
+	kh_begin(&h, txl, 'C');
+	kh_part(&h, branch);
+	return kh_end(&h);
 }
 
 /* 17.2.3: branch and sent-by; the method is compared among the nodes of
@@ -65,27 +102,25 @@ uint64_t esip__txn_hash_client(const esip_txl *txl, esip_str branch)
 uint64_t esip__txn_hash_server(const esip_txl *txl, esip_str branch, esip_str host,
 			       uint32_t port)
 {
-	esip_hash_state st;
+	key_hash h;
 
-	esip_hash_begin(&st, &txl->hkey);
-	esip_hash_update(&st, "S", 1);
-	put_part(&st, branch);
-	put_part_lower(&st, host);
-	esip_hash_update(&st, &port, sizeof port);
-	return esip_hash_end(&st);
+	kh_begin(&h, txl, 'S');
+	kh_part(&h, branch);
+	kh_part_lower(&h, host);
+	kh_bytes(&h, &port, sizeof port);
+	return kh_end(&h);
 }
 
 uint64_t esip__txn_hash_2543(const esip_txl *txl, esip_str call_id, uint32_t cseq,
 			     esip_str from_tag)
 {
-	esip_hash_state st;
+	key_hash h;
 
-	esip_hash_begin(&st, &txl->hkey);
-	esip_hash_update(&st, "R", 1);
-	put_part(&st, call_id);
-	esip_hash_update(&st, &cseq, sizeof cseq);
-	put_part(&st, from_tag);
-	return esip_hash_end(&st);
+	kh_begin(&h, txl, 'R');
+	kh_part(&h, call_id);
+	kh_bytes(&h, &cseq, sizeof cseq);
+	kh_part(&h, from_tag);
+	return kh_end(&h);
 }
 
 static uint64_t txn_hash(const esip_txl *txl, const esip_txn *t)

@@ -128,9 +128,7 @@ int esip__server_build(esip_txn *t, const esip_msg *req, const esip_rx_info *rx,
 	 * whatever tag this one carries is the one the next ones (and the
 	 * ACK of 17.2.3, the 200 to a CANCEL of 9.2) use.  Any length: the
 	 * grammar sets none. */
-	if (used.p && (rc = esip__txn_store_tag(t, used)) < 0)
-		return rc;
-	return esip__txn_store_out(t, txl->scratch.p, txl->scratch.len);
+	return esip__txn_store_response(t, used, txl->scratch.p, txl->scratch.len);
 }
 
 /* Lines in p[0..len): an upper bound of the header fields there. */

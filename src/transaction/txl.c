@@ -113,6 +113,9 @@ int esip_txl_new(const esip_txl_config *c, const esip_txl_callbacks *cb, void *u
 		esip_htab_deinit(&txl->table);
 		goto fail;
 	}
+	/* Timer J, H, L, M (B, D, F by default) and I, K: see lifeq.c */
+	esip__lifeq_init(&txl->lifeq[0], txl, 64 * txl->cfg.t1_ms);
+	esip__lifeq_init(&txl->lifeq[1], txl, txl->cfg.t4_ms);
 	rc = esip_buf_init_dyn(&txl->scratch, a, 1024, 1u << 20);
 	if (rc < 0) {
 		esip_htab_deinit(&txl->routes);
@@ -139,6 +142,8 @@ void esip_txl_free(esip_txl *txl)
 	if (!txl)
 		return;
 	esip_htab_foreach(&txl->table, free_one, NULL);
+	esip__lifeq_deinit(&txl->lifeq[0]);
+	esip__lifeq_deinit(&txl->lifeq[1]);
 	esip_htab_deinit(&txl->table);
 	esip_htab_deinit(&txl->routes); /* emptied as the transactions went */
 	esip_buf_free(&txl->scratch);

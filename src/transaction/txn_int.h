@@ -5,6 +5,7 @@
  *               (txn_machines.h names them once)
  *   actions.c   the rows' actions: effects only, no I/O
  *   interp.c    the one effect interpreter, timers, destruction
+ *   lifeq.c     queues of life timers of one duration (instead of the wheel)
  *   match.c     transaction keys and the matching of 17.1.3 / 17.2.3
  *   client.c    client transactions, the ACK of 17.1.1.3, CANCEL of 9.1
  *   server.c    server transactions, responses, CANCEL of 9.2, 503
@@ -101,6 +102,8 @@ enum {
 /* esip_txn.flags2 */
 #define TXF2_CONN_UNLISTED 0x01u /* belongs in a list of conns.c, in none (no memory) */
 #define TXF2_IN_WALK 0x02u       /* held in the list of esip_txl_conn_failed's walk */
+#define TXF2_LIFE_QUEUED 0x04u   /* t_life is in a txn_lifeq, not in the wheel */
+#define TXF2_LIFE_Q1 0x08u       /* ... in txl->lifeq[1] (else [0]) */
 
 /*
  * What a server transaction keeps when the TU has not sent a final
@@ -130,38 +133,51 @@ typedef struct txn_srvctx {
  *     transaction keeps the To tag of its responses in front of it.
  */
 struct esip_txn {
+	/* The first two cache lines hold what absorbing a retransmission and
+	 * ending (Timer D ... M, txn_free) touch, so that a transaction that
+	 * sat for 32 s costs two cold lines when it ends. */
 	esip_hnode node;       /* in txl->table */
-	esip_txl *txl;
-	void *owner;
-	esip_timer t_retx;     /* A / E / G / 100 Trying delay */
 	esip_timer t_life;     /* B / C / D / F / H / I / J / K / L / M */
-	esip_dest dest;        /* where the requests (client) or responses (server) go */
-	uint32_t retx_ms;      /* the current A / E / G interval */
+	esip_txl *txl;
+	char *out;             /* [To tag][last response] or the ACK */
 	uint32_t out_len;      /* bytes of the last message in out */
 	uint32_t out_cap;      /* bytes allocated at out */
 	uint32_t tag_len;      /* server: bytes of the To tag at out[0] */
-	char *out;             /* [To tag][last response] or the ACK */
-	char *req;             /* client: the whole request (see above) */
-	uint32_t req_len;
 	uint32_t alloc_size;   /* bytes allocated for the struct and its key */
-	txn_srvctx *ctx;       /* server: see above (NULL while not needed) */
 	uint16_t status;       /* last response status received / sent */
 	uint8_t kind;          /* esip_txn_kind */
 	uint8_t state;
 	uint8_t retx_id, life_id; /* enum txn_timer armed in each slot */
 	uint8_t flags;
+	uint8_t flags2;        /* TXF2_* */
 	uint8_t depth;         /* nested interpreter calls on this transaction */
 	uint8_t method_id;     /* esip_method of the request */
 	uint8_t pending_n;     /* events queued by effects (zero timers, send errors) */
 	uint8_t pending[4];
-	uint8_t flags2;        /* TXF2_* */
+	char *req;             /* client: the whole request (see above) */
+	txn_srvctx *ctx;       /* server: see above (NULL while not needed) */
+	struct txn_route *route; /* the list of conns.c it is in, NULL if none */
+	uint32_t req_len;
+	uint32_t retx_ms;      /* the current A / E / G interval */
+	void *owner;
+	/* the rest: sending, matching */
+	esip_timer t_retx;     /* A / E / G / 100 Trying delay */
 	esip_tlink conn_link;  /* in the list of its connection or destination */
-	struct txn_route *route; /* that list's entry (conns.c), NULL if none */
-	txn_view key[TK__COUNT];
+	esip_dest dest;        /* where the requests (client) or responses (server) go */
 	uint32_t sent_by_port; /* top Via sent-by port (0 = absent) */
 	uint32_t cseq;         /* CSeq number of the request */
+	txn_view key[TK__COUNT];
 	char kb[];             /* the key bytes the views point into */
 };
+
+/* A queue of life timers of one duration (lifeq.c). */
+typedef struct txn_lifeq {
+	esip_tlink head;  /* esip_txn.t_life.link, in expiry order */
+	esip_timer timer; /* in the wheel, at the head's expiry */
+	esip_txl *txl;
+	uint32_t ms;      /* the duration */
+	bool firing;      /* inside its expiry */
+} txn_lifeq;
 
 struct esip_txl {
 	esip_txl_config cfg;
@@ -172,6 +188,7 @@ struct esip_txl {
 	esip_hash_key hkey;
 	esip_htab table;       /* every live transaction, by key hash */
 	esip_htab routes;      /* connection / destination -> its transactions (conns.c) */
+	txn_lifeq lifeq[2];    /* life timers of 64*T1 and of T4 (lifeq.c) */
 	uint32_t unlisted;     /* transactions that belong in a list but are in none */
 	esip_rand *rnd;
 	esip_buf scratch;      /* responses, ACKs, skeletons are built here */
@@ -231,10 +248,25 @@ int esip__txn_store_out(esip_txn *t, const void *bytes, size_t len);
 /* Server: makes tag the To tag of t's responses (the last message stays).
  * 0 or ESIP_ENOMEM. */
 int esip__txn_store_tag(esip_txn *t, esip_str tag);
+/* Server: both at once, the response as the last message and tag (absent:
+ * the kept one stays) as the To tag.  0 or ESIP_ENOMEM. */
+int esip__txn_store_response(esip_txn *t, esip_str tag, const void *bytes, size_t len);
 /* Frees what t's state no longer needs (see struct esip_txn). */
 void esip__txn_shed(esip_txn *t);
 /* Whether t's state still needs its request (client). */
 bool esip__txn_needs_req(const esip_txn *t);
+
+/* The machine event of an expired timer (enum txn_timer). */
+unsigned esip__txn_timer_event(unsigned tm);
+
+/* ---- lifeq.c ---------------------------------------------------------------- */
+void esip__lifeq_init(txn_lifeq *q, esip_txl *txl, uint32_t ms);
+void esip__lifeq_deinit(txn_lifeq *q);
+/* Arms t's life timer (not armed) to expire q->ms after now, at the tail
+ * of q; false (nothing done) if that expiry is before the tail's. */
+bool esip__lifeq_start(txn_lifeq *q, esip_txn *t, uint64_t now);
+/* Disarms t's life timer, which is in q. */
+void esip__lifeq_stop(txn_lifeq *q, esip_txn *t);
 
 /* ---- match.c ---------------------------------------------------------------- */
 /* The key of request m (17.1.3 / 17.2.3, with the parts of the RFC 2543

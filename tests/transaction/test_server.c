@@ -1118,6 +1118,43 @@ START_TEST(nist_100_follows_t1_and_t2)
 }
 END_TEST
 
+START_TEST(timer_j_exact_in_any_order)
+{
+	/* Timer J of 64*T1 waits in a queue of its duration (lifeq.c) unless
+	 * its expiry would come before the last one queued (an owner passing
+	 * an older `now`): every one still fires at its own millisecond, and
+	 * a transaction leaving early (TCP: J = 0) does not disturb the
+	 * others */
+	static const uint64_t resp_now[] = {10, 5, 30, 30};
+	esip_response_spec spec;
+	esip_txn *t[4];
+	char br[32];
+	int i;
+
+	memset(&spec, 0, sizeof spec);
+	spec.status = 200;
+	for (i = 0; i < 4; i++) {
+		snprintf(br, sizeof br, "z9hG4bKj%d", i);
+		ck_assert_int_eq(inject("OPTIONS", br, NULL), 0);
+		t[i] = bob.last_server;
+	}
+	simnet_run_until(net, 20);
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(esip_txn_respond(t[i], &spec, resp_now[i]), 0);
+	simnet_run(net, 100000);
+	ck_assert_uint_eq(txt_count(&bob, ESIP_TXE_TERMINATED), 4);
+	for (i = 0; i < 4; i++) {
+		size_t k;
+		for (k = 0; k < bob.n_events; k++)
+			if (bob.events[k].ev == ESIP_TXE_TERMINATED && bob.events[k].txn == t[i])
+				break;
+		ck_assert_uint_lt(k, bob.n_events);
+		ck_assert_uint_eq(bob.events[k].now, resp_now[i] + 32000);
+	}
+	ck_assert_uint_eq(esip_timerwheel_count(&bob.wheel), 0);
+}
+END_TEST
+
 static Suite *suite_server(void)
 {
 	Suite *s = suite_create("transaction-server");
@@ -1157,6 +1194,7 @@ static Suite *suite_server(void)
 	tcase_add_test(tc, ringing_invite_keeps_one_copy);
 	tcase_add_test(tc, nist_sends_100_when_timer_e_reaches_t2);
 	tcase_add_loop_test(tc, nist_100_follows_t1_and_t2, 0, 2);
+	tcase_add_test(tc, timer_j_exact_in_any_order);
 	suite_add_tcase(s, tc);
 	return s;
 }
