@@ -232,13 +232,20 @@ void esip__txa_terminate(void *ctx, const void *arg, esip_fsm_fx *fx) { terminat
 
 /* ---- server, INVITE (17.2.1, RFC 6026 7.1) ---------------------------- */
 
-void esip__txa_start_invite_server(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_report_request(void *ctx, const void *arg, esip_fsm_fx *fx)
+{
+	/* 17.2.1 / 17.2.2: the request goes to the TU, which may answer
+	 * inside the event (then no 100 Trying timer is ever needed) */
+	report(fx, ESIP_TXE_REQUEST);
+}
+
+void esip__txa_trying_delay_invite(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	/* 17.2.1: "MUST generate a 100 (Trying) response unless it knows
 	 * that the TU will generate a provisional or final response within
-	 * 200 ms": the delay starts before the TU hears of the request */
+	 * 200 ms" - started when the request's event returned unanswered, at
+	 * that event's time */
 	start(fx, TM_TRYING, 200);
-	report(fx, ESIP_TXE_REQUEST);
 }
 
 void esip__txa_send_trying(void *ctx, const void *arg, esip_fsm_fx *fx) { send_msg(fx, TXS_TRYING); }
@@ -346,12 +353,10 @@ static uint32_t timer_e_reaches_t2(const esip_txl_config *c)
 	}
 }
 
-void esip__txa_start_non_invite_server(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_trying_delay_non_invite(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
-	/* RFC 4320 4.1: a 100 unless the TU answers first (nist.def); the
-	 * delay starts before the TU hears of the request */
+	/* RFC 4320 4.1: a 100 unless the TU answers first (nist.def) */
 	start(fx, TM_TRYING, timer_e_reaches_t2(CFG(TX(ctx))));
-	report(fx, ESIP_TXE_REQUEST);
 }
 
 void esip__txa_non_invite_send_final(void *ctx, const void *arg, esip_fsm_fx *fx)

@@ -54,7 +54,7 @@ static int client_start(esip_txl *txl, const esip_msg *m, const void *bytes, siz
 	}
 	memcpy(t->req, bytes, len);
 	t->req_len = (uint32_t)len;
-	txl->stats.bytes_live += len;
+	esip__txn_account(t, (int64_t)len);
 	esip__txn_set_key(t, m);
 	t->dest = *dest;
 	t->owner = owner;

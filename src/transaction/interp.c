@@ -81,7 +81,7 @@ esip_txn *esip__txn_alloc(esip_txl *txl, esip_txn_kind kind, size_t extra)
 	esip_timer_init(&t->t_life, on_life);
 	txl->stats.live[kind]++;
 	txl->stats.created[kind]++;
-	txl->stats.bytes_live += size;
+	esip__txn_account(t, (int64_t)size);
 	txl->live_total++;
 	return t;
 }
@@ -120,9 +120,15 @@ size_t esip__txn_bytes(const esip_txn *t)
 	return n;
 }
 
+void esip__txn_account(esip_txn *t, int64_t delta)
+{
+	t->bytes = (uint32_t)((int64_t)t->bytes + delta);
+	t->txl->stats.bytes_live = (uint64_t)((int64_t)t->txl->stats.bytes_live + delta);
+}
+
 static void free_req(esip_txn *t)
 {
-	t->txl->stats.bytes_live -= t->req_len;
+	esip__txn_account(t, -(int64_t)t->req_len);
 	esip_free(t->txl->alloc, t->req);
 	t->req = NULL;
 	t->req_len = 0;
@@ -130,7 +136,7 @@ static void free_req(esip_txn *t)
 
 static void free_ctx(esip_txn *t)
 {
-	t->txl->stats.bytes_live -= sizeof *t->ctx + t->ctx->skel_len;
+	esip__txn_account(t, -(int64_t)(sizeof *t->ctx + t->ctx->skel_len));
 	esip_free(t->txl->alloc, t->ctx);
 	t->ctx = NULL;
 }
@@ -149,7 +155,7 @@ static void txn_free(esip_txn *t)
 	if (txl->cur_txn == t)
 		txl->cur_txn = NULL;
 	txl->stats.live[t->kind]--;
-	txl->stats.bytes_live -= esip__txn_bytes(t);
+	txl->stats.bytes_live -= t->bytes;
 	txl->live_total--;
 	esip_free(txl->alloc, t->out);
 	esip_free(txl->alloc, t->req);
@@ -179,7 +185,7 @@ static int out_reserve(esip_txn *t, size_t need)
 	p = esip_realloc(t->txl->alloc, t->out, need);
 	if (!p)
 		return ESIP_ENOMEM;
-	t->txl->stats.bytes_live += need - t->out_cap;
+	esip__txn_account(t, (int64_t)(need - t->out_cap));
 	t->out = p;
 	t->out_cap = (uint32_t)need;
 	return 0;

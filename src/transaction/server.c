@@ -69,7 +69,7 @@ static int save_ctx(esip_txn *t, const esip_msg *m, const esip_rx_info *rx)
 	t->ctx->skel_hdrs = nh;
 	t->ctx->skel_len = (uint32_t)b->len;
 	memcpy(t->ctx->skel, b->p, b->len);
-	txl->stats.bytes_live += sizeof *t->ctx + b->len;
+	esip__txn_account(t, (int64_t)(sizeof *t->ctx + b->len));
 	return 0;
 }
 
@@ -408,6 +408,9 @@ static void start_server(esip_txl *txl, esip_txn *t, const esip_msg *m, const es
 		spec.status = 500;
 		esip_txn_respond(t, &spec, now);
 	}
+	/* no answer at all: the 100 Trying delay starts (ist.def, nist.def) */
+	if (!(t->flags & TXF_DEAD) && !t->status)
+		esip__txn_event(t, TXEV_tu_silent, NULL, NULL, now);
 	cur_leave(txl, &sv);
 }
 

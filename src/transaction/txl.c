@@ -248,7 +248,7 @@ static void check_one(esip_hnode *n, void *ud)
 		a->bad |= 4;
 	if (t->pending_n)
 		a->bad |= 8;
-	if ((uint64_t)t->out_len + t->tag_len > t->out_cap)
+	if ((uint64_t)t->out_len + t->tag_len > t->out_cap || t->bytes != esip__txn_bytes(t))
 		a->bad |= 16;
 	/* conns.c: a transaction on a connection or sending datagrams is in
 	 * that list (or counted as unlisted), and no walk is in progress */

@@ -133,34 +133,36 @@ typedef struct txn_srvctx {
  *     transaction keeps the To tag of its responses in front of it.
  */
 struct esip_txn {
-	/* The first two cache lines hold what absorbing a retransmission and
-	 * ending (Timer D ... M, txn_free) touch, so that a transaction that
-	 * sat for 32 s costs two cold lines when it ends. */
+	/* First, in 72 bytes, what ending (Timer D ... M, txn_free) and
+	 * absorbing a retransmission touch: a transaction that sat for 32 s
+	 * costs two cold cache lines when it ends (three when malloc placed
+	 * it 48 bytes into a line). */
 	esip_hnode node;       /* in txl->table */
 	esip_timer t_life;     /* B / C / D / F / H / I / J / K / L / M */
 	esip_txl *txl;
 	char *out;             /* [To tag][last response] or the ACK */
-	uint32_t out_len;      /* bytes of the last message in out */
-	uint32_t out_cap;      /* bytes allocated at out */
-	uint32_t tag_len;      /* server: bytes of the To tag at out[0] */
-	uint32_t alloc_size;   /* bytes allocated for the struct and its key */
-	uint16_t status;       /* last response status received / sent */
+	uint32_t bytes;        /* allocated for it: struct, key, out, req, ctx */
 	uint8_t kind;          /* esip_txn_kind */
 	uint8_t state;
 	uint8_t retx_id, life_id; /* enum txn_timer armed in each slot */
 	uint8_t flags;
 	uint8_t flags2;        /* TXF2_* */
 	uint8_t depth;         /* nested interpreter calls on this transaction */
-	uint8_t method_id;     /* esip_method of the request */
 	uint8_t pending_n;     /* events queued by effects (zero timers, send errors) */
-	uint8_t pending[4];
 	char *req;             /* client: the whole request (see above) */
 	txn_srvctx *ctx;       /* server: see above (NULL while not needed) */
 	struct txn_route *route; /* the list of conns.c it is in, NULL if none */
+	/* the rest: the machine at work, sending, matching */
+	uint32_t out_len;      /* bytes of the last message in out */
+	uint32_t out_cap;      /* bytes allocated at out */
+	uint32_t tag_len;      /* server: bytes of the To tag at out[0] */
 	uint32_t req_len;
+	uint32_t alloc_size;   /* bytes allocated for the struct and its key */
 	uint32_t retx_ms;      /* the current A / E / G interval */
+	uint16_t status;       /* last response status received / sent */
+	uint8_t method_id;     /* esip_method of the request */
+	uint8_t pending[4];
 	void *owner;
-	/* the rest: sending, matching */
 	esip_timer t_retx;     /* A / E / G / 100 Trying delay */
 	esip_tlink conn_link;  /* in the list of its connection or destination */
 	esip_dest dest;        /* where the requests (client) or responses (server) go */
@@ -232,8 +234,11 @@ void esip__txn_event(esip_txn *t, unsigned ev, const esip_msg *msg, const esip_r
 		     uint64_t now);
 /* Allocates a transaction with room for `extra` key bytes (kb[]). */
 esip_txn *esip__txn_alloc(esip_txl *txl, esip_txn_kind kind, size_t extra);
-/* Bytes allocated for t: the struct with its key, out, req, ctx. */
+/* Bytes allocated for t: the struct with its key, out, req, ctx, as
+ * counted from its parts (t->bytes keeps the sum; esip__txl_check). */
 size_t esip__txn_bytes(const esip_txn *t);
+/* Counts delta bytes more (or fewer) for t, in t->bytes and the stats. */
+void esip__txn_account(esip_txn *t, int64_t delta);
 /* Frees a transaction that never entered the interpreter (creation errors). */
 void esip__txn_discard(esip_txn *t);
 /* Keeps t allocated across calls that may destroy it (an owner callback);

@@ -138,8 +138,10 @@ static const char *const expected[] = {
 	"NICT Completed timer_k udp: stop(all) report(TERMINATED) destroy",
 	"NICT Completed timer_k tcp: stop(all) report(TERMINATED) destroy",
 	/* IST, 17.2.1 + RFC 6026 7.1 */
-	"IST Init rx_request udp: start(Trying,200) report(REQUEST)",
-	"IST Init rx_request tcp: start(Trying,200) report(REQUEST)",
+	"IST Init rx_request udp: report(REQUEST)",
+	"IST Init rx_request tcp: report(REQUEST)",
+	"IST Proceeding tu_silent udp: start(Trying,200)",
+	"IST Proceeding tu_silent tcp: start(Trying,200)",
 	"IST Proceeding timer_trying udp: send(trying)",
 	"IST Proceeding timer_trying tcp: send(trying)",
 	"IST Proceeding rx_retransmit udp: send(response)",
@@ -181,9 +183,11 @@ static const char *const expected[] = {
 	"IST Accepted timer_l udp: stop(all) report(TERMINATED) destroy",
 	"IST Accepted timer_l tcp: stop(all) report(TERMINATED) destroy",
 	/* NIST, 17.2.2 (+ RFC 6026 8.8) */
+	"NIST Init rx_request udp: report(REQUEST)",
+	"NIST Init rx_request tcp: report(REQUEST)",
 	/* RFC 4320 4.1: the 100 when a client's Timer E reaches T2 (3.5 s) */
-	"NIST Init rx_request udp: start(Trying,3500) report(REQUEST)",
-	"NIST Init rx_request tcp: start(Trying,3500) report(REQUEST)",
+	"NIST Trying tu_silent udp: start(Trying,3500)",
+	"NIST Trying tu_silent tcp: start(Trying,3500)",
 	"NIST Trying rx_retransmit udp: ",
 	"NIST Trying rx_retransmit tcp: ",
 	"NIST Trying timer_trying udp: send(trying)",
