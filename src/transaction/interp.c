@@ -74,7 +74,6 @@ esip_txn *esip__txn_alloc(esip_txl *txl, esip_txn_kind kind, size_t extra)
 	memset(t, 0, sizeof *t);
 	t->txl = txl;
 	t->kind = (uint8_t)kind;
-	t->alloc_size = (uint32_t)size;
 	if (kind == ESIP_TXN_IST || kind == ESIP_TXN_NIST)
 		t->flags |= TXF_SERVER;
 	esip_timer_init(&t->t_retx, on_retx);
@@ -113,7 +112,11 @@ static void timer_stop(esip_txn *t, unsigned tm)
 
 size_t esip__txn_bytes(const esip_txn *t)
 {
-	size_t n = (size_t)t->alloc_size + t->out_cap + t->req_len;
+	size_t n = sizeof *t + t->out_cap + t->req_len;
+	int k;
+
+	for (k = 0; k < TK__COUNT; k++)
+		n += t->klen[k];
 
 	if (t->ctx)
 		n += sizeof *t->ctx + t->ctx->skel_len;

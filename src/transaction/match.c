@@ -136,7 +136,7 @@ static uint64_t txn_hash(const esip_txl *txl, const esip_txn *t)
 
 size_t esip__txn_key_size(const esip_msg *m, bool rfc2543)
 {
-	size_t n = 1 + m->via.branch.len + m->method.len + m->via.host.len;
+	size_t n = m->via.branch.len + m->method.len + m->via.host.len;
 
 	if (rfc2543)
 		n += m->ruri_raw.len + m->from.tag.len + m->to.tag.len + m->call_id.len +
@@ -149,15 +149,15 @@ static void put_key(esip_txn *t, size_t *pos, int k, esip_str s)
 	if (!s.p)
 		return;
 	memcpy(t->kb + *pos, s.p, s.len);
-	t->key[k].off = (uint16_t)*pos;
-	t->key[k].len = (uint16_t)s.len;
+	t->klen[k] = (uint16_t)s.len;
+	t->kmask |= (uint8_t)(1u << k);
 	*pos += s.len;
 }
 
 void esip__txn_set_key(esip_txn *t, const esip_msg *m)
 {
-	/* byte 0 stays unused: a present empty part is never an absent one */
-	size_t pos = 1;
+	/* in the order of the TK_ parts (txn_key sums the lengths before) */
+	size_t pos = 0;
 
 	put_key(t, &pos, TK_BRANCH, m->via.branch);
 	put_key(t, &pos, TK_METHOD, m->method);

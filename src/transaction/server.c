@@ -127,7 +127,11 @@ int esip__server_build(esip_txn *t, const esip_msg *req, const esip_rx_info *rx,
 	/* RFC 3261 8.2.6.2: one To tag for every response of the transaction;
 	 * whatever tag this one carries is the one the next ones (and the
 	 * ACK of 17.2.3, the 200 to a CANCEL of 9.2) use.  Any length: the
-	 * grammar sets none. */
+	 * grammar sets none.  A non-INVITE transaction has one tagged
+	 * response only, its final one (RFC 4320 4.1: no other provisional
+	 * than 100, which has none), so it keeps no tag. */
+	if (t->kind == ESIP_TXN_NIST)
+		used = ESIP_STR_NULL;
 	return esip__txn_store_response(t, used, txl->scratch.p, txl->scratch.len);
 }
 

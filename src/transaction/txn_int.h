@@ -70,12 +70,8 @@ const esip_fsm_machine *const *esip__txn_machines(size_t *n);
 
 /* ---- the objects ---------------------------------------------------------- */
 
-/* A view into a transaction's key bytes (offset, length). */
-typedef struct txn_view {
-	uint16_t off, len;
-} txn_view;
-
-/* Key views, indexes into esip_txn.key[]. */
+/* Key parts, stored one after the other in esip_txn.kb[] (their lengths
+ * in klen[], which are present in kmask). */
 enum {
 	TK_BRANCH,   /* top Via branch (both sides) */
 	TK_METHOD,   /* method of the request that created it */
@@ -129,8 +125,9 @@ typedef struct txn_srvctx {
  *   - the client's request (req) lives while it may be retransmitted or
  *     a CANCEL or an ACK be built from it: Calling, Trying, Proceeding;
  *   - the server's skeleton (ctx) lives until a response other than 100;
- *   - out holds the last response (server) or the ACK (client); a server
- *     transaction keeps the To tag of its responses in front of it.
+ *   - out holds the last response (server) or the ACK (client); an
+ *     INVITE server transaction keeps the To tag of its responses in
+ *     front of it (a non-INVITE one has one tagged response, its final).
  */
 struct esip_txn {
 	/* First, in 72 bytes, what ending (Timer D ... M, txn_free) and
@@ -157,7 +154,6 @@ struct esip_txn {
 	uint32_t out_cap;      /* bytes allocated at out */
 	uint32_t tag_len;      /* server: bytes of the To tag at out[0] */
 	uint32_t req_len;
-	uint32_t alloc_size;   /* bytes allocated for the struct and its key */
 	uint32_t retx_ms;      /* the current A / E / G interval */
 	uint16_t status;       /* last response status received / sent */
 	uint8_t method_id;     /* esip_method of the request */
@@ -166,10 +162,11 @@ struct esip_txn {
 	esip_timer t_retx;     /* A / E / G / 100 Trying delay */
 	esip_tlink conn_link;  /* in the list of its connection or destination */
 	esip_dest dest;        /* where the requests (client) or responses (server) go */
-	uint32_t sent_by_port; /* top Via sent-by port (0 = absent) */
 	uint32_t cseq;         /* CSeq number of the request */
-	txn_view key[TK__COUNT];
-	char kb[];             /* the key bytes the views point into */
+	uint16_t sent_by_port; /* top Via sent-by port (0 = absent) */
+	uint16_t klen[TK__COUNT]; /* key part lengths (esip__txn_key_size bounds them) */
+	uint8_t kmask;         /* bit k: key part k is present */
+	char kb[];             /* the key parts, in order */
 };
 
 /* A queue of life timers of one duration (lifeq.c). */
@@ -206,9 +203,16 @@ struct esip_txl {
 
 static inline esip_str txn_key(const esip_txn *t, int k)
 {
-	esip_str s = {t->kb + t->key[k].off, t->key[k].len};
-	if (!t->key[k].len && !t->key[k].off)
-		s.p = NULL;
+	esip_str s = ESIP_STR_NULL;
+	size_t off = 0;
+	int i;
+
+	if (t->kmask & (1u << k)) {
+		for (i = 0; i < k; i++)
+			off += t->klen[i];
+		s.p = t->kb + off;
+		s.len = t->klen[k];
+	}
 	return s;
 }
 
