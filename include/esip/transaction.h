@@ -210,12 +210,12 @@ int esip_txn_build_cancel(const esip_txn *invite, esip_buf *b);
  * skeleton of the request's fields, then its last provisional response).
  * ESIP_ESTATE when the machine cannot take this response now (a second
  * final response, a 1xx after the final one, a 100 after another
- * provisional response); ESIP_EINVAL for a status
- * outside 100-699, a client transaction, or - to a non-INVITE request -
- * a provisional response other than 100 (RFC 4320 4.1) or a 408 (RFC
- * 4320 4.2: a non-INVITE transaction that cannot be answered in time
- * gets no final response at all).  In Accepted (RFC 6026 7.1)
- * the TU's 2xx retransmissions go through here too.  A response with a
+ * provisional response); ESIP_EINVAL for a status outside 100-699, a
+ * client transaction, or - to a non-INVITE request - a provisional
+ * response other than 100 (RFC 4320 4.1) or a 408 (RFC 4320 4.2: a
+ * non-INVITE transaction that cannot be answered in time gets no final
+ * response at all).  In Accepted (RFC 6026 7.1) the TU's 2xx
+ * retransmissions go through here too.  A response with a
  * status above 100 to a request without a To tag gets spec->to_tag, or
  * the transaction's tag (the one its last response carried, any length),
  * or one the layer generates: one tag for every response of the
