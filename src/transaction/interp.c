@@ -1,6 +1,8 @@
 /*
  * interp.c - the one interpreter of transaction effects, the two embedded
- * timers of each transaction, and its destruction.
+ * timers of each transaction (its life timer in a queue of its duration
+ * when there is one, lifeq.c), what it keeps (esip__txn_shed), and its
+ * destruction.
  *
  * Every path that changes a transaction comes here: a received message,
  * a timer, a transport error or the TU's response is an event for the
@@ -117,7 +119,6 @@ size_t esip__txn_bytes(const esip_txn *t)
 
 	for (k = 0; k < TK__COUNT; k++)
 		n += t->klen[k];
-
 	if (t->ctx)
 		n += sizeof *t->ctx + t->ctx->skel_len;
 	return n;
@@ -226,11 +227,12 @@ int esip__txn_store_tag(esip_txn *t, esip_str tag)
 {
 	if (tag.len == t->tag_len && (!tag.len || !memcmp(t->out, tag.p, tag.len)))
 		return 0;
-	if (tag.len > UINT32_MAX - t->out_len || out_reserve(t, tag.len + t->out_len) < 0)
-		return ESIP_ENOMEM;
 	/* a different tag never points into out (the kept one returned
 	 * above): it comes from a request, a spec or a generator */
-	ESIP_ASSERT(!t->out || tag.p < t->out || tag.p >= t->out + t->out_cap);
+	ESIP_ASSERT(!t->out || (uintptr_t)tag.p < (uintptr_t)t->out ||
+		    (uintptr_t)tag.p >= (uintptr_t)t->out + t->out_cap);
+	if (tag.len > UINT32_MAX - t->out_len || out_reserve(t, tag.len + t->out_len) < 0)
+		return ESIP_ENOMEM;
 	memmove(t->out + tag.len, t->out + t->tag_len, t->out_len);
 	if (tag.len)
 		memcpy(t->out, tag.p, tag.len);
