@@ -257,7 +257,7 @@ void esip__txa_resend_response(void *ctx, const void *arg, esip_fsm_fx *fx)
 	esip_txn *t = TX(ctx);
 
 	t->txl->stats.absorbed++;
-	if (t->out_len)
+	if (t->out_len || (t->flags2 & TXF2_TRYING_OUT))
 		send_msg(fx, TXS_RESPONSE);
 }
 

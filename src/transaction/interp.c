@@ -313,11 +313,12 @@ static void do_send(esip_txn *t, unsigned what, const esip_msg *msg, uint64_t no
 		break;
 	case TXS_TRYING:
 		/* built by the layer, it becomes the last response */
-		if (esip__server_send_trying(t) == 0)
-			esip__txn_send(t, txn_out(t), t->out_len);
+		esip__server_send_trying(t);
 		break;
 	case TXS_RESPONSE:
-		if (t->out_len)
+		if (t->flags2 & TXF2_TRYING_OUT)
+			esip__server_send_trying(t);
+		else if (t->out_len)
 			esip__txn_send(t, txn_out(t), t->out_len);
 		break;
 	case TXS_CANCEL:

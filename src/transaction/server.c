@@ -114,7 +114,7 @@ static int build_scratch(esip_txl *txl, const esip_msg *req, const esip_rx_info 
 }
 
 int esip__server_build(esip_txn *t, const esip_msg *req, const esip_rx_info *rx,
-		       const esip_response_spec *spec)
+		       const esip_response_spec *spec, bool keep)
 {
 	esip_txl *txl = t->txl;
 	esip_str used;
@@ -132,6 +132,9 @@ int esip__server_build(esip_txn *t, const esip_msg *req, const esip_rx_info *rx,
 	 * than 100, which has none), so it keeps no tag. */
 	if (t->kind == ESIP_TXN_NIST)
 		used = ESIP_STR_NULL;
+	if (!keep)
+		return 0; /* the caller sends it from the scratch buffer */
+	t->flags2 &= (uint8_t)~TXF2_TRYING_OUT;
 	return esip__txn_store_response(t, used, txl->scratch.p, txl->scratch.len);
 }
 
@@ -159,7 +162,7 @@ static size_t count_lines(const char *p, size_t len)
  * a Timestamp would be missing, which only a 100 copies (8.2.6.1), and
  * no 100 follows a provisional response (esip_txn_respond).
  */
-static int build_from_kept(esip_txn *t, const esip_response_spec *spec)
+static int build_from_kept(esip_txn *t, const esip_response_spec *spec, bool keep)
 {
 	esip_txl *txl = t->txl;
 	esip_hdr local[SKEL_PARSE_HDRS], *hdrs = local;
@@ -202,30 +205,41 @@ static int build_from_kept(esip_txn *t, const esip_response_spec *spec)
 		m.method = txn_key(t, TK_METHOD);
 	}
 	if (rc == 0)
-		rc = esip__server_build(t, &m, &rx, spec);
+		rc = esip__server_build(t, &m, &rx, spec, keep);
 	if (hdrs != local)
 		esip_free(txl->alloc, hdrs);
 	return rc;
 }
 
 /* Builds spec for t from the request at hand (inside its event) or from
- * what it kept. */
-static int build_for(esip_txn *t, const esip_response_spec *spec)
+ * what it kept; keep: as its last response (else it is left in the
+ * scratch buffer). */
+static int build_for(esip_txn *t, const esip_response_spec *spec, bool keep)
 {
 	esip_txl *txl = t->txl;
 
 	if (txl->cur_txn == t && txl->cur_req)
-		return esip__server_build(t, txl->cur_req, txl->cur_rx, spec);
-	return build_from_kept(t, spec);
+		return esip__server_build(t, txl->cur_req, txl->cur_rx, spec, keep);
+	return build_from_kept(t, spec, keep);
 }
 
+/* The layer's 100 Trying is not kept: built from the skeleton (which the
+ * transaction has anyway until the TU's first other response) each time
+ * it is sent, so that an INVITE waiting for its TU holds one copy of the
+ * request's fields, not two.  TXF2_TRYING_OUT says it is the last
+ * response. */
 int esip__server_send_trying(esip_txn *t)
 {
 	esip_response_spec spec;
+	int rc;
 
 	memset(&spec, 0, sizeof spec);
 	spec.status = 100;
-	return build_for(t, &spec);
+	rc = build_for(t, &spec, false);
+	if (rc < 0)
+		return rc;
+	t->flags2 |= TXF2_TRYING_OUT;
+	return esip__txn_send(t, t->txl->scratch.p, t->txl->scratch.len);
 }
 
 static unsigned tu_event(unsigned status)
@@ -263,7 +277,7 @@ int esip_txn_respond(esip_txn *t, const esip_response_spec *spec, uint64_t now)
 	 * built */
 	if (!esip_fsm_lookup(m, t->state, ev))
 		return ESIP_ESTATE;
-	rc = build_for(t, spec);
+	rc = build_for(t, spec, true);
 	if (rc == ESIP_ESTATE && ev == TXEV_tu_2xx && t->out_len) {
 		/* RFC 6026 7.1: in Accepted the TU retransmits its 2xx through
 		 * the transaction; answered inside the request's event, the

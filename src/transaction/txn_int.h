@@ -100,6 +100,8 @@ enum {
 #define TXF2_IN_WALK 0x02u       /* held in the list of esip_txl_conn_failed's walk */
 #define TXF2_LIFE_QUEUED 0x04u   /* t_life is in a txn_lifeq, not in the wheel */
 #define TXF2_LIFE_Q1 0x08u       /* ... in txl->lifeq[1] (else [0]) */
+#define TXF2_TRYING_OUT 0x10u    /* server: its last response is the layer's
+				  * 100 Trying, built again when needed */
 
 /*
  * What a server transaction keeps when the TU has not sent a final
@@ -348,10 +350,12 @@ int esip__txn_build_ack(esip_txn *t, const esip_msg *resp);
  * at most one per INVITE).  0 or an error (nothing sent). */
 int esip__client_send_cancel(esip_txn *t, uint64_t now);
 int esip__server_recv(esip_txl *txl, const esip_msg *m, const esip_rx_info *rx, uint64_t now);
+/* Builds and sends the layer's 100 Trying (17.2.1, RFC 4320 4.1), which
+ * becomes the last response without being kept (server.c). */
 int esip__server_send_trying(esip_txn *t);
 /* Builds response spec for req (the request msg) into the scratch buffer
  * and copies it into t->out.  0 or an error. */
 int esip__server_build(esip_txn *t, const esip_msg *req, const esip_rx_info *rx,
-		       const esip_response_spec *spec);
+		       const esip_response_spec *spec, bool keep);
 
 #endif /* ESIP_TXN_INT_H */

@@ -128,6 +128,27 @@ START_TEST(trying_after_200ms)
 }
 END_TEST
 
+START_TEST(trying_resent_without_being_kept)
+{
+	/* the layer's 100 answers INVITE retransmissions too (17.2.1: the
+	 * most recent provisional response); it is built again from the
+	 * skeleton, not kept beside it */
+	esip_txl_stats st;
+	uint64_t held;
+
+	ck_assert_int_eq(inject("INVITE", "z9hG4bKi1k", NULL), 0);
+	esip_txl_get_stats(bob.txl, &st);
+	held = st.bytes_live;
+	simnet_run_until(net, 200);
+	ck_assert_uint_eq(sent("SIP/2.0 100"), 1);
+	esip_txl_get_stats(bob.txl, &st);
+	ck_assert_uint_eq(st.bytes_live, held);
+	ck_assert_int_eq(inject("INVITE", "z9hG4bKi1k", NULL), 0);
+	ck_assert_uint_eq(sent("SIP/2.0 100"), 2);
+	ck_assert_uint_eq(txt_count(&bob, ESIP_TXE_REQUEST), 1);
+}
+END_TEST
+
 START_TEST(no_trying_when_tu_answers)
 {
 	bob.answer_invite = 180;
@@ -1162,6 +1183,7 @@ static Suite *suite_server(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, trying_after_200ms);
+	tcase_add_test(tc, trying_resent_without_being_kept);
 	tcase_add_test(tc, no_trying_when_tu_answers);
 	tcase_add_test(tc, invite_retransmission_gets_last_provisional);
 	tcase_add_test(tc, timer_g_and_h);
