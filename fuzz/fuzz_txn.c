@@ -2,9 +2,10 @@
  * fuzz_txn.c - one transaction layer driven by a program decoded from the
  * input: requests and responses built from fragments (methods, branches
  * with and without the magic cookie, tags, CSeq numbers, statuses, UDP or
- * TCP), raw messages, clock advances, connection failures, the owner's
- * responses (inside the request's event and later), client transactions
- * and CANCELs.  After every step the layer's invariants are checked
+ * TCP, our sent-by or another), raw messages, clock advances, connection
+ * failures and ICMP reports (the owner answering from inside them), the
+ * owner's responses (inside the request's event and later), client
+ * transactions and CANCELs, a byte limit now and then.  After every step the layer's invariants are checked
  * (esip__txl_check: every live transaction in the table, none in a final
  * state, timers consistent, counts and bytes as the statistics say); at
  * the end the layer is freed and LeakSanitizer sees what was left.
@@ -67,6 +68,18 @@ static void track(esip_txn **arr, esip_txn *t)
 		}
 }
 
+static esip_txn *pick(esip_txn **arr, unsigned k)
+{
+	int i;
+
+	for (i = 0; i < MAX_TRACK; i++) {
+		esip_txn *t = arr[(k + (unsigned)i) % MAX_TRACK];
+		if (t)
+			return t;
+	}
+	return NULL;
+}
+
 static int fz_send(void *ud, esip_dest *dest, const void *bytes, size_t len)
 {
 	world *w = ud;
@@ -103,6 +116,15 @@ static void fz_event(void *ud, esip_txn *t, esip_txn_event ev, const esip_msg *m
 		spec.status = 487;
 		(void)esip_txn_respond(t, &spec, now);
 		break;
+	case ESIP_TXE_TRANSPORT_ERROR:
+		/* the owner answers a server transaction from inside a
+		 * connection's or a destination's walk (conns.c) */
+		if (w->respond_in_event && (t = pick(w->server, w->sends))) {
+			memset(&spec, 0, sizeof spec);
+			spec.status = (uint16_t)w->respond_in_event;
+			(void)esip_txn_respond(t, &spec, now);
+		}
+		break;
 	case ESIP_TXE_TERMINATED:
 		forget(w->server, t);
 		forget(w->client, t);
@@ -134,12 +156,13 @@ static void build_msg(in *s, char *out, size_t cap, size_t *len)
 			     cookie ? "z9hG4bK" : "x", br, take(s, 2) ? ";rport" : "",
 			     totag ? ";tag=t" : "", totag == 2 ? "2" : "", br, cseq + 1, m);
 	else
+		/* mostly the sent-by of our client requests (18.1.2) */
 		n = snprintf(out, cap,
 			     "SIP/2.0 %u R\r\n"
-			     "Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK%u\r\n"
+			     "Via: SIP/2.0/UDP 127.0.0.1:%s;branch=z9hG4bK%u\r\n"
 			     "From: <sip:a@x>;tag=f1\r\nTo: <sip:u@y>;tag=r\r\n"
 			     "Call-ID: c%u\r\nCSeq: %u %s\r\nContent-Length: 0\r\n\r\n",
-			     st, br, br, cseq + 1, cm);
+			     st, take(s, 8) ? "5070" : "5060", br, br, cseq + 1, cm);
 	*len = n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
 
@@ -161,16 +184,30 @@ static void deliver(world *w, const char *bytes, size_t len, esip_tp tp)
 	(void)esip_txl_recv(w->txl, &m, &rx, w->now);
 }
 
-static esip_txn *pick(esip_txn **arr, unsigned k)
-{
-	int i;
+/* esip_txl_conn_in_use against a scan of the live transactions (exact
+ * while every transaction is listed). */
+typedef struct conn_scan {
+	uint32_t conn;
+	unsigned n;
+} conn_scan;
 
-	for (i = 0; i < MAX_TRACK; i++) {
-		esip_txn *t = arr[(k + (unsigned)i) % MAX_TRACK];
-		if (t)
-			return t;
-	}
-	return NULL;
+static void count_on_conn(esip_hnode *n, void *ud)
+{
+	conn_scan *cs = ud;
+	esip_txn *t = ESIP_CONTAINER_OF(n, esip_txn, node);
+
+	cs->n += t->dest.conn == cs->conn;
+}
+
+static void check_conn_in_use(world *w, uint32_t conn)
+{
+	conn_scan cs = {conn, 0};
+
+	esip_htab_foreach(&w->txl->table, count_on_conn, &cs);
+	if (!w->txl->unlisted)
+		assert(esip_txl_conn_in_use(w->txl, conn) == (cs.n > 0));
+	else
+		assert(esip_txl_conn_in_use(w->txl, conn));
 }
 
 static void step(world *w, in *s)
@@ -199,9 +236,20 @@ static void step(world *w, in *s)
 		w->now += (uint64_t)take(s, 0) * (take(s, 2) ? 1 : 997) + 1;
 		esip_timerwheel_run(&w->wheel, w->now);
 		break;
-	case 4:
-		esip_txl_conn_failed(w->txl, 1 + take(s, 3), w->now);
+	case 4: { /* the transport reports a failure */
+		unsigned c = 1 + take(s, 3);
+		esip_addr a;
+		if (take(s, 2)) {
+			esip_txl_conn_failed(w->txl, c, w->now);
+		} else {
+			/* an ICMP error for the clients' destination (18.4) */
+			esip_addr_from_ip(&a, ESIP_STR("127.0.0.1"), take(s, 2) ? 5060 : 5061);
+			esip_txl_dest_unreachable(w->txl, take(s, 4) ? ESIP_TP_UDP : ESIP_TP_TCP, &a,
+						  w->now);
+		}
+		check_conn_in_use(w, c);
 		break;
+	}
 	case 5: /* the owner answers a server transaction */
 		t = pick(w->server, take(s, 0));
 		if (t) {
@@ -256,6 +304,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	esip_rand_init(&w.rnd);
 	esip_txl_config_init(&c);
 	c.max_transactions = 1 + take(&s, 40);
+	/* now and then a byte limit that bites */
+	if (take(&s, 4) == 0)
+		c.max_bytes = 2000 + 500u * take(&s, 0);
 	if (esip_txl_new(&c, &cb, &w, &w.wheel, &w.rnd, &w.txl) < 0)
 		return 0;
 	while (s.n && steps++ < 400) {

@@ -316,6 +316,11 @@ void esip_ua_recv(esip_ua *ua, const esip_msg *m, int rc, const esip_rx_info *rx
 /* A TCP connection failed or closed: its transactions get transport errors
  * (17.1.4); calls that used it send later requests over a new one. */
 void esip_ua_conn_failed(esip_ua *ua, uint32_t conn, uint64_t now);
+/* An ICMP error (RFC 3261 18.4) says nothing listens at tp:addr: the
+ * client transactions sending there fail at once with a transport error
+ * (the application sees 503, 8.1.3.1) instead of waiting for Timer B or
+ * F.  Unreliable transports only; server transactions are left alone. */
+void esip_ua_dest_unreachable(esip_ua *ua, esip_tp tp, const esip_addr *addr, uint64_t now);
 /* True while a transaction or a call uses that connection (an idle
  * timeout must not close it). */
 bool esip_ua_conn_in_use(const esip_ua *ua, uint32_t conn);

@@ -247,11 +247,21 @@ typedef struct esip_stack_stats {
 	uint64_t dropped;            /* stray responses, ACKs, undeliverable */
 	uint64_t retransmissions;    /* sent by transaction timers */
 	uint64_t absorbed;           /* received retransmissions */
-	uint64_t over_limit;         /* requests refused over max_transactions: received
-				      * ones with 503, our own with ESIP_ELIMIT */
+	uint64_t over_limit;         /* requests refused over max_transactions or
+				      * ua.txl.max_bytes: received ones with 503, our
+				      * own with ESIP_ELIMIT */
+	uint64_t over_bytes;         /* of those, refused over ua.txl.max_bytes */
+	uint64_t sent_by_mismatch;   /* responses whose top Via sent-by is not the
+				      * one we sent (18.1.2: dropped) */
+	uint64_t unreachable;        /* ICMP errors that failed transactions at once
+				      * (RFC 3261 18.4) */
 	uint32_t transactions_live;
 	uint32_t tcp_conns;          /* open now */
 	uint64_t tcp_accepted, tcp_connected, tcp_closed;
+	uint64_t tcp_rejected;       /* inbound refused: max_tcp_conns or
+				      * max_tcp_conns_per_ip */
+	uint64_t tcp_timeouts;       /* closed: idle, or a message not complete within
+				      * tcp_msg_timeout_ms (slow senders) */
 	uint64_t bytes_in, bytes_out;
 	/* calls (the product brief's statistics) */
 	uint32_t active_dialogs;     /* calls not in a final state */

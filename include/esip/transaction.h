@@ -39,7 +39,12 @@ typedef enum esip_txn_kind {
 typedef enum esip_txn_event {
 	/* server side */
 	ESIP_TXE_REQUEST = 1, /* a new request created a server transaction:
-			       * respond with esip_txn_respond() */
+			       * respond with esip_txn_respond().  Until the
+			       * owner responds the layer sends a 100 by
+			       * itself: after 200 ms to an INVITE (17.2.1),
+			       * after the time a client's Timer E takes to
+			       * reach T2 (3.5 s by default) to another
+			       * request (RFC 4320 4.1) */
 	ESIP_TXE_CANCEL,      /* CANCEL matching this INVITE server transaction
 			       * (RFC 3261 9.2), in Proceeding; the owner decides
 			       * about 487 (it may answer inside the event).  The
@@ -58,7 +63,8 @@ typedef enum esip_txn_event {
 	ESIP_TXE_FAILURE,     /* 3xx-6xx received (the layer sent the ACK for
 			       * an INVITE itself, 17.1.1.3) */
 	/* both */
-	ESIP_TXE_TIMEOUT,     /* Timer B, F (client) or H (server, no ACK) */
+	ESIP_TXE_TIMEOUT,     /* Timer B, F, the 64*T1 after a CANCEL (9.1;
+			       * client) or H (server, no ACK) */
 	ESIP_TXE_TRANSPORT_ERROR, /* 17.1.4 / 17.2.4 */
 	ESIP_TXE_TERMINATED,  /* the transaction is gone after this call */
 	/* no transaction */
@@ -91,9 +97,22 @@ typedef struct esip_txl_config {
 	uint32_t timer_b_ms; /* INVITE client timeout; 0 = 64*T1 */
 	uint32_t timer_f_ms; /* non-INVITE client timeout; 0 = 64*T1 */
 	uint32_t timer_d_ms; /* unreliable ACK absorb time; 0 = 32000 (17.1.1.2) */
-	uint32_t timer_c_ms; /* client INVITE in Proceeding (ict.def); 0 = 185000 */
+	/* Client INVITE in Proceeding (ict.def), restarted by each
+	 * provisional response; 0 = 185000.  When it fires the layer sends
+	 * the CANCEL itself (RFC 3261 16.8, 9.1) and the INVITE ends with the
+	 * peer's final response (a 487: ESIP_TXE_FAILURE) or, 64*T1 later,
+	 * ESIP_TXE_TIMEOUT. */
+	uint32_t timer_c_ms;
 	uint32_t max_transactions; /* live transactions; 0 = 100000 */
-	uint32_t retry_after_s;    /* in the 503 over the limit; 0 = 5 */
+	/* Bytes held by live transactions (their state, keys, kept requests,
+	 * skeletons and last responses, as esip_txl_stats.bytes_live counts
+	 * them); 0 = 64 MiB.  Checked when a transaction starts: a new one
+	 * is refused if the bytes held plus what it starts with (its key and
+	 * its request's header fields) would pass the limit.  A transaction
+	 * admitted may still store its responses, so the layer holds at most
+	 * about twice max_bytes. */
+	uint64_t max_bytes;
+	uint32_t retry_after_s;    /* in the 503 over either limit; 0 = 5 */
 	const esip_allocator *alloc;
 } esip_txl_config;
 
@@ -115,14 +134,41 @@ void esip_txl_free(esip_txl *txl);
  * retransmissions are absorbed; responses are matched to client
  * transactions (17.1.3).  m must have parsed without error; requests that
  * fail UAS validation are still transactions (the owner answers 400 etc.).
+ * A new request over max_transactions or max_bytes is answered 503 with
+ * Retry-After (RFC 3261 21.5.4, 20.33) and ESIP_ELIMIT is returned.
  */
 int esip_txl_recv(esip_txl *txl, const esip_msg *m, const esip_rx_info *rx, uint64_t now);
 
 /*
- * The transport reports a connection that failed or closed: every
- * transaction whose messages go over it gets ESIP_TXE_TRANSPORT_ERROR.
+ * The transport reports a connection that failed or closed: every client
+ * transaction whose messages go over it gets ESIP_TXE_TRANSPORT_ERROR
+ * (17.1.4); server transactions send their later responses over a new
+ * connection to the source address and sent-by port (18.2.2).  The owner
+ * may act on any transaction from inside the events.  Cost: the
+ * transactions on that connection.
  */
 void esip_txl_conn_failed(esip_txl *txl, uint32_t conn, uint64_t now);
+
+/*
+ * Whether any live transaction uses TCP connection conn (sends over it):
+ * the transport asks before it closes an idle connection, so that an
+ * INVITE that rings for minutes keeps its connection (RFC 3261 18.1.1,
+ * 18.2.2).  O(1).  After allocation failures it may say true for an
+ * unused connection (never false for a used one).
+ */
+bool esip_txl_conn_in_use(const esip_txl *txl, uint32_t conn);
+
+/*
+ * The transport saw an ICMP error (port or host unreachable) for a
+ * datagram it sent to addr over tp (an unreliable transport): every client
+ * transaction whose destination is that address and transport gets
+ * ESIP_TXE_TRANSPORT_ERROR at once (RFC 3261 18.4, 17.1.4: the UAC core
+ * takes it as a 503, 8.1.3.1), in whatever state can take one.  Server
+ * transactions keep their state (RFC 6026 8.8).  Cost: the transactions
+ * sending there (an index by destination, not a scan); a reliable tp is
+ * ignored (see esip_txl_conn_failed).
+ */
+void esip_txl_dest_unreachable(esip_txl *txl, esip_tp tp, const esip_addr *addr, uint64_t now);
 
 /* ---- client transactions ----------------------------------------- */
 
@@ -130,7 +176,8 @@ void esip_txl_conn_failed(esip_txl *txl, uint32_t conn, uint64_t now);
  * Starts a client transaction for a request the owner built (bytes are
  * copied; the request's top Via branch is its key).  dest is where it
  * goes (its transport decides the timers, 17.1.1.2).  owner is returned
- * by esip_txn_owner().  ESIP_ELIMIT over max_transactions; ESIP_EINVAL if
+ * by esip_txn_owner().  ESIP_ELIMIT over max_transactions or max_bytes
+ * (counting the request's bytes, which it keeps); ESIP_EINVAL if
  * the bytes are not a request with a branch (or an ACK, which is never a
  * transaction), or are larger than 64 KiB.  If the first send already
  * fails, the owner gets ESIP_TXE_TRANSPORT_ERROR and ESIP_TXE_TERMINATED
@@ -147,7 +194,9 @@ int esip_txl_request(esip_txl *txl, const void *bytes, size_t len, const esip_de
  * number and top Via, Route headers of the INVITE).  The owner sends it
  * with esip_txl_request() to esip_txn_dest() of the INVITE.  ESIP_ESTATE
  * if no provisional response has arrived yet (9.1: wait) or a final one
- * has; ESIP_EINVAL for a transaction that is not a client INVITE.
+ * has, or a CANCEL went out already (the TU's, or the layer's own when
+ * Timer C fired: see timer_c_ms); ESIP_EINVAL for a transaction that is
+ * not a client INVITE.
  */
 int esip_txn_build_cancel(const esip_txn *invite, esip_buf *b);
 
@@ -157,14 +206,20 @@ int esip_txn_build_cancel(const esip_txn *invite, esip_buf *b);
  * Sends a response on a server transaction, built from the request per
  * RFC 3261 8.2.6 with the Via stamp of 18.2.1 / RFC 3581, to the address
  * of 18.2.2.  Callable inside the ESIP_TXE_REQUEST event (no copy of the
- * request is made) or later (the transaction kept what it needs).
+ * request is made) or later (the transaction kept what it needs: a
+ * skeleton of the request's fields, then its last provisional response).
  * ESIP_ESTATE when the machine cannot take this response now (a second
- * final response, a 1xx after the final one); ESIP_EINVAL for a status
- * outside 100-699 or a client transaction.  In Accepted (RFC 6026 7.1)
- * the TU's 2xx retransmissions go through here too.  A response with a
+ * final response, a 1xx after the final one, a 100 after another
+ * provisional response); ESIP_EINVAL for a status outside 100-699, a
+ * client transaction, or - to a non-INVITE request - a provisional
+ * response other than 100 (RFC 4320 4.1) or a 408 (RFC 4320 4.2: a
+ * non-INVITE transaction that cannot be answered in time gets no final
+ * response at all).  In Accepted (RFC 6026 7.1) the TU's 2xx
+ * retransmissions go through here too.  A response with a
  * status above 100 to a request without a To tag gets spec->to_tag, or
- * one the layer generates - the same for every response of the
- * transaction.
+ * the transaction's tag (the one its last response carried, any length),
+ * or one the layer generates: one tag for every response of the
+ * transaction (8.2.6.2), the one an RFC 2543 ACK is matched by (17.2.3).
  */
 int esip_txn_respond(esip_txn *txn, const esip_response_spec *spec, uint64_t now);
 
@@ -196,9 +251,15 @@ typedef struct esip_txl_stats {
 	uint64_t absorbed;          /* retransmissions received and absorbed */
 	uint64_t timeouts;
 	uint64_t transport_errors;
-	uint64_t over_limit;        /* requests answered 503 over the limit */
+	uint64_t over_limit;        /* requests refused over a limit: received
+				     * ones answered 503, the owner's
+				     * ESIP_ELIMIT (both limits) */
+	uint64_t over_bytes;        /* of those, refused over max_bytes */
 	uint64_t stray_responses;
 	uint64_t dropped;           /* responses discarded per 8.1.3.3 */
+	uint64_t sent_by_mismatch;  /* responses to one of our branches with
+				     * another top Via sent-by, discarded
+				     * (18.1.2) */
 	uint64_t ack_2xx;
 	uint64_t unhandled_events;  /* FSM events with no row (counted) */
 	uint64_t bytes_live;        /* allocated for live transactions */

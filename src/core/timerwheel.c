@@ -82,6 +82,7 @@
  * nothing.  Callbacks must not call esip_timerwheel_run() on their own
  * wheel.
  */
+#include "invariant.h"
 #include "timerwheel_int.h"
 
 #include <stddef.h>
@@ -234,6 +235,10 @@ static void detach(esip_timerwheel *w, esip_timer *t)
 
 void esip_timer_start(esip_timerwheel *w, esip_timer *t, uint64_t expire)
 {
+	/* only a timer that went through esip_timer_init() may be armed: it
+	 * has a callback, and its link is either unset or a whole one */
+	ESIP_ASSERT(t->cb != NULL);
+	ESIP_ASSERT((t->link.prev == NULL) == (t->link.next == NULL));
 	if (t->link.prev)
 		detach(w, t);
 	else

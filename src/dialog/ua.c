@@ -508,11 +508,18 @@ bool esip_ua_conn_in_use(const esip_ua *ua, uint32_t conn)
 
 	if (!ua || !conn)
 		return false;
-	/* TODO(merge txn): esip_txl_conn_in_use */
+	if (esip_txl_conn_in_use(ua->txl, conn))
+		return true;
 	for (c = ua->live; c; c = c->next)
 		if (c->conn == conn)
 			return true;
 	return false;
+}
+
+void esip_ua_dest_unreachable(esip_ua *ua, esip_tp tp, const esip_addr *addr, uint64_t now)
+{
+	if (ua && addr)
+		esip_txl_dest_unreachable(ua->txl, tp, addr, now);
 }
 
 void esip_ua_resolved(esip_ua *ua, uint64_t id, int err, const esip_addr *addrs, size_t n,

@@ -42,6 +42,17 @@ static bool tp_conn_in_use(void *ud, uint32_t conn, uint64_t now)
 	return esip_ua_conn_in_use(s->ua, conn);
 }
 
+static void tp_unreachable(void *ud, esip_tp tp, const esip_addr *dst, int err, uint64_t now)
+{
+	esip_stack *s = ud;
+
+	/* RFC 3261 18.4: an ICMP error fails the transactions sending there
+	 * at once (8.1.3.1: a 503 to the application), not after Timer B/F */
+	esip__stack_log(s, ESIP_LOG_DEBUG, "ICMP: destination unreachable: %s", esip_strerror(err));
+	s->now = now;
+	esip_ua_dest_unreachable(s->ua, tp, dst, now);
+}
+
 static void tp_trace(void *ud, bool outgoing, esip_tp tp, const esip_addr *local,
 		     const esip_addr *peer, const void *bytes, size_t len)
 {
@@ -236,6 +247,7 @@ int esip__stack_wire(esip_stack *s)
 	tcb.recv = tp_recv;
 	tcb.conn_closed = tp_conn_closed;
 	tcb.conn_in_use = tp_conn_in_use;
+	tcb.unreachable = tp_unreachable;
 	tcb.trace = s->cfg.cb.trace ? tp_trace : NULL;
 	tcb.log = s->cfg.cb.log ? tp_log : NULL;
 	tc = s->cfg.transport;

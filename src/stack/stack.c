@@ -523,6 +523,11 @@ void esip_stack_get_stats(esip_stack *s, esip_stack_stats *out)
 	for (k = 0; k < (int)(sizeof us.txl.live / sizeof us.txl.live[0]); k++)
 		out->transactions_live += us.txl.live[k];
 	out->over_limit = us.txl.over_limit;
+	out->over_bytes = us.txl.over_bytes;
+	out->sent_by_mismatch = us.txl.sent_by_mismatch;
+	out->unreachable = ps.udp_unreachable;
+	out->tcp_rejected = ps.tcp_rejected + ps.tcp_rejected_per_ip;
+	out->tcp_timeouts = ps.tcp_idle_timeouts + ps.tcp_msg_timeouts;
 	out->tcp_conns = ps.tcp_open;
 	out->tcp_accepted = ps.tcp_accepted;
 	out->tcp_connected = ps.tcp_connected;

@@ -13,30 +13,6 @@
  */
 #include "txn_int.h"
 
-/* The action prototypes, from the tables themselves. */
-#define FSM_GEN_DECLS_ONLY
-#define FSM_ACT_PREFIX txa_
-#define FSM_PREFIX act_ict
-#define FSM_FILE "ict.def"
-#include "fsm_gen.h"
-#undef FSM_PREFIX
-#undef FSM_FILE
-#define FSM_PREFIX act_nict
-#define FSM_FILE "nict.def"
-#include "fsm_gen.h"
-#undef FSM_PREFIX
-#undef FSM_FILE
-#define FSM_PREFIX act_ist
-#define FSM_FILE "ist.def"
-#include "fsm_gen.h"
-#undef FSM_PREFIX
-#undef FSM_FILE
-#define FSM_PREFIX act_nist
-#define FSM_FILE "nist.def"
-#include "fsm_gen.h"
-#undef FSM_PREFIX
-#undef FSM_FILE
-
 static inline esip_txn *TX(void *ctx) { return ctx; }
 static inline const esip_txl_config *CFG(const esip_txn *t) { return &t->txl->cfg; }
 static inline bool reliable(const esip_txn *t) { return (t->flags & TXF_RELIABLE) != 0; }
@@ -69,7 +45,7 @@ static void terminate(esip_fsm_fx *fx)
 
 /* ---- client, INVITE (17.1.1.2, RFC 6026 7.2) -------------------------- */
 
-void txa_start_invite(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_start_invite(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	esip_txn *t = TX(ctx);
 
@@ -82,7 +58,7 @@ void txa_start_invite(void *ctx, const void *arg, esip_fsm_fx *fx)
 	start(fx, TM_B, CFG(t)->timer_b_ms);
 }
 
-void txa_retransmit_a(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_retransmit_a(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	esip_txn *t = TX(ctx);
 
@@ -95,22 +71,20 @@ void txa_retransmit_a(void *ctx, const void *arg, esip_fsm_fx *fx)
 	start(fx, TM_A, t->retx_ms);
 }
 
-void txa_invite_provisional(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_invite_provisional(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	esip_txn *t = TX(ctx);
 
 	/* 17.1.1.2: no more retransmissions in Proceeding; Timer B belongs
-	 * to Calling.  Timer C (ict.def) is restarted by every provisional,
-	 * unless the TU cancelled (then the 64*T1 of 9.1 runs out). */
+	 * to Calling.  Timer C (ict.def) is restarted by every provisional. */
 	t->flags |= TXF_GOT_1XX;
 	stop(fx, TM_A);
 	stop(fx, TM_B);
-	if (!(t->flags & TXF_CANCELLED))
-		start(fx, TM_C, CFG(t)->timer_c_ms);
+	start(fx, TM_C, CFG(t)->timer_c_ms);
 	report(fx, ESIP_TXE_PROVISIONAL);
 }
 
-void txa_invite_accepted(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_invite_accepted(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	esip_txn *t = TX(ctx);
 
@@ -121,7 +95,7 @@ void txa_invite_accepted(void *ctx, const void *arg, esip_fsm_fx *fx)
 	report(fx, ESIP_TXE_SUCCESS);
 }
 
-void txa_invite_rejected(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_invite_rejected(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	esip_txn *t = TX(ctx);
 
@@ -133,22 +107,25 @@ void txa_invite_rejected(void *ctx, const void *arg, esip_fsm_fx *fx)
 	report(fx, ESIP_TXE_FAILURE);
 }
 
-void txa_cancel_guard(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_cancel_guard(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
-	esip_txn *t = TX(ctx);
-
 	/* 9.1: "If there is no final response for the original request in
 	 * 64*T1 seconds ..., the client SHOULD then consider the original
-	 * transaction cancelled and SHOULD destroy the client transaction" */
-	/* the first CANCEL starts it; a retransmitted or repeated one does
-	 * not push it further */
-	if (t->flags & TXF_CANCELLED)
-		return;
-	t->flags |= TXF_CANCELLED;
-	start(fx, TM_C, t64(t));
+	 * transaction cancelled and SHOULD destroy the client transaction":
+	 * Timer C becomes that guard (provisional responses no longer
+	 * restart it) */
+	start(fx, TM_C, t64(TX(ctx)));
 }
 
-void txa_resend_ack(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_cancel_on_timer_c(void *ctx, const void *arg, esip_fsm_fx *fx)
+{
+	/* 16.8: Timer C fired after a provisional response: CANCEL it (the
+	 * layer's own CANCEL, ict.def), then the guard of 9.1 */
+	send_msg(fx, TXS_CANCEL);
+	esip__txa_cancel_guard(ctx, arg, fx);
+}
+
+void esip__txa_resend_ack(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	/* 17.1.1.2: a retransmitted final response in Completed gets the
 	 * ACK again, and is not passed up */
@@ -156,7 +133,7 @@ void txa_resend_ack(void *ctx, const void *arg, esip_fsm_fx *fx)
 	send_msg(fx, TXS_ACK);
 }
 
-void txa_report_success(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_report_success(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	/* RFC 6026 7.2: every 2xx in Accepted goes to the TU */
 	report(fx, ESIP_TXE_SUCCESS);
@@ -164,7 +141,7 @@ void txa_report_success(void *ctx, const void *arg, esip_fsm_fx *fx)
 
 /* ---- client, non-INVITE (17.1.2.2) ----------------------------------- */
 
-void txa_start_non_invite(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_start_non_invite(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	esip_txn *t = TX(ctx);
 
@@ -176,7 +153,7 @@ void txa_start_non_invite(void *ctx, const void *arg, esip_fsm_fx *fx)
 	start(fx, TM_F, CFG(t)->timer_f_ms);
 }
 
-void txa_retransmit_e(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_retransmit_e(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	esip_txn *t = TX(ctx);
 
@@ -189,7 +166,7 @@ void txa_retransmit_e(void *ctx, const void *arg, esip_fsm_fx *fx)
 	start(fx, TM_E, t->retx_ms);
 }
 
-void txa_retransmit_e_t2(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_retransmit_e_t2(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	esip_txn *t = TX(ctx);
 
@@ -200,7 +177,7 @@ void txa_retransmit_e_t2(void *ctx, const void *arg, esip_fsm_fx *fx)
 	start(fx, TM_E, t->retx_ms);
 }
 
-void txa_report_provisional(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_report_provisional(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	TX(ctx)->flags |= TXF_GOT_1XX;
 	report(fx, ESIP_TXE_PROVISIONAL);
@@ -214,34 +191,35 @@ static void non_invite_final(esip_txn *t, esip_fsm_fx *fx, esip_txn_event ev)
 	report(fx, ev);
 }
 
-void txa_non_invite_success(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_non_invite_success(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	non_invite_final(TX(ctx), fx, ESIP_TXE_SUCCESS);
 }
 
-void txa_non_invite_failure(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_non_invite_failure(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	non_invite_final(TX(ctx), fx, ESIP_TXE_FAILURE);
 }
 
 /* ---- both clients and servers ----------------------------------------- */
 
-void txa_absorb(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_absorb(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	TX(ctx)->txl->stats.absorbed++;
 }
 
-void txa_timeout(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_timeout(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
-	/* Timer B / C / F (client, 17.1.1.2, 17.1.2.2: "inform the TU that a
-	 * timeout has occurred") or H (server, 17.2.1: no ACK came) */
+	/* Timer B / F (client, 17.1.1.2, 17.1.2.2: "inform the TU that a
+	 * timeout has occurred"), the 9.1 guard after a CANCEL, or H (server,
+	 * 17.2.1: no ACK came) */
 	TX(ctx)->txl->stats.timeouts++;
 	stop(fx, TM_ALL);
 	report(fx, ESIP_TXE_TIMEOUT);
 	terminate(fx);
 }
 
-void txa_transport_error(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_transport_error(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	/* 17.1.4: a client transaction informs the TU and terminates */
 	TX(ctx)->txl->stats.transport_errors++;
@@ -250,45 +228,53 @@ void txa_transport_error(void *ctx, const void *arg, esip_fsm_fx *fx)
 	terminate(fx);
 }
 
-void txa_terminate(void *ctx, const void *arg, esip_fsm_fx *fx) { terminate(fx); }
+void esip__txa_terminate(void *ctx, const void *arg, esip_fsm_fx *fx) { terminate(fx); }
 
 /* ---- server, INVITE (17.2.1, RFC 6026 7.1) ---------------------------- */
 
-void txa_start_invite_server(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_report_request(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
-	/* 17.2.1: "MUST generate a 100 (Trying) response unless it knows
-	 * that the TU will generate a provisional or final response within
-	 * 200 ms": the delay starts before the TU hears of the request */
-	start(fx, TM_TRYING, 200);
+	/* 17.2.1 / 17.2.2: the request goes to the TU, which may answer
+	 * inside the event (then no 100 Trying timer is ever needed) */
 	report(fx, ESIP_TXE_REQUEST);
 }
 
-void txa_send_trying(void *ctx, const void *arg, esip_fsm_fx *fx) { send_msg(fx, TXS_TRYING); }
+void esip__txa_trying_delay_invite(void *ctx, const void *arg, esip_fsm_fx *fx)
+{
+	/* 17.2.1: "MUST generate a 100 (Trying) response unless it knows
+	 * that the TU will generate a provisional or final response within
+	 * 200 ms" - started when the request's event returned unanswered, at
+	 * that event's time */
+	start(fx, TM_TRYING, 200);
+}
 
-void txa_resend_response(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_send_trying(void *ctx, const void *arg, esip_fsm_fx *fx) { send_msg(fx, TXS_TRYING); }
+
+void esip__txa_resend_response(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	/* 17.2.1 / 17.2.2: a retransmitted request gets the most recent
 	 * response again (none yet: it is only absorbed) */
 	esip_txn *t = TX(ctx);
 
 	t->txl->stats.absorbed++;
-	if (t->out_len)
+	if (t->out_len || (t->flags2 & TXF2_TRYING_OUT))
 		send_msg(fx, TXS_RESPONSE);
 }
 
-void txa_report_cancel(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_report_cancel(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	/* 9.2: the TU decides (a UAS answers the INVITE with 487) */
 	report(fx, ESIP_TXE_CANCEL);
 }
 
-void txa_invite_send_provisional(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_send_provisional(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
+	/* the TU answered: no 100 from the layer (17.2.1, RFC 4320 4.1) */
 	stop(fx, TM_TRYING);
 	send_msg(fx, TXS_RESPONSE);
 }
 
-void txa_invite_send_2xx(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_invite_send_2xx(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	/* RFC 6026 7.1: Accepted, Timer L = 64*T1 for all transports */
 	stop(fx, TM_ALL);
@@ -296,7 +282,7 @@ void txa_invite_send_2xx(void *ctx, const void *arg, esip_fsm_fx *fx)
 	start(fx, TM_L, t64(TX(ctx)));
 }
 
-void txa_invite_send_final(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_invite_send_final(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	esip_txn *t = TX(ctx);
 
@@ -311,9 +297,9 @@ void txa_invite_send_final(void *ctx, const void *arg, esip_fsm_fx *fx)
 	start(fx, TM_H, t64(t));
 }
 
-void txa_send_response(void *ctx, const void *arg, esip_fsm_fx *fx) { send_msg(fx, TXS_RESPONSE); }
+void esip__txa_send_response(void *ctx, const void *arg, esip_fsm_fx *fx) { send_msg(fx, TXS_RESPONSE); }
 
-void txa_retransmit_g(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_retransmit_g(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	esip_txn *t = TX(ctx);
 
@@ -325,7 +311,7 @@ void txa_retransmit_g(void *ctx, const void *arg, esip_fsm_fx *fx)
 	start(fx, TM_G, t->retx_ms);
 }
 
-void txa_confirm(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_confirm(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	esip_txn *t = TX(ctx);
 
@@ -336,14 +322,14 @@ void txa_confirm(void *ctx, const void *arg, esip_fsm_fx *fx)
 	start(fx, TM_I, reliable(t) ? 0 : CFG(t)->t4_ms);
 }
 
-void txa_report_ack(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_report_ack(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	/* RFC 6026 7.1: "Any ACKs received ... in the Accepted state MUST be
 	 * passed directly to the TU" */
 	report(fx, ESIP_TXE_ACK_2XX);
 }
 
-void txa_report_transport_error(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_report_transport_error(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	/* RFC 6026 7.1, 8.8: inform the TU, keep the state */
 	TX(ctx)->txl->stats.transport_errors++;
@@ -352,16 +338,34 @@ void txa_report_transport_error(void *ctx, const void *arg, esip_fsm_fx *fx)
 
 /* ---- server, non-INVITE (17.2.2) --------------------------------------- */
 
-void txa_start_non_invite_server(void *ctx, const void *arg, esip_fsm_fx *fx)
+/* RFC 4320 4.1: the time "it takes a client transaction's Timer E to be
+ * reset to T2": E fires at T1, then at intervals doubling up to T2
+ * (17.1.2.2); the firing that resets it to T2 is the one. */
+static uint32_t timer_e_reaches_t2(const esip_txl_config *c)
 {
-	report(fx, ESIP_TXE_REQUEST);
+	uint64_t at = 0, iv = c->t1_ms ? c->t1_ms : 1;
+
+	for (;;) {
+		at += iv;
+		iv = 2 * iv < c->t2_ms ? 2 * iv : c->t2_ms;
+		if (iv >= c->t2_ms || at >= UINT32_MAX)
+			return at < UINT32_MAX ? (uint32_t)at : UINT32_MAX;
+	}
 }
 
-void txa_non_invite_send_final(void *ctx, const void *arg, esip_fsm_fx *fx)
+void esip__txa_trying_delay_non_invite(void *ctx, const void *arg, esip_fsm_fx *fx)
+{
+	/* RFC 4320 4.1: a 100 unless the TU answers first (nist.def) */
+	start(fx, TM_TRYING, timer_e_reaches_t2(CFG(TX(ctx))));
+}
+
+void esip__txa_non_invite_send_final(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
 	esip_txn *t = TX(ctx);
 
-	/* 17.2.2: Completed, Timer J = 64*T1 (unreliable) or zero */
+	/* 17.2.2: Completed, Timer J = 64*T1 (unreliable) or zero; no 100
+	 * any more (RFC 4320 4.1) */
+	stop(fx, TM_TRYING);
 	send_msg(fx, TXS_RESPONSE);
 	start(fx, TM_J, reliable(t) ? 0 : t64(t));
 }

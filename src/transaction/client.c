@@ -3,9 +3,9 @@
  * a client INVITE transaction sends for a 300-699 (RFC 3261 17.1.1.3),
  * and the CANCEL a TU builds for a pending INVITE (9.1).
  *
- * A client transaction keeps the whole request (it retransmits it, and
- * the ACK and the CANCEL are made from it); its key views (branch,
- * method) point into that copy.
+ * A client transaction keeps the whole request while it may retransmit
+ * it or build the ACK or the CANCEL from it (esip__txn_shed); its key
+ * (branch, method, sent-by) is a copy of its own.
  */
 #include "txn_int.h"
 
@@ -26,14 +26,70 @@ int esip__txn_parse_own(const char *p, size_t len, esip_msg *m, esip_hdr *hdrs, 
 	return rc < 0 ? rc : 0;
 }
 
+/*
+ * Creates the client transaction of request m (parsed from bytes) and
+ * runs its first event.  The key is the top Via's branch and the method
+ * (17.1.3) and its sent-by (18.1.2: responses to other sent-bys are not
+ * ours); the request itself is copied apart, freed once no longer needed
+ * (esip__txn_shed).  flags: TXF_INTERNAL for the layer's own CANCEL.
+ */
+static int client_start(esip_txl *txl, const esip_msg *m, const void *bytes, size_t len,
+			const esip_dest *dest, void *owner, uint8_t flags, uint64_t now,
+			esip_txn **out)
+{
+	esip_txn_kind kind = m->method_id == ESIP_METHOD_INVITE ? ESIP_TXN_ICT : ESIP_TXN_NICT;
+	size_t ks = esip__txn_key_size(m, false);
+	esip_txn *t;
+	int dead;
+
+	if (ks > UINT16_MAX)
+		return ESIP_EINVAL;
+	t = esip__txn_alloc(txl, kind, ks);
+	if (!t)
+		return ESIP_ENOMEM;
+	t->req = esip_malloc(txl->alloc, len);
+	if (!t->req) {
+		esip__txn_discard(t);
+		return ESIP_ENOMEM;
+	}
+	memcpy(t->req, bytes, len);
+	t->req_len = (uint32_t)len;
+	esip__txn_account(t, (int64_t)len);
+	esip__txn_set_key(t, m);
+	t->dest = *dest;
+	t->owner = owner;
+	t->flags |= flags;
+	esip__txn_conn_attach(t);
+	if (esip_tp_reliable(dest->tp))
+		t->flags |= TXF_RELIABLE;
+	if (esip__txn_table_insert(txl, t) < 0) {
+		esip__txn_discard(t);
+		return ESIP_ENOMEM;
+	}
+	/* 9.1: the TU's CANCEL for a pending INVITE starts its 64*T1 guard
+	 * (the layer's own CANCEL is sent by the INVITE, which started it) */
+	if (m->method_id == ESIP_METHOD_CANCEL && !(flags & TXF_INTERNAL)) {
+		esip_txn *inv = esip__match_client_invite(txl, m->via.branch);
+		if (inv)
+			esip__txn_event(inv, TXEV_tu_cancel, NULL, NULL, now);
+	}
+	esip__txn_hold(t);
+	esip__txn_event(t, TXEV_tu_request, NULL, NULL, now);
+	dead = (t->flags & TXF_DEAD) != 0;
+	if (!dead && out)
+		*out = t;
+	esip__txn_release(t);
+	/* the first send failed: the owner has had TRANSPORT_ERROR and
+	 * TERMINATED already */
+	return dead ? ESIP_ETRANSPORT : 0;
+}
+
 int esip_txl_request(esip_txl *txl, const void *bytes, size_t len, const esip_dest *dest,
 		     void *owner, uint64_t now, esip_txn **out)
 {
 	esip_hdr hdrs[TXN_PARSE_HDRS];
 	esip_msg m;
-	esip_txn *t;
-	esip_txn_kind kind;
-	int dead;
+	int full;
 
 	if (out)
 		*out = NULL;
@@ -44,51 +100,14 @@ int esip_txl_request(esip_txl *txl, const void *bytes, size_t len, const esip_de
 	/* an ACK is never a client transaction (17.1.1.3, 13.2.2.4): the TU
 	 * sends the ACK for a 2xx on its own */
 	if (m.method_id == ESIP_METHOD_ACK || !m.via.branch.p || !m.via.branch.len ||
-	    !m.cseq_method.p)
+	    !m.cseq_method.p || !m.via.host.p)
 		return ESIP_EINVAL;
-	if (txl->live_total >= txl->cfg.max_transactions) {
-		txl->stats.over_limit++;
+	full = esip__txl_full(txl, sizeof(esip_txn) + esip__txn_key_size(&m, false) + len);
+	if (full) {
+		esip__txl_count_refusal(txl, full);
 		return ESIP_ELIMIT;
 	}
-	kind = m.method_id == ESIP_METHOD_INVITE ? ESIP_TXN_ICT : ESIP_TXN_NICT;
-	t = esip__txn_alloc(txl, kind, len);
-	if (!t)
-		return ESIP_ENOMEM;
-	memcpy(t->req, bytes, len);
-	t->req_len = (uint32_t)len;
-	/* the parse viewed `bytes`; re-base the views onto our copy */
-	t->key[TK_BRANCH].off = (uint16_t)(m.via.branch.p - (const char *)bytes);
-	t->key[TK_BRANCH].len = (uint16_t)m.via.branch.len;
-	t->key[TK_METHOD].off = (uint16_t)(m.method.p - (const char *)bytes);
-	t->key[TK_METHOD].len = (uint16_t)m.method.len;
-	t->method_id = m.method_id;
-	t->cseq = m.cseq;
-	t->dest = *dest;
-	t->owner = owner;
-	esip__txn_conn_attach(t);
-	if (esip_tp_reliable(dest->tp))
-		t->flags |= TXF_RELIABLE;
-	if (esip__txn_table_insert(txl, t) < 0) {
-		esip__txn_discard(t);
-		return ESIP_ENOMEM;
-	}
-
-	/* 9.1: a CANCEL for a pending INVITE starts its 64*T1 guard */
-	if (m.method_id == ESIP_METHOD_CANCEL) {
-		esip_txn *inv = esip__match_client_invite(txl, m.via.branch);
-		if (inv)
-			esip__txn_event(inv, TXEV_tu_cancel, NULL, NULL, now);
-	}
-
-	esip__txn_hold(t);
-	esip__txn_event(t, TXEV_tu_request, NULL, NULL, now);
-	dead = (t->flags & TXF_DEAD) != 0;
-	if (!dead && out)
-		*out = t;
-	esip__txn_release(t);
-	/* the first send failed: the owner has had TRANSPORT_ERROR and
-	 * TERMINATED already */
-	return dead ? ESIP_ETRANSPORT : 0;
+	return client_start(txl, &m, bytes, len, dest, owner, 0, now, out);
 }
 
 /* Writes every Route header line of m ("Route: value" CRLF), in order:
@@ -140,6 +159,8 @@ int esip__txn_build_ack(esip_txn *t, const esip_msg *resp)
 	esip_buf *b = &t->txl->scratch;
 	int rc;
 
+	if (NEVER(!t->req))
+		return ESIP_ESTATE; /* esip__txn_shed keeps it until the ACK exists */
 	rc = esip__txn_parse_own(t->req, t->req_len, &req, hdrs, TXN_PARSE_HDRS);
 	if (rc < 0 || !to)
 		return rc < 0 ? rc : ESIP_EINVAL;
@@ -152,26 +173,54 @@ int esip__txn_build_ack(esip_txn *t, const esip_msg *resp)
 	return esip__txn_store_out(t, b->p, b->len);
 }
 
-int esip_txn_build_cancel(const esip_txn *t, esip_buf *b)
+/* Appends t's CANCEL to b (9.1: Request-URI, Call-ID, To, CSeq number and
+ * From identical to the request's, one Via equal to its top Via, its
+ * Route values, no Require or Proxy-Require). */
+static int put_cancel(const esip_txn *t, esip_buf *b)
 {
 	esip_hdr hdrs[TXN_PARSE_HDRS];
 	esip_msg req;
 	const esip_hdr *to;
 	int rc;
 
-	if (!t || t->kind != ESIP_TXN_ICT)
-		return ESIP_EINVAL;
-	/* 9.1: not before a provisional response ("the client MUST wait"),
-	 * and pointless after a final one */
-	if (!(t->flags & TXF_GOT_1XX) || t->status >= 200 || (t->flags & TXF_DEAD))
-		return ESIP_ESTATE;
 	rc = esip__txn_parse_own(t->req, t->req_len, &req, hdrs, TXN_PARSE_HDRS);
 	if (rc < 0)
 		return rc;
 	to = esip_msg_hdr(&req, ESIP_HDR_TO);
-	/* 9.1: Request-URI, Call-ID, To, CSeq number and From identical to
-	 * the request's, one Via equal to its top Via, its Route values, no
-	 * Require or Proxy-Require */
 	put_derived(b, &req, "CANCEL", to ? to->value : ESIP_STR_NULL);
 	return esip_buf_error(b);
+}
+
+int esip_txn_build_cancel(const esip_txn *t, esip_buf *b)
+{
+	if (!t || t->kind != ESIP_TXN_ICT)
+		return ESIP_EINVAL;
+	/* 9.1: not before a provisional response ("the client MUST wait"),
+	 * pointless after a final one, and one CANCEL per INVITE (its own
+	 * transaction retransmits it): not once one went out, the TU's or
+	 * the layer's on Timer C */
+	if (t->state != esip__ict_S_Proceeding || !(t->flags & TXF_GOT_1XX) || t->status >= 200 ||
+	    !t->req)
+		return ESIP_ESTATE;
+	return put_cancel(t, b);
+}
+
+int esip__client_send_cancel(esip_txn *t, uint64_t now)
+{
+	esip_txl *txl = t->txl;
+	esip_hdr hdrs[TXN_PARSE_HDRS];
+	esip_buf *b = &txl->scratch;
+	esip_msg m;
+	int rc;
+
+	if (NEVER(!t->req))
+		return ESIP_ESTATE;
+	esip_buf_reset(b);
+	rc = put_cancel(t, b);
+	if (rc == 0)
+		rc = esip__txn_parse_own(b->p, b->len, &m, hdrs, TXN_PARSE_HDRS);
+	/* the INVITE's destination: the same place, the same connection */
+	if (rc == 0)
+		rc = client_start(txl, &m, b->p, b->len, &t->dest, NULL, TXF_INTERNAL, now, NULL);
+	return rc;
 }

@@ -5,31 +5,10 @@
 #include "txn_int.h"
 
 #define FSM_MACHINE_EXTERN
-#define FSM_ACT_PREFIX txa_
-
-#define FSM_PREFIX esip__ict
-#define FSM_FILE "ict.def"
-#include "fsm_gen.h"
-#undef FSM_PREFIX
-#undef FSM_FILE
-
-#define FSM_PREFIX esip__nict
-#define FSM_FILE "nict.def"
-#include "fsm_gen.h"
-#undef FSM_PREFIX
-#undef FSM_FILE
-
-#define FSM_PREFIX esip__ist
-#define FSM_FILE "ist.def"
-#include "fsm_gen.h"
-#undef FSM_PREFIX
-#undef FSM_FILE
-
-#define FSM_PREFIX esip__nist
-#define FSM_FILE "nist.def"
-#include "fsm_gen.h"
-#undef FSM_PREFIX
-#undef FSM_FILE
+#define FSM_GEN_SKIP_DECLS /* the enums and prototypes come with txn_int.h */
+#include "txn_machines.h"
+#undef FSM_GEN_SKIP_DECLS
+#undef FSM_MACHINE_EXTERN
 
 /* The interpreter feeds every machine the shared event numbers of
  * txn_events.def: each .def includes that list first, so they agree. */

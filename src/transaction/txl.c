@@ -13,6 +13,7 @@ void esip_txl_config_init(esip_txl_config *c)
 	c->t2_ms = 4000; /* 17.1.2.2 */
 	c->t4_ms = 5000; /* 17.1.2.2 */
 	c->max_transactions = 100000;
+	c->max_bytes = TXL_DEFAULT_MAX_BYTES;
 	c->retry_after_s = 5;
 }
 
@@ -43,8 +44,26 @@ static void normalise(esip_txl_config *c)
 		c->timer_c_ms = 185000; /* ict.def: more than 3 minutes */
 	if (!c->max_transactions)
 		c->max_transactions = 100000;
+	if (!c->max_bytes)
+		c->max_bytes = TXL_DEFAULT_MAX_BYTES;
 	if (!c->retry_after_s)
 		c->retry_after_s = 5;
+}
+
+int esip__txl_full(const esip_txl *txl, size_t need)
+{
+	if (txl->live_total >= txl->cfg.max_transactions)
+		return 1;
+	if (txl->stats.bytes_live + need > txl->cfg.max_bytes)
+		return 2;
+	return 0;
+}
+
+void esip__txl_count_refusal(esip_txl *txl, int full)
+{
+	txl->stats.over_limit++;
+	if (full == 2)
+		txl->stats.over_bytes++;
 }
 
 static void trace_fn(void *ud, const char *machine, const void *instance, const char *from,
@@ -89,14 +108,17 @@ int esip_txl_new(const esip_txl_config *c, const esip_txl_callbacks *cb, void *u
 	rc = esip_htab_init(&txl->table, a, 64, max_buckets);
 	if (rc < 0)
 		goto fail;
-	rc = esip_htab_init(&txl->conns, a, 16, max_buckets);
+	rc = esip_htab_init(&txl->routes, a, 16, max_buckets);
 	if (rc < 0) {
 		esip_htab_deinit(&txl->table);
 		goto fail;
 	}
+	/* Timer J, H, L, M (B, D, F by default) and I, K: see lifeq.c */
+	esip__lifeq_init(&txl->lifeq[0], txl, 64 * txl->cfg.t1_ms);
+	esip__lifeq_init(&txl->lifeq[1], txl, txl->cfg.t4_ms);
 	rc = esip_buf_init_dyn(&txl->scratch, a, 1024, 1u << 20);
 	if (rc < 0) {
-		esip_htab_deinit(&txl->conns);
+		esip_htab_deinit(&txl->routes);
 		esip_htab_deinit(&txl->table);
 		goto fail;
 	}
@@ -120,8 +142,10 @@ void esip_txl_free(esip_txl *txl)
 	if (!txl)
 		return;
 	esip_htab_foreach(&txl->table, free_one, NULL);
+	esip__lifeq_deinit(&txl->lifeq[0]);
+	esip__lifeq_deinit(&txl->lifeq[1]);
 	esip_htab_deinit(&txl->table);
-	esip_htab_deinit(&txl->conns); /* emptied as the transactions went */
+	esip_htab_deinit(&txl->routes); /* emptied as the transactions went */
 	esip_buf_free(&txl->scratch);
 	esip_free(txl->alloc, txl);
 }
@@ -158,6 +182,15 @@ int esip_txl_recv(esip_txl *txl, const esip_msg *m, const esip_rx_info *rx, uint
 		txl->stats.stray_responses++;
 		if (txl->cb.event)
 			txl->cb.event(txl->ud, NULL, ESIP_TXE_STRAY_RESPONSE, m, rx, now);
+		return 0;
+	}
+	/* 18.1.2: "If the value of the sent-by parameter in that header field
+	 * value does not match a value that the transport is configured to
+	 * insert into requests, the response MUST be silently discarded": the
+	 * sent-by this transaction's request carried (host case-insensitive,
+	 * 19.1.4; the port as written) */
+	if (!esip_str_ieq(txn_key(t, TK_HOST), m->via.host) || t->sent_by_port != m->via.port) {
+		txl->stats.sent_by_mismatch++;
 		return 0;
 	}
 	/* the status only goes up: a late 1xx after the final response is
@@ -203,9 +236,7 @@ static void check_one(esip_hnode *n, void *ud)
 	const esip_fsm_machine *m = esip__txn_machine((esip_txn_kind)t->kind);
 
 	a->count++;
-	a->bytes += t->alloc_size + t->out_cap;
-	if (t->ctx)
-		a->bytes += sizeof *t->ctx + t->ctx->skel_len;
+	a->bytes += esip__txn_bytes(t);
 	if (t->txl != a->txl || !m || (t->flags & TXF_DEAD) || !(t->flags & TXF_IN_TABLE))
 		a->bad |= 1;
 	/* a transaction in the table is alive: never in its final state,
@@ -217,8 +248,15 @@ static void check_one(esip_hnode *n, void *ud)
 		a->bad |= 4;
 	if (t->pending_n)
 		a->bad |= 8;
-	if (t->out_len > t->out_cap)
+	if ((uint64_t)t->out_len + t->tag_len > t->out_cap || t->bytes != esip__txn_bytes(t))
 		a->bad |= 16;
+	/* conns.c: a transaction on a connection or sending datagrams is in
+	 * that list (or counted as unlisted), and no walk is in progress */
+	if (!esip__txn_route_ok(t))
+		a->bad |= 128;
+	/* memory follows the state (esip__txn_shed) */
+	if ((t->req && !esip__txn_needs_req(t)) || (t->ctx && t->status > 100))
+		a->bad |= 256;
 }
 
 int esip__txl_check(esip_txl *txl)

@@ -2,11 +2,15 @@
  * txn_int.h - internals of the transaction layer, shared by its files:
  *
  *   machines.c  the four machines, expanded from ict/nict/ist/nist.def
+ *               (txn_machines.h names them once)
  *   actions.c   the rows' actions: effects only, no I/O
  *   interp.c    the one effect interpreter, timers, destruction
+ *   lifeq.c     queues of life timers of one duration (instead of the wheel)
  *   match.c     transaction keys and the matching of 17.1.3 / 17.2.3
  *   client.c    client transactions, the ACK of 17.1.1.3, CANCEL of 9.1
  *   server.c    server transactions, responses, CANCEL of 9.2, 503
+ *   conns.c     which transactions use which connection or destination
+ *               (17.1.4, 18.2.2, 18.4)
  *   txl.c       the layer object: config, receive path, stats
  */
 #ifndef ESIP_TXN_INT_H
@@ -14,6 +18,8 @@
 
 #include <esip/fsm.h>
 #include <esip/transaction.h>
+
+#include "invariant.h" /* ESIP_ASSERT, ALWAYS, NEVER (src/core) */
 
 /* ---- events: one vocabulary for the four machines ------------------- */
 enum txev {
@@ -30,7 +36,8 @@ enum txn_send {
 	TXS_REQUEST = 1, /* client: the stored request (first send or retransmit) */
 	TXS_ACK,         /* client INVITE: the ACK for the 300-699 at hand (17.1.1.3) */
 	TXS_RESPONSE,    /* server: the last response the TU passed */
-	TXS_TRYING       /* server INVITE: a 100 Trying built by the layer (17.2.1) */
+	TXS_TRYING,      /* server: a 100 Trying built by the layer (17.2.1) */
+	TXS_CANCEL       /* client INVITE: the layer's CANCEL on Timer C (ict.def) */
 };
 
 /* ESIP_FX_TIMER_START / STOP: RFC 3261 timer names.  A transaction has two
@@ -47,6 +54,13 @@ enum txn_timer {
 #define TM_IS_RETX(id) ((id) >= TM_A && (id) <= TM_TRYING)
 
 /* ---- machines (machines.c) -------------------------------------------- */
+/* The four tables' enums (esip__ict_S_Calling, esip__nist_E_timer_j, ...)
+ * and their actions' prototypes (esip__txa_<action>, actions.c), for
+ * every file of the layer; machines.c generates the rest. */
+#define FSM_GEN_DECLS_ONLY
+#include "txn_machines.h"
+#undef FSM_GEN_DECLS_ONLY
+
 extern const esip_fsm_machine esip__ict_machine, esip__nict_machine, esip__ist_machine,
 	esip__nist_machine;
 /* The machine of a transaction kind. */
@@ -56,24 +70,19 @@ const esip_fsm_machine *const *esip__txn_machines(size_t *n);
 
 /* ---- the objects ---------------------------------------------------------- */
 
-/* A view into a transaction's key bytes (offset, length). */
-typedef struct txn_view {
-	uint16_t off, len;
-} txn_view;
-
-/* Key views, indexes into esip_txn.key[]. */
+/* Key parts, stored one after the other in esip_txn.kb[] (their lengths
+ * in klen[], which are present in kmask). */
 enum {
 	TK_BRANCH,   /* top Via branch (both sides) */
-	TK_METHOD,   /* CSeq method of the request that created it */
-	TK_HOST,     /* server: top Via sent-by host */
+	TK_METHOD,   /* method of the request that created it */
+	TK_HOST,     /* top Via sent-by host: the server's 17.2.3 key, the
+		      * client's own sent-by (18.1.2) */
 	/* server, RFC 2543 requests only (17.2.3 fallback) */
 	TK_RURI,
 	TK_FROM_TAG,
 	TK_TO_TAG,
 	TK_CALL_ID,
-	TK_VIA,      /* the whole top Via value */
-	/* server INVITE: room for the To tag of its responses (9.2, 17.2.3) */
-	TK_RESP_TAG,
+	TK_VIA,      /* the whole top Via value, compared by its parts */
 	TK__COUNT
 };
 
@@ -83,60 +92,93 @@ enum {
 #define TXF_RFC2543 0x04u    /* server: matched by the 17.2.3 fallback */
 #define TXF_GOT_1XX 0x08u    /* client: a provisional response arrived */
 #define TXF_DEAD 0x10u       /* destroyed; freed when the last call returns */
-#define TXF_CANCELLED 0x20u  /* client INVITE: the TU sent a CANCEL (9.1) */
 #define TXF_IN_TABLE 0x40u   /* linked in txl->table */
 #define TXF_SERVER 0x80u
 
 /* esip_txn.flags2 */
-#define TXF2_CONN_UNLISTED 0x01u /* uses a connection, not in its list (no memory) */
-
-/* Room kept in an INVITE server transaction for its responses' To tag. */
-#define TXN_RESP_TAG_MAX 64
+#define TXF2_CONN_UNLISTED 0x01u /* belongs in a list of conns.c, in none (no memory) */
+#define TXF2_IN_WALK 0x02u       /* held in the list of esip_txl_conn_failed's walk */
+#define TXF2_LIFE_QUEUED 0x04u   /* t_life is in a txn_lifeq, not in the wheel */
+#define TXF2_LIFE_Q1 0x08u       /* ... in txl->lifeq[1] (else [0]) */
+#define TXF2_TRYING_OUT 0x10u    /* server: its last response is the layer's
+				  * 100 Trying, built again when needed */
 
 /*
  * What a server transaction keeps when the TU has not sent a final
  * response by the time the request's event returned: a copy of the
  * header fields a response needs (start line, Via, From, To, Call-ID,
- * CSeq, Record-Route, Timestamp) as a small message of its own, the
- * and the receive information for the Via stamp (18.2.1, RFC 3581).
+ * CSeq, Record-Route, Timestamp) as a small message of its own, and the
+ * source address for the Via stamp (18.2.1, RFC 3581).  Freed with the
+ * first response other than 100: later ones are built from that one
+ * (server.c, build_from_kept).
  */
 typedef struct txn_srvctx {
-	esip_rx_info rx;
+	esip_addr peer;      /* rx->peer of the request */
 	uint32_t skel_hdrs;  /* header fields in the skeleton */
 	uint32_t skel_len;
 	char skel[]; /* a parseable request: the fields above, Content-Length 0 */
 } txn_srvctx;
 
+/*
+ * One transaction.  Memory follows the state (esip__txn_shed): what a
+ * state no longer needs is freed on entering it, so a transaction that
+ * only absorbs retransmissions (Timer D, I, J, K, L, M) keeps its key
+ * and at most its last message:
+ *   - the client's request (req) lives while it may be retransmitted or
+ *     a CANCEL or an ACK be built from it: Calling, Trying, Proceeding;
+ *   - the server's skeleton (ctx) lives until a response other than 100;
+ *   - out holds the last response (server) or the ACK (client); an
+ *     INVITE server transaction keeps the To tag of its responses in
+ *     front of it (a non-INVITE one has one tagged response, its final).
+ */
 struct esip_txn {
+	/* First, in 72 bytes, what ending (Timer D ... M, txn_free) and
+	 * absorbing a retransmission touch: a transaction that sat for 32 s
+	 * costs two cold cache lines when it ends (three when malloc placed
+	 * it 48 bytes into a line). */
 	esip_hnode node;       /* in txl->table */
-	esip_txl *txl;
-	void *owner;
-	esip_timer t_retx;     /* A / E / G / 100 Trying delay */
 	esip_timer t_life;     /* B / C / D / F / H / I / J / K / L / M */
-	esip_dest dest;        /* where the requests (client) or responses (server) go */
-	uint32_t retx_ms;      /* the current A / E / G interval */
-	uint32_t out_len, out_cap;
-	char *out;             /* client: the ACK; server: the last response */
-	txn_srvctx *ctx;       /* server: see above (NULL while not needed) */
-	uint32_t alloc_size;   /* bytes allocated for this transaction */
-	uint16_t status;       /* last response status received / sent */
+	esip_txl *txl;
+	char *out;             /* [To tag][last response] or the ACK */
+	uint32_t bytes;        /* allocated for it: struct, key, out, req, ctx */
 	uint8_t kind;          /* esip_txn_kind */
 	uint8_t state;
 	uint8_t retx_id, life_id; /* enum txn_timer armed in each slot */
 	uint8_t flags;
-	uint8_t depth;         /* nested interpreter calls on this transaction */
-	uint8_t method_id;     /* esip_method of the request */
-	uint8_t pending_n;     /* events queued by effects (zero timers, send errors) */
-	uint8_t pending[4];
 	uint8_t flags2;        /* TXF2_* */
-	esip_tlink conn_link;  /* in the list of the connection it uses (conns.c) */
-	uint32_t listed_conn;  /* the connection of that list, 0 if none */
-	txn_view key[TK__COUNT];
-	uint32_t sent_by_port; /* server: top Via sent-by port (0 = absent) */
-	uint32_t cseq;         /* CSeq number of the request */
+	uint8_t depth;         /* nested interpreter calls on this transaction */
+	uint8_t pending_n;     /* events queued by effects (zero timers, send errors) */
+	char *req;             /* client: the whole request (see above) */
+	txn_srvctx *ctx;       /* server: see above (NULL while not needed) */
+	struct txn_route *route; /* the list of conns.c it is in, NULL if none */
+	/* the rest: the machine at work, sending, matching */
+	uint32_t out_len;      /* bytes of the last message in out */
+	uint32_t out_cap;      /* bytes allocated at out */
+	uint32_t tag_len;      /* server: bytes of the To tag at out[0] */
 	uint32_t req_len;
-	char req[];            /* client: the whole request; server: key bytes */
+	uint32_t retx_ms;      /* the current A / E / G interval */
+	uint16_t status;       /* last response status received / sent */
+	uint8_t method_id;     /* esip_method of the request */
+	uint8_t pending[4];
+	void *owner;
+	esip_timer t_retx;     /* A / E / G / 100 Trying delay */
+	esip_tlink conn_link;  /* in the list of its connection or destination */
+	esip_dest dest;        /* where the requests (client) or responses (server) go */
+	uint32_t cseq;         /* CSeq number of the request */
+	uint16_t sent_by_port; /* top Via sent-by port (0 = absent) */
+	uint16_t klen[TK__COUNT]; /* key part lengths (esip__txn_key_size bounds them) */
+	uint8_t kmask;         /* bit k: key part k is present */
+	char kb[];             /* the key parts, in order */
 };
+
+/* A queue of life timers of one duration (lifeq.c). */
+typedef struct txn_lifeq {
+	esip_tlink head;  /* esip_txn.t_life.link, in expiry order */
+	esip_timer timer; /* in the wheel, at the head's expiry */
+	esip_txl *txl;
+	uint32_t ms;      /* the duration */
+	bool firing;      /* inside its expiry */
+} txn_lifeq;
 
 struct esip_txl {
 	esip_txl_config cfg;
@@ -146,8 +188,9 @@ struct esip_txl {
 	esip_timerwheel *wheel;
 	esip_hash_key hkey;
 	esip_htab table;       /* every live transaction, by key hash */
-	esip_htab conns;       /* connection -> its transactions (conns.c) */
-	uint32_t conn_unlisted;/* transactions on a connection but in no list */
+	esip_htab routes;      /* connection / destination -> its transactions (conns.c) */
+	txn_lifeq lifeq[2];    /* life timers of 64*T1 and of T4 (lifeq.c) */
+	uint32_t unlisted;     /* transactions that belong in a list but are in none */
 	esip_rand *rnd;
 	esip_buf scratch;      /* responses, ACKs, skeletons are built here */
 	esip_fsm_tracer tracer;
@@ -162,8 +205,27 @@ struct esip_txl {
 
 static inline esip_str txn_key(const esip_txn *t, int k)
 {
-	esip_str s = {t->req + t->key[k].off, t->key[k].len};
-	if (!t->key[k].len && !t->key[k].off)
+	esip_str s = ESIP_STR_NULL;
+	size_t off = 0;
+	int i;
+
+	if (t->kmask & (1u << k)) {
+		for (i = 0; i < k; i++)
+			off += t->klen[i];
+		s.p = t->kb + off;
+		s.len = t->klen[k];
+	}
+	return s;
+}
+
+/* The last response (server) or the ACK (client). */
+static inline const char *txn_out(const esip_txn *t) { return t->out + t->tag_len; }
+
+/* Server: the To tag its responses carry (absent until one is chosen). */
+static inline esip_str txn_resp_tag(const esip_txn *t)
+{
+	esip_str s = {t->out, t->tag_len};
+	if (!t->tag_len)
 		s.p = NULL;
 	return s;
 }
@@ -176,8 +238,13 @@ static inline bool txn_is_server(const esip_txn *t) { return (t->flags & TXF_SER
  * msg/rx: the message that caused it (NULL for timers and errors). */
 void esip__txn_event(esip_txn *t, unsigned ev, const esip_msg *msg, const esip_rx_info *rx,
 		     uint64_t now);
-/* Allocates a transaction with room for `extra` bytes of req[]. */
+/* Allocates a transaction with room for `extra` key bytes (kb[]). */
 esip_txn *esip__txn_alloc(esip_txl *txl, esip_txn_kind kind, size_t extra);
+/* Bytes allocated for t: the struct with its key, out, req, ctx, as
+ * counted from its parts (t->bytes keeps the sum; esip__txl_check). */
+size_t esip__txn_bytes(const esip_txn *t);
+/* Counts delta bytes more (or fewer) for t, in t->bytes and the stats. */
+void esip__txn_account(esip_txn *t, int64_t delta);
 /* Frees a transaction that never entered the interpreter (creation errors). */
 void esip__txn_discard(esip_txn *t);
 /* Keeps t allocated across calls that may destroy it (an owner callback);
@@ -186,10 +253,39 @@ void esip__txn_hold(esip_txn *t);
 void esip__txn_release(esip_txn *t);
 /* Sends bytes to t->dest; a failure queues tp_error.  Returns the result. */
 int esip__txn_send(esip_txn *t, const void *bytes, size_t len);
-/* Copies bytes into t->out (growing it).  0 or ESIP_ENOMEM. */
+/* Copies bytes into t->out as the last message (growing it; the To tag in
+ * front stays).  0 or ESIP_ENOMEM. */
 int esip__txn_store_out(esip_txn *t, const void *bytes, size_t len);
+/* Server: makes tag the To tag of t's responses (the last message stays).
+ * 0 or ESIP_ENOMEM. */
+int esip__txn_store_tag(esip_txn *t, esip_str tag);
+/* Server: both at once, the response as the last message and tag (absent:
+ * the kept one stays) as the To tag.  0 or ESIP_ENOMEM. */
+int esip__txn_store_response(esip_txn *t, esip_str tag, const void *bytes, size_t len);
+/* Frees what t's state no longer needs (see struct esip_txn). */
+void esip__txn_shed(esip_txn *t);
+/* Whether t's state still needs its request (client). */
+bool esip__txn_needs_req(const esip_txn *t);
+
+/* The machine event of an expired timer (enum txn_timer). */
+unsigned esip__txn_timer_event(unsigned tm);
+
+/* ---- lifeq.c ---------------------------------------------------------------- */
+void esip__lifeq_init(txn_lifeq *q, esip_txl *txl, uint32_t ms);
+void esip__lifeq_deinit(txn_lifeq *q);
+/* Arms t's life timer (not armed) to expire q->ms after now, at the tail
+ * of q; false (nothing done) if that expiry is before the tail's. */
+bool esip__lifeq_start(txn_lifeq *q, esip_txn *t, uint64_t now);
+/* Disarms t's life timer, which is in q. */
+void esip__lifeq_stop(txn_lifeq *q, esip_txn *t);
 
 /* ---- match.c ---------------------------------------------------------------- */
+/* The key of request m (17.1.3 / 17.2.3, with the parts of the RFC 2543
+ * fallback for a server transaction flagged TXF_RFC2543): its size, and
+ * the copy into t's key bytes (which esip__txn_alloc sized so), with the
+ * sent-by port, CSeq number and method. */
+size_t esip__txn_key_size(const esip_msg *m, bool rfc2543);
+void esip__txn_set_key(esip_txn *t, const esip_msg *m);
 uint64_t esip__txn_hash_client(const esip_txl *txl, esip_str branch);
 uint64_t esip__txn_hash_server(const esip_txl *txl, esip_str branch, esip_str host,
 			       uint32_t port);
@@ -219,15 +315,27 @@ esip_txn *esip__match_request(esip_txl *txl, const esip_msg *m, esip_str method_
 esip_txn *esip__match_client_invite(esip_txl *txl, esip_str branch);
 
 /* ---- conns.c ---------------------------------------------------------------- */
-/* Puts t in the list of t->dest.conn (moving it from an old one); call
- * whenever dest.conn may have changed. */
+typedef struct txn_route txn_route;
+/* Puts t in the list of its connection (dest.conn) or, a client over an
+ * unreliable transport, of its destination (moving it from an old one);
+ * call whenever dest.conn may have changed. */
 void esip__txn_conn_attach(esip_txn *t);
 void esip__txn_conn_detach(esip_txn *t);
+/* Whether t is listed where it belongs (esip__txl_check). */
+bool esip__txn_route_ok(const esip_txn *t);
 
 /* ---- txl.c ------------------------------------------------------------------ */
+/* The default of esip_txl_config.max_bytes. */
+#define TXL_DEFAULT_MAX_BYTES (64ull << 20)
+/* Whether a new transaction that starts with `need` bytes is over a
+ * limit: 0 no, 1 max_transactions, 2 max_bytes. */
+int esip__txl_full(const esip_txl *txl, size_t need);
+/* Counts a request refused for esip__txl_full's answer. */
+void esip__txl_count_refusal(esip_txl *txl, int full);
 /* Walks every live transaction and checks the layer's invariants (each in
  * the table alive, not final, timers consistent with their ids, counts and
- * bytes as the statistics say).  0 if sound, else a bit mask of what is
+ * bytes as the statistics say, each on a connection listed under it, no
+ * memory its state does not need).  0 if sound, else a bit mask of what is
  * wrong.  For tests and fuzzers; O(live transactions). */
 int esip__txl_check(esip_txl *txl);
 
@@ -237,11 +345,17 @@ int esip__txn_parse_own(const char *p, size_t len, esip_msg *m, esip_hdr *hdrs, 
 
 /* ---- client.c / server.c -------------------------------------------------- */
 int esip__txn_build_ack(esip_txn *t, const esip_msg *resp);
+/* Sends the CANCEL of client INVITE t (9.1) on an internal non-INVITE
+ * client transaction of the layer's (over the limits if need be: there is
+ * at most one per INVITE).  0 or an error (nothing sent). */
+int esip__client_send_cancel(esip_txn *t, uint64_t now);
 int esip__server_recv(esip_txl *txl, const esip_msg *m, const esip_rx_info *rx, uint64_t now);
+/* Builds and sends the layer's 100 Trying (17.2.1, RFC 4320 4.1), which
+ * becomes the last response without being kept (server.c). */
 int esip__server_send_trying(esip_txn *t);
 /* Builds response spec for req (the request msg) into the scratch buffer
  * and copies it into t->out.  0 or an error. */
 int esip__server_build(esip_txn *t, const esip_msg *req, const esip_rx_info *rx,
-		       const esip_response_spec *spec);
+		       const esip_response_spec *spec, bool keep);
 
 #endif /* ESIP_TXN_INT_H */

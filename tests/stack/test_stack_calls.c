@@ -254,6 +254,36 @@ START_TEST(call_rejected_and_cancelled)
 }
 END_TEST
 
+/* A call to a UDP port where nothing listens: the ICMP error fails the
+ * INVITE at once (RFC 3261 18.4, 8.1.3.1), FAILED with 503, not after
+ * Timer B's 32 s (far beyond the wait). */
+START_TEST(call_udp_unreachable_503)
+{
+	seen wa;
+	esip_stack *a;
+	esip_call_params p;
+	esip_call *c;
+	esip_addr pa;
+	char uri[128];
+	int fd;
+
+	memset(&wa, 0, sizeof wa);
+	a = mk(&wa, l4a, 2, false);
+	fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
+	close(fd); /* nobody listens there now */
+	snprintf(uri, sizeof uri, "sip:nobody@127.0.0.1:%u", esip_addr_port(&pa));
+	memset(&p, 0, sizeof p);
+	p.target = uri;
+	p.sdp = SDP;
+	ck_assert_int_eq(esip_call_make(a, &p, &c), 0);
+	ck_assert(STK_WAIT(esip_call_get_state(c) == ESIP_CALL_FAILED, 10000));
+	ck_assert_uint_eq(esip_call_get_status(c), 503);
+	esip_call_unref(c);
+	esip_stack_free(a);
+	drop_all(&wa);
+}
+END_TEST
+
 /* esip_stack_free with a call up: the call ends (BYE on the wire), its
  * state reported, the peer sees the BYE. */
 START_TEST(free_with_calls_up)
@@ -368,6 +398,7 @@ Suite *calls_suite(void)
 	tcase_add_test(t, call_udp6);
 	tcase_add_test(t, call_tcp6);
 	tcase_add_test(t, call_rejected_and_cancelled);
+	tcase_add_test(t, call_udp_unreachable_503);
 	tcase_add_test(t, free_with_calls_up);
 	tcase_add_test(x, blind_transfer_udp);
 	tcase_add_test(x, blind_transfer_tcp);

@@ -5,6 +5,7 @@
  * (9.1), reliable transports, transport errors, stray responses.
  */
 #include "txtest.h"
+#include "txn_int.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -454,14 +455,62 @@ END_TEST
 
 START_TEST(timer_c_bounds_proceeding)
 {
-	/* bob rings (180) and never answers: the INVITE ends at Timer C */
+	/* bob rings (180) and never answers, nor answers the CANCEL: Timer C
+	 * sends the CANCEL (16.8, 9.1) at 185 s, then the INVITE ends 64*T1
+	 * later (9.1) with a TIMEOUT */
 	bob.answer_invite = 180;
 	start("INVITE", &bob, ESIP_TP_UDP, "z9hG4bKringing");
-	simnet_run_until(net, 200000);
+	simnet_run_until(net, 300000);
 	ck_assert_uint_eq(txt_count(&alice, ESIP_TXE_PROVISIONAL), 1);
-	ck_assert_uint_eq(txt_find(&alice, ESIP_TXE_TIMEOUT, 0)->now, 185000);
-	/* no INVITE retransmission after the 180 */
+	ck_assert_uint_eq(txt_find(&alice, ESIP_TXE_TIMEOUT, 0)->now, 185000 + 32000);
+	ck_assert_uint_eq(txt_count(&alice, ESIP_TXE_TIMEOUT), 1);
+	/* no INVITE retransmission after the 180; one CANCEL (retransmitted
+	 * by its own transaction only if lost) */
 	ck_assert_uint_eq(simnet_count_sent(net, alice.id, bob.id, "INVITE"), 1);
+	ck_assert_uint_eq(simnet_count_sent(net, alice.id, bob.id, "CANCEL"), 1);
+	ck_assert_uint_eq(txt_live(&alice), 0);
+}
+END_TEST
+
+START_TEST(timer_c_sends_cancel)
+{
+	/* RFC 3261 16.8 (Timer C): "If the client transaction has received a
+	 * provisional response, the proxy MUST generate a CANCEL request
+	 * matching that transaction"; the layer sends it itself (9.1: same
+	 * Request-URI, Call-ID, From, To, CSeq number, top Via, Route) and
+	 * the TU sees the 487, not a timeout.  The CANCEL's own transaction
+	 * is the layer's: no event of its own reaches the TU. */
+	uint64_t at[2];
+	esip_txn *inv;
+	esip_buf b;
+	char mem[2048];
+	const txt_event *f;
+
+	bob.answer_invite = 180;
+	bob.answer_cancelled = 487;
+	inv = start("INVITE", &bob, ESIP_TP_UDP, "z9hG4bKtimerc");
+	simnet_run_until(net, 184999);
+	ck_assert_uint_eq(simnet_count_sent(net, alice.id, bob.id, "CANCEL"), 0);
+	simnet_run_until(net, 185000);
+	ck_assert_uint_eq(simnet_log_times(net, alice.id, bob.id, "CANCEL sip:bob@127.0.0.1:5070 ", at,
+					   2),
+			  1);
+	ck_assert_uint_eq(at[0], 185000);
+	/* the TU cannot send a second one */
+	esip_buf_init_fixed(&b, mem, sizeof mem);
+	ck_assert_int_eq(esip_txn_build_cancel(inv, &b), ESIP_ESTATE);
+	simnet_run_until(net, 186000);
+	ck_assert_uint_eq(txt_count(&bob, ESIP_TXE_CANCEL), 1);
+	f = txt_find(&alice, ESIP_TXE_FAILURE, 0);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(f->status, 487);
+	ck_assert_uint_eq(txt_count(&alice, ESIP_TXE_TIMEOUT), 0);
+	ck_assert_uint_eq(txt_count(&alice, ESIP_TXE_SUCCESS), 0); /* the CANCEL's 200 */
+	ck_assert_uint_eq(simnet_count_sent(net, alice.id, bob.id, "ACK"), 1);
+	simnet_run(net, 100000);
+	ck_assert_uint_eq(txt_live(&alice), 0);
+	ck_assert_uint_eq(txt_live(&bob), 0);
+	ck_assert_int_eq(esip__txl_check(alice.txl), 0);
 }
 END_TEST
 
@@ -638,6 +687,48 @@ START_TEST(client_limit)
 }
 END_TEST
 
+START_TEST(response_to_other_sent_by_discarded)
+{
+	/* RFC 3261 18.1.2: "If the value of the sent-by parameter in that
+	 * header field value does not match a value that the transport is
+	 * configured to insert into requests, the response MUST be silently
+	 * discarded" - the branch alone matches, the sent-by does not */
+	static const char *const via[] = {
+		"10.0.0.99:5060",   /* another host */
+		"127.0.0.1:5999",   /* another port */
+		"127.0.0.1",        /* no port: not the 5060 we wrote */
+	};
+	char resp[512];
+	esip_txl_stats st;
+	esip_txn *t;
+	size_t i;
+	int n;
+
+	t = start("OPTIONS", &bob, ESIP_TP_UDP, "z9hG4bKsb");
+	for (i = 0; i < 3; i++) {
+		n = snprintf(resp, sizeof resp,
+			     "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bKsb\r\n"
+			     "From: <sip:a@x>;tag=1\r\nTo: <sip:b@y>;tag=2\r\nCall-ID: call-1\r\n"
+			     "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+			     via[i]);
+		ck_assert_int_eq(txt_inject(&alice, resp, (size_t)n, &bob.addr, ESIP_TP_UDP, 0), 0);
+	}
+	ck_assert_uint_eq(txt_count(&alice, ESIP_TXE_SUCCESS), 0);
+	ck_assert_uint_eq(txt_count(&alice, ESIP_TXE_STRAY_RESPONSE), 0);
+	ck_assert_str_eq(esip_txn_state_name(t), "Trying");
+	esip_txl_get_stats(alice.txl, &st);
+	ck_assert_uint_eq(st.sent_by_mismatch, 3);
+	/* ours, with the host in other letter case: taken */
+	n = snprintf(resp, sizeof resp,
+		     "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKsb;"
+		     "received=192.0.2.1\r\n"
+		     "From: <sip:a@x>;tag=1\r\nTo: <sip:b@y>;tag=2\r\nCall-ID: call-1\r\n"
+		     "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+	ck_assert_int_eq(txt_inject(&alice, resp, (size_t)n, &bob.addr, ESIP_TP_UDP, 0), 0);
+	ck_assert_uint_eq(txt_count(&alice, ESIP_TXE_SUCCESS), 1);
+}
+END_TEST
+
 static Suite *suite_client(void)
 {
 	Suite *s = suite_create("transaction-client");
@@ -661,6 +752,7 @@ static Suite *suite_client(void)
 	tcase_add_test(tc, response_with_two_vias_dropped);
 	tcase_add_test(tc, method_distinguishes_cancel_response);
 	tcase_add_test(tc, timer_c_bounds_proceeding);
+	tcase_add_test(tc, timer_c_sends_cancel);
 	tcase_add_test(tc, cancel_flow_9_1_9_2);
 	tcase_add_test(tc, cancel_guard_64_t1);
 	tcase_add_test(tc, cancel_without_match_gets_481);
@@ -669,6 +761,7 @@ static Suite *suite_client(void)
 	tcase_add_test(tc, connection_failure_reaches_client);
 	tcase_add_test(tc, bad_requests_refused);
 	tcase_add_test(tc, client_limit);
+	tcase_add_test(tc, response_to_other_sent_by_discarded);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const timer_names[] = {"-", "A", "E", "G", "100ms", "B", "C", "D",
+static const char *const timer_names[] = {"-", "A", "E", "G", "Trying", "B", "C", "D",
 					  "F", "H", "I", "J", "K", "L", "M"};
-static const char *const send_names[] = {"-", "request", "ack", "response", "trying"};
+static const char *const send_names[] = {"-", "request", "ack", "response", "trying", "cancel"};
 static const char *const report_names[] = {"-", "REQUEST", "CANCEL", "ACK_2XX", "PROVISIONAL",
 					   "SUCCESS", "FAILURE", "TIMEOUT", "TRANSPORT_ERROR",
 					   "TERMINATED", "STRAY"};
@@ -51,7 +51,8 @@ static void render(const esip_fsm_fx *fx, char *out, size_t cap)
 }
 
 /* machine state event transport -> effects (defaults: T1 500, T2 4000,
- * T4 5000, B = F = H = J = L = M = 32000, D 32000, C 185000).  The
+ * T4 5000, B = F = H = J = L = M = 32000, D 32000, C 185000; the 100
+ * Trying delay 200 for INVITE, 3500 otherwise).  The
  * retransmit interval is 500 (A, E, G doubled from T1) before the row. */
 static const char *const expected[] = {
 	/* ICT, 17.1.1.2 + RFC 6026 7.2 */
@@ -77,10 +78,22 @@ static const char *const expected[] = {
 	"ICT Proceeding rx_3xx_6xx tcp: stop(all) send(ack) start(D,0) report(FAILURE)",
 	"ICT Proceeding tu_cancel udp: start(C,32000)",
 	"ICT Proceeding tu_cancel tcp: start(C,32000)",
-	"ICT Proceeding timer_c udp: stop(all) report(TIMEOUT) stop(all) report(TERMINATED) destroy",
-	"ICT Proceeding timer_c tcp: stop(all) report(TIMEOUT) stop(all) report(TERMINATED) destroy",
+	/* 16.8: Timer C sends the CANCEL, then the 64*T1 guard of 9.1 */
+	"ICT Proceeding timer_c udp: send(cancel) start(C,32000)",
+	"ICT Proceeding timer_c tcp: send(cancel) start(C,32000)",
 	"ICT Proceeding tp_error udp: stop(all) report(TRANSPORT_ERROR) stop(all) report(TERMINATED) destroy",
 	"ICT Proceeding tp_error tcp: stop(all) report(TRANSPORT_ERROR) stop(all) report(TERMINATED) destroy",
+	/* 9.1: a CANCEL is out; provisional responses no longer restart C */
+	"ICT Cancelling rx_1xx udp: report(PROVISIONAL)",
+	"ICT Cancelling rx_1xx tcp: report(PROVISIONAL)",
+	"ICT Cancelling rx_2xx udp: stop(all) start(M,32000) report(SUCCESS)",
+	"ICT Cancelling rx_2xx tcp: stop(all) start(M,32000) report(SUCCESS)",
+	"ICT Cancelling rx_3xx_6xx udp: stop(all) send(ack) start(D,32000) report(FAILURE)",
+	"ICT Cancelling rx_3xx_6xx tcp: stop(all) send(ack) start(D,0) report(FAILURE)",
+	"ICT Cancelling timer_c udp: stop(all) report(TIMEOUT) stop(all) report(TERMINATED) destroy",
+	"ICT Cancelling timer_c tcp: stop(all) report(TIMEOUT) stop(all) report(TERMINATED) destroy",
+	"ICT Cancelling tp_error udp: stop(all) report(TRANSPORT_ERROR) stop(all) report(TERMINATED) destroy",
+	"ICT Cancelling tp_error tcp: stop(all) report(TRANSPORT_ERROR) stop(all) report(TERMINATED) destroy",
 	"ICT Completed rx_3xx_6xx udp: send(ack)",
 	"ICT Completed rx_3xx_6xx tcp: send(ack)",
 	"ICT Completed tp_error udp: stop(all) report(TRANSPORT_ERROR) stop(all) report(TERMINATED) destroy",
@@ -125,16 +138,18 @@ static const char *const expected[] = {
 	"NICT Completed timer_k udp: stop(all) report(TERMINATED) destroy",
 	"NICT Completed timer_k tcp: stop(all) report(TERMINATED) destroy",
 	/* IST, 17.2.1 + RFC 6026 7.1 */
-	"IST Init rx_request udp: start(100ms,200) report(REQUEST)",
-	"IST Init rx_request tcp: start(100ms,200) report(REQUEST)",
+	"IST Init rx_request udp: report(REQUEST)",
+	"IST Init rx_request tcp: report(REQUEST)",
+	"IST Proceeding tu_silent udp: start(Trying,200)",
+	"IST Proceeding tu_silent tcp: start(Trying,200)",
 	"IST Proceeding timer_trying udp: send(trying)",
 	"IST Proceeding timer_trying tcp: send(trying)",
 	"IST Proceeding rx_retransmit udp: send(response)",
 	"IST Proceeding rx_retransmit tcp: send(response)",
 	"IST Proceeding rx_cancel udp: report(CANCEL)",
 	"IST Proceeding rx_cancel tcp: report(CANCEL)",
-	"IST Proceeding tu_1xx udp: stop(100ms) send(response)",
-	"IST Proceeding tu_1xx tcp: stop(100ms) send(response)",
+	"IST Proceeding tu_1xx udp: stop(Trying) send(response)",
+	"IST Proceeding tu_1xx tcp: stop(Trying) send(response)",
 	"IST Proceeding tu_2xx udp: stop(all) send(response) start(L,32000)",
 	"IST Proceeding tu_2xx tcp: stop(all) send(response) start(L,32000)",
 	"IST Proceeding tu_3xx_6xx udp: stop(all) send(response) start(G,500) start(H,32000)",
@@ -170,22 +185,27 @@ static const char *const expected[] = {
 	/* NIST, 17.2.2 (+ RFC 6026 8.8) */
 	"NIST Init rx_request udp: report(REQUEST)",
 	"NIST Init rx_request tcp: report(REQUEST)",
+	/* RFC 4320 4.1: the 100 when a client's Timer E reaches T2 (3.5 s) */
+	"NIST Trying tu_silent udp: start(Trying,3500)",
+	"NIST Trying tu_silent tcp: start(Trying,3500)",
 	"NIST Trying rx_retransmit udp: ",
 	"NIST Trying rx_retransmit tcp: ",
-	"NIST Trying tu_1xx udp: send(response)",
-	"NIST Trying tu_1xx tcp: send(response)",
-	"NIST Trying tu_2xx udp: send(response) start(J,32000)",
-	"NIST Trying tu_2xx tcp: send(response) start(J,0)",
-	"NIST Trying tu_3xx_6xx udp: send(response) start(J,32000)",
-	"NIST Trying tu_3xx_6xx tcp: send(response) start(J,0)",
+	"NIST Trying timer_trying udp: send(trying)",
+	"NIST Trying timer_trying tcp: send(trying)",
+	"NIST Trying tu_1xx udp: stop(Trying) send(response)",
+	"NIST Trying tu_1xx tcp: stop(Trying) send(response)",
+	"NIST Trying tu_2xx udp: stop(Trying) send(response) start(J,32000)",
+	"NIST Trying tu_2xx tcp: stop(Trying) send(response) start(J,0)",
+	"NIST Trying tu_3xx_6xx udp: stop(Trying) send(response) start(J,32000)",
+	"NIST Trying tu_3xx_6xx tcp: stop(Trying) send(response) start(J,0)",
 	"NIST Proceeding rx_retransmit udp: send(response)",
 	"NIST Proceeding rx_retransmit tcp: send(response)",
 	"NIST Proceeding tu_1xx udp: send(response)",
 	"NIST Proceeding tu_1xx tcp: send(response)",
-	"NIST Proceeding tu_2xx udp: send(response) start(J,32000)",
-	"NIST Proceeding tu_2xx tcp: send(response) start(J,0)",
-	"NIST Proceeding tu_3xx_6xx udp: send(response) start(J,32000)",
-	"NIST Proceeding tu_3xx_6xx tcp: send(response) start(J,0)",
+	"NIST Proceeding tu_2xx udp: stop(Trying) send(response) start(J,32000)",
+	"NIST Proceeding tu_2xx tcp: stop(Trying) send(response) start(J,0)",
+	"NIST Proceeding tu_3xx_6xx udp: stop(Trying) send(response) start(J,32000)",
+	"NIST Proceeding tu_3xx_6xx tcp: stop(Trying) send(response) start(J,0)",
 	"NIST Proceeding tp_error udp: report(TRANSPORT_ERROR)",
 	"NIST Proceeding tp_error tcp: report(TRANSPORT_ERROR)",
 	"NIST Completed rx_retransmit udp: send(response)",
@@ -288,13 +308,13 @@ START_TEST(unhandled_events_leave_state)
 	memset(&t, 0, sizeof t);
 	t.txl = &txl;
 	esip_fsm_fx_init(&fx);
-	st = 3; /* ICT Completed */
+	st = esip__ict_S_Completed;
 	ck_assert_int_eq(esip_fsm_dispatch(&esip__ict_machine, &st, TXEV_rx_2xx, &t, NULL, &fx,
 					   NULL, NULL),
 			 ESIP_FSM_UNHANDLED);
-	ck_assert_uint_eq(st, 3);
+	ck_assert_uint_eq(st, esip__ict_S_Completed);
 	ck_assert_uint_eq(fx.n, 0);
-	st = 3; /* NIST Completed: no second response */
+	st = esip__nist_S_Completed; /* no second response */
 	ck_assert_int_eq(esip_fsm_dispatch(&esip__nist_machine, &st, TXEV_tu_2xx, &t, NULL, &fx,
 					   NULL, NULL),
 			 ESIP_FSM_UNHANDLED);

@@ -19,15 +19,30 @@ static simnet *net;
 static txnode bob;
 static esip_addr peer; /* the client: a node-less address */
 static int peer_node;
-static char last_rx[4096];
+static char last_rx[32768];
 static size_t last_rx_len;
 static size_t rx_count;
+/* the To tag of every response the peer got ("" = none) */
+#define MAX_TAGS 32
+static char rx_tags[MAX_TAGS][400];
+static uint16_t rx_status[MAX_TAGS];
+static char rx_method[MAX_TAGS][16];
 
 static void peer_recv(void *ud, const void *bytes, size_t len, const esip_rx_info *rx,
 		      uint64_t now)
 {
+	esip_hdr h[64];
+	esip_msg m;
+
 	memcpy(last_rx, bytes, len < sizeof last_rx ? len : sizeof last_rx);
 	last_rx_len = len;
+	esip_msg_init(&m, h, 64);
+	if (rx_count < MAX_TAGS && esip_msg_parse(&m, bytes, len, ESIP_PARSE_DATAGRAM, NULL) > 0) {
+		snprintf(rx_tags[rx_count], sizeof rx_tags[0], "%.*s", ESIP_STR_FMT(m.to.tag));
+		rx_status[rx_count] = m.status;
+		snprintf(rx_method[rx_count], sizeof rx_method[0], "%.*s",
+			 ESIP_STR_FMT(m.cseq_method));
+	}
 	rx_count++;
 }
 
@@ -110,6 +125,27 @@ START_TEST(trying_after_200ms)
 	ck_assert_uint_eq(sent("SIP/2.0 100"), 0);
 	simnet_run_until(net, 200);
 	ck_assert_uint_eq(sent("SIP/2.0 100"), 1);
+}
+END_TEST
+
+START_TEST(trying_resent_without_being_kept)
+{
+	/* the layer's 100 answers INVITE retransmissions too (17.2.1: the
+	 * most recent provisional response); it is built again from the
+	 * skeleton, not kept beside it */
+	esip_txl_stats st;
+	uint64_t held;
+
+	ck_assert_int_eq(inject("INVITE", "z9hG4bKi1k", NULL), 0);
+	esip_txl_get_stats(bob.txl, &st);
+	held = st.bytes_live;
+	simnet_run_until(net, 200);
+	ck_assert_uint_eq(sent("SIP/2.0 100"), 1);
+	esip_txl_get_stats(bob.txl, &st);
+	ck_assert_uint_eq(st.bytes_live, held);
+	ck_assert_int_eq(inject("INVITE", "z9hG4bKi1k", NULL), 0);
+	ck_assert_uint_eq(sent("SIP/2.0 100"), 2);
+	ck_assert_uint_eq(txt_count(&bob, ESIP_TXE_REQUEST), 1);
 }
 END_TEST
 
@@ -687,6 +723,459 @@ START_TEST(server_connection_failure_reroutes)
 }
 END_TEST
 
+START_TEST(non_invite_refuses_provisional_and_408)
+{
+	/* RFC 4320 4.1: no provisional response but 100 to a non-INVITE
+	 * request; 4.2: a transaction-stateful element never sends 408 to
+	 * one.  Refused before anything is sent; the transaction stays as
+	 * it was and takes a proper response afterwards. */
+	esip_response_spec spec;
+	esip_txn *t;
+	static const uint16_t bad[] = {101, 180, 183, 199, 408};
+	size_t i;
+
+	ck_assert_int_eq(inject("OPTIONS", "z9hG4bK4320", NULL), 0);
+	t = bob.last_server;
+	memset(&spec, 0, sizeof spec);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		spec.status = bad[i];
+		ck_assert_int_eq(esip_txn_respond(t, &spec, 0), ESIP_EINVAL);
+	}
+	ck_assert_str_eq(esip_txn_state_name(t), "Trying");
+	ck_assert_uint_eq(simnet_log_count(net), 0);
+	spec.status = 100;
+	ck_assert_int_eq(esip_txn_respond(t, &spec, 0), 0);
+	spec.status = 408;
+	ck_assert_int_eq(esip_txn_respond(t, &spec, 0), ESIP_EINVAL);
+	spec.status = 404;
+	ck_assert_int_eq(esip_txn_respond(t, &spec, 0), 0);
+	ck_assert_uint_eq(sent("SIP/2.0 100"), 1);
+	ck_assert_uint_eq(sent("SIP/2.0 404"), 1);
+	ck_assert_uint_eq(sent("SIP/2.0 1"), 1);
+	ck_assert_uint_eq(sent("SIP/2.0 408"), 0);
+	/* an INVITE may have both */
+	ck_assert_int_eq(inject("INVITE", "z9hG4bK4320i", NULL), 0);
+	spec.status = 180;
+	ck_assert_int_eq(esip_txn_respond(bob.last_server, &spec, 0), 0);
+	spec.status = 408;
+	ck_assert_int_eq(esip_txn_respond(bob.last_server, &spec, 0), 0);
+}
+END_TEST
+
+/* A tag of n characters (token characters). */
+static const char *long_tag(size_t n)
+{
+	static char tag[400];
+	size_t i;
+
+	ck_assert_uint_lt(n, sizeof tag);
+	for (i = 0; i < n; i++)
+		tag[i] = (char)('a' + i % 26);
+	tag[n] = 0;
+	return tag;
+}
+
+START_TEST(one_to_tag_per_transaction)
+{
+	/* RFC 3261 8.2.6.2: every response of a server transaction to a
+	 * request without a To tag carries one tag - the NIST's as the
+	 * IST's (provisional responses other than 100 are refused to a
+	 * non-INVITE request since RFC 4320, so a NIST has at most its final
+	 * one and its copies) - whatever the length of a tag the TU chose */
+	static const uint16_t nist[] = {180, 183, 200};
+	esip_response_spec spec;
+	size_t i, k;
+
+	memset(&spec, 0, sizeof spec);
+	ck_assert_int_eq(inject("OPTIONS", "z9hG4bKtag1", NULL), 0);
+	for (i = 0; i < 3; i++) {
+		spec.status = nist[i];
+		esip_txn_respond(bob.last_server, &spec, simnet_now(net));
+		simnet_run_until(net, simnet_now(net) + 1);
+	}
+	ck_assert_int_eq(inject("OPTIONS", "z9hG4bKtag1", NULL), 0); /* gets the 200 again */
+	/* an INVITE: the TU's own long tag on the 180, none on the 486 */
+	ck_assert_int_eq(inject("INVITE", "z9hG4bKtag2", NULL), 0);
+	spec.status = 180;
+	spec.to_tag = esip_str_cstr(long_tag(300));
+	ck_assert_int_eq(esip_txn_respond(bob.last_server, &spec, simnet_now(net)), 0);
+	spec.to_tag = ESIP_STR_NULL;
+	spec.status = 486;
+	ck_assert_int_eq(esip_txn_respond(bob.last_server, &spec, simnet_now(net)), 0);
+	ck_assert_int_eq(inject("INVITE", "z9hG4bKtag2", NULL), 0); /* gets the 486 again */
+	simnet_run_until(net, simnet_now(net) + 1);
+	ck_assert_uint_ge(rx_count, 4);
+	/* one tag per transaction: every response with the same CSeq method
+	 * (the two transactions here) carries the same tag */
+	for (i = 0; i < rx_count && i < MAX_TAGS; i++) {
+		ck_assert_uint_gt(strlen(rx_tags[i]), 0);
+		for (k = 0; k < i; k++)
+			if (!strcmp(rx_method[k], rx_method[i]))
+				ck_assert_msg(!strcmp(rx_tags[k], rx_tags[i]),
+					      "%s: %u with tag %s, %u with tag %s", rx_method[i],
+					      rx_status[k], rx_tags[k], rx_status[i], rx_tags[i]);
+	}
+	/* the INVITE's responses all carry the TU's 300-character tag */
+	for (i = 0; i < rx_count && i < MAX_TAGS; i++)
+		if (!strcmp(rx_method[i], "INVITE"))
+			ck_assert_str_eq(rx_tags[i], long_tag(300));
+}
+END_TEST
+
+/* Replaces the first Via line of req (len bytes, NUL-terminated in a
+ * buffer of cap) by "Via: <via>"; returns the new length. */
+static size_t set_top_via(char *req, size_t cap, const char *via)
+{
+	char tmp[4096];
+	char *v = strstr(req, "Via: "), *e = strstr(v, "\r\n");
+	int n = snprintf(tmp, sizeof tmp, "%.*sVia: %s%s", (int)(v - req), req, via, e);
+
+	ck_assert(n > 0 && (size_t)n < cap && (size_t)n < sizeof tmp);
+	memcpy(req, tmp, (size_t)n + 1);
+	return (size_t)n;
+}
+
+START_TEST(rfc2543_ack_matches_by_parts)
+{
+	/* 17.2.3 for a request without the magic cookie: the ACK for the
+	 * 486 matches by the top Via compared as 20.42 says (not by its
+	 * bytes) and by the To tag of the 486, of any length.  Variants:
+	 * 0 a 100-character tag; 1 other spacing and letter case of the
+	 * protocol, the host and the parameter names; 2 a parameter order
+	 * changed and an IPv6 address written another way; 3 a Via that
+	 * really differs (another parameter value): no match */
+	static const char *const inv_via[] = {
+		"SIP/2.0/UDP 127.0.0.1:5060;rport",
+		"SIP/2.0/UDP Client.Example.COM:5060;rport;x=Token",
+		"SIP/2.0/UDP [2001:db8::1]:5060;a=1;b=2",
+		"SIP/2.0/UDP 127.0.0.1:5060;x=1",
+	};
+	static const char *const ack_via[] = {
+		"SIP/2.0/UDP 127.0.0.1:5060;rport",
+		"sip / 2.0 / udp  client.example.com:5060 ; RPORT ; X=token",
+		"SIP/2.0/UDP [2001:0db8:0:0::1]:5060;b=2;a=1",
+		"SIP/2.0/UDP 127.0.0.1:5060;x=2",
+	};
+	char req[4096];
+	size_t len;
+	esip_response_spec spec;
+	esip_txn *t;
+	const char *tag = _i == 0 ? long_tag(100) : "t2543";
+
+	len = make(req, sizeof req, "INVITE", NULL, NULL, NULL);
+	len = set_top_via(req, sizeof req, inv_via[_i]);
+	ck_assert_int_eq(txt_inject(&bob, req, len, &peer, ESIP_TP_UDP, 0), 0);
+	t = bob.last_server;
+	ck_assert_ptr_nonnull(t);
+	memset(&spec, 0, sizeof spec);
+	spec.status = 486;
+	spec.to_tag = esip_str_cstr(tag);
+	ck_assert_int_eq(esip_txn_respond(t, &spec, 0), 0);
+	len = make(req, sizeof req, "ACK", NULL, tag, NULL);
+	len = set_top_via(req, sizeof req, ack_via[_i]);
+	ck_assert_int_eq(txt_inject(&bob, req, len, &peer, ESIP_TP_UDP, 0), 0);
+	simnet_run(net, 100000);
+	if (_i == 3) {
+		/* another Via: not this transaction's ACK */
+		ck_assert_uint_eq(txt_count(&bob, ESIP_TXE_ACK_2XX), 1);
+		ck_assert_uint_eq(sent("SIP/2.0 486"), 11);
+		return;
+	}
+	/* matched: Confirmed, the 486 never resent, nothing to the owner */
+	ck_assert_uint_eq(txt_count(&bob, ESIP_TXE_ACK_2XX), 0);
+	ck_assert_uint_eq(txt_count(&bob, ESIP_TXE_TIMEOUT), 0);
+	ck_assert_uint_eq(sent("SIP/2.0 486"), 1);
+	ck_assert_uint_eq(txt_live(&bob), 0);
+}
+END_TEST
+
+/* Appends three header lines "name: <7000 bytes>" before the blank line
+ * of the message in req (len bytes); returns the new length. */
+static size_t pad_message(char *req, size_t cap, size_t len, const char *name)
+{
+	char pad[7001];
+	int i, n;
+
+	memset(pad, 'x', sizeof pad - 1);
+	pad[sizeof pad - 1] = 0;
+	len -= 2; /* before the blank line */
+	for (i = 0; i < 3; i++) {
+		n = snprintf(req + len, cap - len, "%s: <sip:%s@h;lr>\r\n", name, pad);
+		ck_assert(n > 0 && (size_t)n < cap - len);
+		len += (size_t)n;
+	}
+	ck_assert_uint_lt(len + 2, cap);
+	memcpy(req + len, "\r\n", 3);
+	return len + 2;
+}
+
+START_TEST(memory_follows_the_state)
+{
+	/* issue 13: a transaction keeps what its state needs.  Requests
+	 * padded with 21 KB: the server's skeleton (answered late) holds its
+	 * big Record-Route fields, but a NIST in Completed (Timer J) holds
+	 * its key and its last response only; a client holds its request
+	 * until the final response, then its key only (Timer K) */
+	static char req[32000];
+	size_t len;
+	esip_response_spec spec;
+	esip_txl_stats st;
+	txnode alice;
+	esip_txn *c = NULL;
+
+	len = make(req, sizeof req, "OPTIONS", "z9hG4bKbig", NULL, NULL);
+	len = pad_message(req, sizeof req, len, "Record-Route");
+	ck_assert_int_eq(txt_inject(&bob, req, len, &peer, ESIP_TP_UDP, 0), 0);
+	esip_txl_get_stats(bob.txl, &st);
+	ck_assert_uint_gt(st.bytes_live, 21000); /* the skeleton */
+	memset(&spec, 0, sizeof spec);
+	spec.status = 200;
+	ck_assert_int_eq(esip_txn_respond(bob.last_server, &spec, 1), 0);
+	esip_txl_get_stats(bob.txl, &st);
+	ck_assert_uint_lt(st.bytes_live, 2000); /* key + the 200 */
+	ck_assert_uint_eq(txt_live(&bob), 1);
+
+	/* the client side: alice's big request, bob answers at once */
+	txt_node_init(&alice, net, "alice", 5061, NULL);
+	bob.answer = 200;
+	len = txt_request(req, sizeof req, "OPTIONS", &alice, &bob, ESIP_TP_UDP, "z9hG4bKcbig", 1,
+			  "c");
+	len = pad_message(req, sizeof req, len, "X-Pad");
+	ck_assert_int_eq(txt_send_request(&alice, &bob, ESIP_TP_UDP, req, len, &c), 0);
+	esip_txl_get_stats(alice.txl, &st);
+	ck_assert_uint_gt(st.bytes_live, 21000);
+	simnet_run_until(net, simnet_now(net) + 1);
+	ck_assert_uint_eq(txt_count(&alice, ESIP_TXE_SUCCESS), 1);
+	ck_assert_uint_eq(txt_live(&alice), 1); /* Completed, Timer K */
+	esip_txl_get_stats(alice.txl, &st);
+	ck_assert_uint_lt(st.bytes_live, 1000);
+	txt_node_deinit(&alice);
+}
+END_TEST
+
+START_TEST(byte_limit_503)
+{
+	/* issue 13: the memory the transactions hold is bounded, not only
+	 * their count.  max_bytes = 40 KB: big requests (21 KB of header
+	 * fields, held as a skeleton until answered, then as the answer) are
+	 * refused with 503 + Retry-After once the next would pass it; the
+	 * owner's own big request gets ESIP_ELIMIT; both are counted */
+	static char req[32000];
+	esip_txl_config c;
+	esip_txl_stats st;
+	txnode carol;
+	size_t len;
+	int i, ok = 0;
+
+	esip_txl_config_init(&c);
+	ck_assert_uint_eq(c.max_bytes, 64u << 20); /* the default: 64 MiB */
+	c.max_bytes = 40000;
+	c.retry_after_s = 7;
+	txt_node_init(&carol, net, "carol", 5080, &c);
+	for (i = 0; i < 4; i++) {
+		char br[32];
+		snprintf(br, sizeof br, "z9hG4bKbytes%d", i);
+		len = make(req, sizeof req, "OPTIONS", br, NULL, NULL);
+		len = pad_message(req, sizeof req, len, "Record-Route");
+		ok += txt_inject(&carol, req, len, &peer, ESIP_TP_UDP, 0) == 0;
+	}
+	ck_assert_int_eq(ok, 1);
+	ck_assert_uint_eq(txt_count(&carol, ESIP_TXE_REQUEST), 1);
+	simnet_run_until(net, 1);
+	ck_assert_uint_eq(simnet_count_sent(net, carol.id, SIMNET_ANY, "SIP/2.0 503"), 3);
+	ck_assert_ptr_nonnull(strstr(last_rx, "Retry-After: 7\r\n"));
+	/* small requests still fit */
+	ck_assert_int_eq(txt_inject(&carol, req, make(req, sizeof req, "OPTIONS", "z9hG4bKsmall",
+						      NULL, NULL),
+				    &peer, ESIP_TP_UDP, 0),
+			 0);
+	esip_txl_get_stats(carol.txl, &st);
+	ck_assert_uint_eq(st.over_limit, 3);
+	ck_assert_uint_eq(st.over_bytes, 3);
+	ck_assert_uint_le(st.bytes_live, c.max_bytes);
+	/* the owner's own request: ESIP_ELIMIT */
+	len = txt_request(req, sizeof req, "OPTIONS", &carol, &bob, ESIP_TP_UDP, "z9hG4bKcl", 1, "c");
+	len = pad_message(req, sizeof req, len, "X-Pad");
+	ck_assert_int_eq(txt_send_request(&carol, &bob, ESIP_TP_UDP, req, len, NULL), ESIP_ELIMIT);
+	esip_txl_get_stats(carol.txl, &st);
+	ck_assert_uint_eq(st.over_limit, 4);
+	ck_assert_uint_eq(st.over_bytes, 4);
+	txt_node_deinit(&carol);
+}
+END_TEST
+
+START_TEST(ringing_invite_keeps_one_copy)
+{
+	/* a ringing INVITE (the state that lasts) keeps one copy of the
+	 * request's fields: once its 180 went out, later responses are built
+	 * from that 180, and the skeleton goes.  The 200 built so has the
+	 * Vias stamped once, the 180's To tag, the Record-Route (12.1.1) */
+	static char req[32000];
+	size_t len;
+	esip_response_spec spec;
+	esip_txl_stats st;
+	esip_hdr h[64];
+	esip_msg m;
+	esip_list_iter it;
+	esip_via v;
+	char tag[64];
+	const esip_hdr *rr;
+	int n_rr = 0;
+
+	len = make(req, sizeof req, "INVITE", "z9hG4bKring", NULL, ";rport");
+	len = pad_message(req, sizeof req, len, "Record-Route");
+	ck_assert_int_eq(txt_inject(&bob, req, len, &peer, ESIP_TP_UDP, 0), 0);
+	esip_txl_get_stats(bob.txl, &st);
+	ck_assert_uint_gt(st.bytes_live, 21000);
+	ck_assert_uint_lt(st.bytes_live, 23000); /* the skeleton */
+	memset(&spec, 0, sizeof spec);
+	spec.status = 180;
+	ck_assert_int_eq(esip_txn_respond(bob.last_server, &spec, 1), 0);
+	esip_txl_get_stats(bob.txl, &st);
+	ck_assert_uint_lt(st.bytes_live, 23000); /* the 180, not the skeleton too */
+	spec.status = 100; /* the peer has a 180 already */
+	ck_assert_int_eq(esip_txn_respond(bob.last_server, &spec, 1), ESIP_ESTATE);
+	simnet_run_until(net, 2);
+	esip_msg_init(&m, h, 64);
+	ck_assert_int_gt(esip_msg_parse(&m, last_rx, last_rx_len, ESIP_PARSE_DATAGRAM, NULL), 0);
+	ck_assert_uint_eq(m.status, 180);
+	snprintf(tag, sizeof tag, "%.*s", ESIP_STR_FMT(m.to.tag));
+	spec.status = 200;
+	ck_assert_int_eq(esip_txn_respond(bob.last_server, &spec, 3), 0);
+	simnet_run_until(net, 4);
+	ck_assert_uint_eq(rx_count, 2);
+	esip_msg_init(&m, h, 64);
+	ck_assert_int_gt(esip_msg_parse(&m, last_rx, last_rx_len, ESIP_PARSE_DATAGRAM, NULL), 0);
+	ck_assert_uint_eq(m.status, 200);
+	ck_assert_str_eq(rx_tags[1], tag);
+	ck_assert_uint_eq(m.via_count, 2);
+	esip_list_iter_init(&it, &m, ESIP_HDR_VIA);
+	ck_assert_int_eq(esip_via_next(&it, &v), 1);
+	ck_assert(esip_str_eq_cstr(v.branch, "z9hG4bKring"));
+	ck_assert(esip_str_eq_cstr(v.rport, "5060"));
+	ck_assert_ptr_nonnull(v.received.p);
+	ck_assert_ptr_null(strstr(last_rx + 10, "received=127.0.0.1;received"));
+	for (rr = esip_msg_hdr(&m, ESIP_HDR_RECORD_ROUTE); rr; rr = esip_msg_hdr_next(&m, rr))
+		n_rr++;
+	ck_assert_int_eq(n_rr, 4); /* make()'s own and the three big ones */
+	ck_assert(esip_str_eq_cstr(m.call_id, "srv-call"));
+	ck_assert(esip_str_eq_cstr(m.cseq_method, "INVITE"));
+	ck_assert_ptr_null(esip_msg_hdr(&m, ESIP_HDR_TIMESTAMP));
+}
+END_TEST
+
+START_TEST(nist_sends_100_when_timer_e_reaches_t2)
+{
+	/* RFC 4320 4.1: "Without regard to transport, an SIP element MUST
+	 * respond to a non-INVITE request with a Status-Code of 100 if it has
+	 * not otherwise responded after the amount of time it takes a client
+	 * transaction's Timer E to be reset to T2" - E fires at T1, 3*T1,
+	 * 7*T1 ...: with T1 = 500 and T2 = 4000 it is reset to T2 at 3500 ms */
+	esip_response_spec spec;
+	esip_hdr h[64];
+	esip_msg m;
+	char req[2048];
+	size_t len;
+
+	ck_assert_int_eq(inject("OPTIONS", "z9hG4bK100a", NULL), 0);
+	simnet_run_until(net, 3499);
+	ck_assert_uint_eq(sent("SIP/2.0 100"), 0);
+	simnet_run_until(net, 3500);
+	ck_assert_uint_eq(sent("SIP/2.0 100"), 1);
+	ck_assert_str_eq(esip_txn_state_name(bob.last_server), "Proceeding");
+	simnet_run_until(net, 3501);
+	esip_msg_init(&m, h, 64);
+	ck_assert_int_gt(esip_msg_parse(&m, last_rx, last_rx_len, ESIP_PARSE_DATAGRAM, NULL), 0);
+	ck_assert_uint_eq(m.status, 100);
+	ck_assert_ptr_nonnull(esip_msg_hdr(&m, ESIP_HDR_TIMESTAMP)); /* 8.2.6.1 */
+	/* Proceeding: a retransmission gets the 100 again (17.2.2) */
+	simnet_run_until(net, 7500);
+	ck_assert_int_eq(inject("OPTIONS", "z9hG4bK100a", NULL), 0);
+	ck_assert_uint_eq(sent("SIP/2.0 100"), 2);
+	memset(&spec, 0, sizeof spec);
+	spec.status = 200;
+	ck_assert_int_eq(esip_txn_respond(bob.last_server, &spec, simnet_now(net)), 0);
+	ck_assert_uint_eq(sent("SIP/2.0 200"), 1);
+
+	/* answered before: no 100 */
+	ck_assert_int_eq(inject("OPTIONS", "z9hG4bK100b", NULL), 0);
+	simnet_run_until(net, simnet_now(net) + 1000);
+	ck_assert_int_eq(esip_txn_respond(bob.last_server, &spec, simnet_now(net)), 0);
+	simnet_run_until(net, simnet_now(net) + 10000);
+	ck_assert_uint_eq(sent("SIP/2.0 100"), 2);
+
+	/* over TCP too ("without regard to transport") */
+	len = make(req, sizeof req, "OPTIONS", "z9hG4bK100c", NULL, NULL);
+	memcpy(strstr(req, "UDP"), "TCP", 3);
+	ck_assert_int_eq(txt_inject(&bob, req, len, &peer, ESIP_TP_TCP, 0), 0);
+	simnet_run_until(net, simnet_now(net) + 3500);
+	ck_assert_uint_eq(sent("SIP/2.0 100"), 3);
+}
+END_TEST
+
+START_TEST(nist_100_follows_t1_and_t2)
+{
+	/* the delay derives from T1 and T2: T1 = 100, T2 = 400: E fires at
+	 * 100 (reset to 200), 300 (reset to 400 = T2): the 100 at 300 ms;
+	 * T1 = T2 = 500: reset to T2 at its first firing, 500 ms */
+	static const uint32_t t1[] = {100, 500}, t2[] = {400, 500};
+	static const uint64_t at[] = {300, 500};
+	esip_txl_config c;
+	txnode carol;
+	char req[2048];
+	size_t len;
+
+	esip_txl_config_init(&c);
+	c.t1_ms = t1[_i];
+	c.t2_ms = t2[_i];
+	txt_node_init(&carol, net, "carol", 5080, &c);
+	len = make(req, sizeof req, "OPTIONS", "z9hG4bK100t", NULL, NULL);
+	ck_assert_int_eq(txt_inject(&carol, req, len, &peer, ESIP_TP_UDP, 0), 0);
+	simnet_run_until(net, at[_i] - 1);
+	ck_assert_uint_eq(simnet_count_sent(net, carol.id, SIMNET_ANY, "SIP/2.0 100"), 0);
+	simnet_run_until(net, at[_i]);
+	ck_assert_uint_eq(simnet_count_sent(net, carol.id, SIMNET_ANY, "SIP/2.0 100"), 1);
+	txt_node_deinit(&carol);
+}
+END_TEST
+
+START_TEST(timer_j_exact_in_any_order)
+{
+	/* Timer J of 64*T1 waits in a queue of its duration (lifeq.c) unless
+	 * its expiry would come before the last one queued (an owner passing
+	 * an older `now`): every one still fires at its own millisecond, and
+	 * a transaction leaving early (TCP: J = 0) does not disturb the
+	 * others */
+	static const uint64_t resp_now[] = {10, 5, 30, 30};
+	esip_response_spec spec;
+	esip_txn *t[4];
+	char br[32];
+	int i;
+
+	memset(&spec, 0, sizeof spec);
+	spec.status = 200;
+	for (i = 0; i < 4; i++) {
+		snprintf(br, sizeof br, "z9hG4bKj%d", i);
+		ck_assert_int_eq(inject("OPTIONS", br, NULL), 0);
+		t[i] = bob.last_server;
+	}
+	simnet_run_until(net, 20);
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(esip_txn_respond(t[i], &spec, resp_now[i]), 0);
+	simnet_run(net, 100000);
+	ck_assert_uint_eq(txt_count(&bob, ESIP_TXE_TERMINATED), 4);
+	for (i = 0; i < 4; i++) {
+		size_t k;
+		for (k = 0; k < bob.n_events; k++)
+			if (bob.events[k].ev == ESIP_TXE_TERMINATED && bob.events[k].txn == t[i])
+				break;
+		ck_assert_uint_lt(k, bob.n_events);
+		ck_assert_uint_eq(bob.events[k].now, resp_now[i] + 32000);
+	}
+	ck_assert_uint_eq(esip_timerwheel_count(&bob.wheel), 0);
+}
+END_TEST
+
 static Suite *suite_server(void)
 {
 	Suite *s = suite_create("transaction-server");
@@ -694,6 +1183,7 @@ static Suite *suite_server(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, trying_after_200ms);
+	tcase_add_test(tc, trying_resent_without_being_kept);
 	tcase_add_test(tc, no_trying_when_tu_answers);
 	tcase_add_test(tc, invite_retransmission_gets_last_provisional);
 	tcase_add_test(tc, timer_g_and_h);
@@ -718,6 +1208,15 @@ static Suite *suite_server(void)
 	tcase_add_test(tc, cancel_tag_matches_late_final);
 	tcase_add_test(tc, cancel_honoured_over_the_limit);
 	tcase_add_test(tc, server_connection_failure_reroutes);
+	tcase_add_test(tc, non_invite_refuses_provisional_and_408);
+	tcase_add_test(tc, one_to_tag_per_transaction);
+	tcase_add_loop_test(tc, rfc2543_ack_matches_by_parts, 0, 4);
+	tcase_add_test(tc, memory_follows_the_state);
+	tcase_add_test(tc, byte_limit_503);
+	tcase_add_test(tc, ringing_invite_keeps_one_copy);
+	tcase_add_test(tc, nist_sends_100_when_timer_e_reaches_t2);
+	tcase_add_loop_test(tc, nist_100_follows_t1_and_t2, 0, 2);
+	tcase_add_test(tc, timer_j_exact_in_any_order);
 	suite_add_tcase(s, tc);
 	return s;
 }

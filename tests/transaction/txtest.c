@@ -15,12 +15,17 @@ static int node_send(void *ud, esip_dest *dest, const void *bytes, size_t len)
 		return ESIP_ETRANSPORT;
 	}
 	rc = simnet_send_conn(n->net, n->id, dest, bytes, len, &conn);
+	if (rc == ESIP_ETRANSPORT && n->reconnect && dest->conn) {
+		esip_dest fresh = *dest;
+		fresh.conn = 0;
+		rc = simnet_send_conn(n->net, n->id, &fresh, bytes, len, &conn);
+	}
 	if (rc == 0 && conn)
 		dest->conn = conn;
 	return rc;
 }
 
-static void record(txnode *n, esip_txn *txn, esip_txn_event ev, const esip_msg *m, uint64_t now)
+void txt_record(txnode *n, esip_txn *txn, esip_txn_event ev, const esip_msg *m, uint64_t now)
 {
 	txt_event *e;
 
@@ -45,7 +50,7 @@ static void node_event(void *ud, esip_txn *txn, esip_txn_event ev, const esip_ms
 	txnode *n = ud;
 	esip_response_spec spec;
 
-	record(n, txn, ev, m, now);
+	txt_record(n, txn, ev, m, now);
 	memset(&spec, 0, sizeof spec);
 	if (ev == ESIP_TXE_REQUEST) {
 		unsigned st = m->method_id == ESIP_METHOD_INVITE ? n->answer_invite : n->answer;

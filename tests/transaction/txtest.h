@@ -41,6 +41,9 @@ typedef struct txnode {
 	size_t n_events;
 	uint64_t parse_errors;
 	int fail_sends;            /* > 0: that many sends fail */
+	bool reconnect;            /* a send on a broken connection opens a new
+				    * one, as the real TCP transport does
+				    * (18.2.2); simnet itself refuses it */
 	bool lenient;              /* the owner's responses may fail (allocation sweeps) */
 } txnode;
 
@@ -64,6 +67,10 @@ size_t txt_request(char *out, size_t cap, const char *method, const txnode *from
 /* Starts a client transaction for bytes towards `to`. */
 int txt_send_request(txnode *n, const txnode *to, esip_tp tp, const char *bytes, size_t len,
 		     esip_txn **out);
+
+/* Records an event as the default owner does (for owners of a test's own,
+ * installed with txt_reinit_with_event). */
+void txt_record(txnode *n, esip_txn *txn, esip_txn_event ev, const esip_msg *m, uint64_t now);
 
 /* Counting helpers over the node's recorded events. */
 size_t txt_count(const txnode *n, esip_txn_event ev);
