@@ -106,7 +106,8 @@ static void *stats_reader(void *arg)
 
 	(void)arg;
 	memset(&prev, 0, sizeof prev);
-	while (!atomic_load(&g_par.done)) {
+	/* at least one read, however late this thread is scheduled */
+	do {
 		esip_stack_get_stats(g_par.s, &st);
 		atomic_fetch_add(&g_par.stats_reads, 1);
 		/* counters only grow */
@@ -119,7 +120,7 @@ static void *stats_reader(void *arg)
 			atomic_fetch_add(&g_par.stats_regressions, 1);
 		prev = st;
 		(void)poll(NULL, 0, 1);
-	}
+	} while (!atomic_load(&g_par.done));
 	return NULL;
 }
 
