@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# esip_ua.sh - esip-ua's command-line contract (issue 8), esip-ua against
+# esip_ua.sh - esip-ua's command-line contract (issues 8-10), esip-ua against
 # esip-ua on loopback: every exit status of call mode, the listen-mode
 # summary, bad arguments and an address in use.  No SIPp needed.  Every
 # run is bounded (free ports, -d, timeout(1)).
@@ -41,8 +41,15 @@ L="-l udp:127.0.0.1:0 -l tcp:127.0.0.1:0"
 
 # ---- bad arguments: 2, and --help: 0
 expect 2 "unknown option" "$UA" --bogus
-expect 2 "reserved --transfer-to" "$UA" call sip:a@127.0.0.1 --transfer-to sip:b@127.0.0.1
-expect 2 "reserved --proxy" "$UA" --proxy sip:p@127.0.0.1
+expect 2 "--transfer-to not a URI" "$UA" call sip:a@127.0.0.1 --transfer-to "bob"
+expect 2 "--transfer-after alone" "$UA" --transfer-after 100
+expect 2 "--consult in listen mode" "$UA" --consult sip:c@127.0.0.1
+expect 2 "--consult with --transfer-to" "$UA" call sip:a@127.0.0.1 --consult sip:c@127.0.0.1 \
+	--transfer-to sip:c@127.0.0.1
+expect 2 "--password without --user" "$UA" --password secret
+expect 2 "--user with '@'" "$UA" --user a@b
+expect 2 "--registrar not a sip URI" "$UA" --registrar http://example.com
+expect 2 "--proxy not a URI" "$UA" --proxy "proxy host"
 expect 2 "bad -l" "$UA" -l udp:127.0.0.1
 expect 2 "bad --reject" "$UA" --reject 200
 expect 2 "call without URI" "$UA" call
