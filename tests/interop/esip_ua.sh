@@ -25,18 +25,6 @@ expect() {
 	fi
 }
 
-# listener NAME ARGS...: an esip-ua in listen mode on a free port ($NAME_PORT)
-listener() {
-	local name=$1 port
-	shift
-	port=$(free_port)
-	timeout --foreground -k 5 60 "$UA" -l "udp:127.0.0.1:$port" -l "tcp:127.0.0.1:$port" -d 50 "$@" \
-		>"$WORK/$name.out" 2>"$WORK/$name.out.err" &
-	track $!
-	eval "${name}_PID=$!; ${name}_PORT=$port"
-	wait_listening $! "$WORK/$name.out"
-}
-
 L="-l udp:127.0.0.1:0 -l tcp:127.0.0.1:0"
 
 # ---- bad arguments: 2, and --help: 0
