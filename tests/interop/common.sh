@@ -44,6 +44,17 @@ listener() {
 	wait_listening $! "$WORK/$name.out"
 }
 
+# stop_listener NAME: SIGTERM to listener NAME; fail (the caller's) unless
+# it exits 0
+stop_listener() {
+	local pid rc
+	eval "pid=\$${1}_PID"
+	kill -TERM "$pid"
+	wait "$pid"
+	rc=$?
+	[ $rc -eq 0 ] || fail "$1 exited $rc"
+}
+
 # wait_listening PID FILE: until FILE has "listening on TCP" (5 s at most)
 wait_listening() {
 	for _ in $(seq 1 100); do

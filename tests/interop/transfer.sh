@@ -51,12 +51,7 @@ caller() {
 
 # stop NAME SUMMARY: SIGTERM, exit 0, and its summary line holds SUMMARY
 stop() {
-	local pid rc
-	eval "pid=\$${1}_PID"
-	kill -TERM "$pid"
-	wait "$pid"
-	rc=$?
-	[ $rc -eq 0 ] || fail "$1 exited $rc"
+	stop_listener "$1"
 	grep -q "summary: $2" "$WORK/$1.out" || fail "$1's summary is not '$2'"
 	echo "$1: $(grep 'summary:' "$WORK/$1.out" | cut -d' ' -f3-)"
 }
