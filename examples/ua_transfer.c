@@ -228,6 +228,13 @@ void ua_xfer_call_ended(ua_app *app, ua_call *uc, const esip_call_event *ev)
 		/* RFC 6665 4.4.1: the subscription ends with the dialog */
 		printf("%s call %s refer: the call ended before the transfer's outcome\n",
 		       ua_stamp(ts), uc->id);
+	if (uc->role == ROLE_PLACED && (uc->xfer == XF_NONE || uc->xfer == XF_REFERRING)) {
+		/* nothing left to join the second call with */
+		ua_call *cs;
+		for (cs = app->calls; cs; cs = cs->next)
+			if (cs->role == ROLE_CONSULT)
+				ua_call_hangup(cs);
+	}
 	if (uc->role != ROLE_CONSULT)
 		return;
 	first = first_call(app);

@@ -75,6 +75,14 @@ expect 4 "no answer within -d" "$UA" call "sip:bob@127.0.0.1:$ring_PORT" $L -d 0
 expect 5 "TCP connection refused" "$UA" call "sip:bob@127.0.0.1:$(free_port);transport=tcp" $L
 expect 6 "the peer hangs up" "$UA" call "sip:bob@127.0.0.1:$bye_PORT" $L --hangup-after 20000
 
+# ---- 11: the registration failed (nobody at the registrar's TCP port:
+# 503 at once), in both modes, with the reason on stderr and no call
+reg="sip:127.0.0.1:$(free_port);transport=tcp"
+expect 11 "registrar unreachable (call)" "$UA" call "sip:bob@127.0.0.1:$answer_PORT" $L --registrar "$reg"
+grep -q "registration at $reg failed: 503" "$WORK/err" || { echo "FAIL no reason on stderr"; failed=1; }
+grep -q "outgoing" "$WORK/out" && { echo "FAIL a call was placed"; failed=1; }
+expect 11 "registrar unreachable (listen)" "$UA" $L --registrar "$reg" --user bob
+
 # ---- 7: interrupted, while ringing and while established
 for what in ring answer; do
 	eval port=\$${what}_PORT
