@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # demo.sh - installs prerequisites (scripts/deps.sh), builds esip and shows
-# it working, on 127.0.0.1 only, with no configuration, in about 20 s:
+# it working, on 127.0.0.1 only, with no configuration, in about 15 s:
 #   1. a call between two esip-ua programs, every state change printed
 #      (the callee rings 1 s, the caller hangs up 2 s after the answer);
 #   2. SIPp, a real peer, places 10 calls over UDP and 10 over TCP to

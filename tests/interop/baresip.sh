@@ -82,8 +82,8 @@ if [ "$WHAT" = transfer ]; then
 		fail "esip-ua B did not hang up after the transfer"
 	grep -q "Call established: sip:carol@127.0.0.1:$C_PORT" "$WORK/baresip.out" ||
 		fail "baresip did not reach the transfer target"
-	kill -TERM $UA_PID $C_PID
-	wait $UA_PID $C_PID
+	kill -TERM "$UA_PID" "$C_PID"
+	wait "$UA_PID" "$C_PID"
 	for want in "ua 1 calls, 1 answered, 0 rejected, 0 cancelled by the caller, 0 hung up by the caller, 1 hung up by us, 0 other, 0 replaced, 1 transferred by us" \
 		"C 1 calls, 1 answered, 0 rejected, 0 cancelled by the caller, 1 hung up by the caller"; do
 		grep -q "summary: ${want#* }" "$WORK/${want%% *}.out" ||

@@ -175,7 +175,7 @@ reinvite-udp | reinvite-tcp)
 uas-udp | uas-tcp)
 	SPORT=$(free_port)
 	sipp_bg uas "$SPORT" -sf "$DIR/uas_call.xml" -m 3
-	for i in 1 2 3; do
+	for _ in 1 2 3; do
 		ua_call 0 "sip:sipp@127.0.0.1:$SPORT;transport=$t" --hangup-after 50
 	done
 	sipp_wait uas

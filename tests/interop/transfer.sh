@@ -27,7 +27,7 @@
 set -u
 UA=$(realpath "$1")
 CASE=$2
-LISTEN_D=30
+export LISTEN_D=30 # (common.sh listener)
 . "$(dirname "$0")/common.sh"
 
 fail() {
@@ -91,7 +91,7 @@ attended-udp | attended-tcp)
 	listener C
 	caller B 0 "sip:alice@127.0.0.1:$A_PORT;transport=$tp" \
 		--consult "sip:carol@127.0.0.1:$C_PORT;transport=$tp" --transfer-after 200
-	has B "refer sent: attended, to sip:[^ ]*127.0.0.1:$C_PORT[^ ]* replacing call "
+	has B "refer sent: attended, to sip:[^ ]*127.0.0.1:${C_PORT}[^ ]* replacing call "
 	has B "refer final 200 OK: transfer succeeded"
 	has B "result: transferred to sip:carol@127.0.0.1:$C_PORT;transport=$tp \(200 OK\), then hung up by us \(exit 0\)"
 	# the second call was ended by C (RFC 3891 3), the first by us
