@@ -233,7 +233,8 @@ replaces-udp | replaces-tcp)
 	# RFC 3891 / 3261 8.2.2.3: without Replaces support, "Require: replaces" is 420
 	start_ua --no-replaces
 	rm -f "$WORK/hold.log"
-	sipp_bg hold "$HPORT" -sf "$DIR/uac_hold.xml" -m 1 127.0.0.1:"$PORT"
+	# (a new local port: the last TCP connection from HPORT may linger)
+	sipp_bg hold "$(free_port)" -sf "$DIR/uac_hold.xml" -m 1 127.0.0.1:"$PORT"
 	held_dialog
 	rm -f "$WORK/rep.log"
 	sipp_uac "-sf $DIR/uac_replaces.xml -set replaces $cid;to-tag=$ttag;from-tag=$ftag -trace_logs -log_file $WORK/rep.log" 1
