@@ -1,6 +1,6 @@
 /*
  * esip-ua - a command-line SIP user agent on the esip stack (esip/stack.h
- * only; issue 8).
+ * only; issues 8, 9 and 10).
  *
  *   esip-ua -l udp:ADDR -l tcp:ADDR [--answer-after MS | --reject CODE] ...
  *       listens and answers every incoming call (180, then 200 with an
@@ -9,19 +9,20 @@
  *       places one call, hangs up once established, and exits with a
  *       status that says how the call ended (ua_args.c has the table).
  *
+ * Both modes transfer calls (--transfer-to, --consult: ua_transfer.c),
+ * accept transfers (REFER, Replaces), and register and use a proxy
+ * (--registrar, --proxy: ua_reg.c).
+ *
  * Every call state change is printed as one line with the seconds since
  * start; --trace adds every message on the wire, -v the stack's log.
  *
  * The stack runs in this program's own loop (esip_stack_fd, _timeout_ms,
  * _process), so the callbacks and main() share one thread and the
  * program needs no lock: poll() waits for the stack's fd, the signal
- * pipe and the next of our own timers (answer after MS, hang up after
+ * pipe and the next of our own timers (answer, hang up, transfer after
  * MS, -d).
  */
-#include "ua_args.h"
-#include "ua_sdp.h"
-
-#include <esip/stack.h>
+#include "ua_app.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -38,44 +39,14 @@
 #include <unistd.h>
 
 #define SDP_MAX 8192
-/* how long calls may take to end (BYE, CANCEL answered) when we stop */
+/* how long calls (BYE, CANCEL answered) and the registration (REGISTER
+ * with Expires: 0) may take to end when we stop */
 #define STOP_GRACE_MS 4000
-
-typedef enum ua_act { ACT_NONE, ACT_ANSWER, ACT_HANGUP } ua_act;
-
-/* A call we hold a reference to, until it reaches a final state. */
-typedef struct ua_call {
-	struct ua_call *next;
-	esip_call *call;
-	char id[16];          /* the Call-ID, shortened for the lines */
-	ua_act todo;
-	uint64_t due;         /* ms since start */
-	uint64_t established_at;
-	bool established;
-	bool hung_up;         /* we sent BYE or CANCEL */
-	bool rejected;        /* we answered 300..699 */
-} ua_call;
-
-typedef struct ua_app {
-	const ua_opts *o;
-	esip_stack *s;
-	ua_call *calls;
-	char *sdp_file;       /* --sdp contents (CRLF) or NULL */
-	size_t sdp_file_len;
-	ua_media media;
-	bool listen_wildcard; /* our SDP address must be chosen per peer */
-	bool stopping, interrupted;
-	uint64_t stop_at;
-	int result;           /* call mode: the exit status once the call ended */
-	/* listen mode */
-	unsigned n_in, n_answered, n_rejected, n_cancelled, n_peer_bye, n_our_bye, n_other;
-} ua_app;
 
 static struct timespec t0;
 static int sig_pipe[2] = {-1, -1};
 
-/* Milliseconds since start. */
-static uint64_t now_ms(void)
+uint64_t ua_now_ms(void)
 {
 	struct timespec ts;
 
@@ -84,10 +55,9 @@ static uint64_t now_ms(void)
 			  (ts.tv_nsec - t0.tv_nsec) / 1000000);
 }
 
-/* "12.345" (seconds since start) */
-static const char *stamp(char buf[32])
+const char *ua_stamp(char buf[32])
 {
-	uint64_t ms = now_ms();
+	uint64_t ms = ua_now_ms();
 
 	snprintf(buf, 32, "%llu.%03llu", (unsigned long long)(ms / 1000),
 		 (unsigned long long)(ms % 1000));
@@ -113,7 +83,7 @@ static void on_log(void *ud, esip_log_level level, const char *msg)
 	char ts[32];
 
 	(void)ud;
-	fprintf(stderr, "%s [%s] %s\n", stamp(ts), names[level], msg);
+	fprintf(stderr, "%s [%s] %s\n", ua_stamp(ts), names[level], msg);
 }
 
 static void on_trace(void *ud, const esip_trace_msg *t)
@@ -123,7 +93,7 @@ static void on_trace(void *ud, const esip_trace_msg *t)
 	(void)ud;
 	esip_addr_str(t->local, local, sizeof local);
 	esip_addr_str(t->peer, peer, sizeof peer);
-	printf("%s ---- %s %s %s %s %s (%zu bytes)\n%.*s\n", stamp(ts),
+	printf("%s ---- %s %s %s %s %s (%zu bytes)\n%.*s\n", ua_stamp(ts),
 	       t->outgoing ? "sent" : "received", esip_tp_name(t->tp), local,
 	       t->outgoing ? "->" : "<-", peer, t->len, (int)t->len, t->bytes);
 }
@@ -224,35 +194,64 @@ static ua_media media_for(const ua_app *app, const char *peer_uri)
 
 /* ---- calls ------------------------------------------------------------------------- */
 
-/* Tracks c in uc (the caller's reference to c becomes uc's). */
-static void call_link(ua_app *app, ua_call *uc, esip_call *c)
+ua_call *ua_call_find(ua_app *app, esip_call *c)
 {
+	ua_call *uc;
+
+	for (uc = app->calls; uc; uc = uc->next)
+		if (uc->call == c)
+			return uc;
+	return NULL;
+}
+
+void ua_call_label(ua_app *app, esip_call *c, char out[16])
+{
+	ua_call *uc = ua_call_find(app, c);
+
+	if (uc)
+		snprintf(out, 16, "%s", uc->id);
+	else
+		short_id(esip_call_id(c), out);
+}
+
+ua_call *ua_call_hold(ua_app *app, esip_call *c, ua_role role)
+{
+	ua_call *uc = calloc(1, sizeof *uc);
+
+	if (!uc)
+		return NULL;
+	esip_call_ref(c);
 	uc->call = c;
+	uc->role = role;
 	short_id(esip_call_id(c), uc->id);
 	uc->next = app->calls;
 	app->calls = uc;
+	return uc;
 }
 
 static void call_forget(ua_app *app, ua_call *uc)
 {
-	ua_call **pp;
+	ua_call **pp, *o;
 
 	for (pp = &app->calls; *pp; pp = &(*pp)->next)
 		if (*pp == uc) {
 			*pp = uc->next;
 			break;
 		}
+	for (o = app->calls; o; o = o->next)
+		if (o->consult == uc)
+			o->consult = NULL;
 	esip_call_unref(uc->call);
 	free(uc);
 }
 
-static void schedule(ua_call *uc, ua_act act, long after_ms)
+void ua_schedule(ua_call *uc, ua_act act, long after_ms)
 {
 	uc->todo = act;
-	uc->due = now_ms() + (uint64_t)after_ms;
+	uc->due = ua_now_ms() + (uint64_t)after_ms;
 }
 
-static void call_hangup(ua_call *uc)
+void ua_call_hangup(ua_call *uc)
 {
 	int rc = esip_call_hangup(uc->call);
 	char ts[32];
@@ -261,7 +260,7 @@ static void call_hangup(ua_call *uc)
 	if (rc == 0)
 		uc->hung_up = true;
 	else if (rc != ESIP_ESTATE)
-		printf("%s call %s hangup failed: %s\n", stamp(ts), uc->id, esip_strerror(rc));
+		printf("%s call %s hangup failed: %s\n", ua_stamp(ts), uc->id, esip_strerror(rc));
 }
 
 /* Listen mode: the 200 with our SDP answer, or the --reject status. */
@@ -294,26 +293,22 @@ static void call_answer(ua_app *app, ua_call *uc)
 		rc = n < 0 ? ESIP_ENOSPC : esip_call_accept(uc->call, body, (size_t)n);
 	}
 	if (rc && rc != ESIP_ESTATE)
-		printf("%s call %s answer failed: %s\n", stamp(ts), uc->id, esip_strerror(rc));
+		printf("%s call %s answer failed: %s\n", ua_stamp(ts), uc->id, esip_strerror(rc));
 }
 
 static void on_incoming(void *ud, esip_call *c)
 {
 	ua_app *app = ud;
-	ua_call *uc;
+	ua_call *uc = ua_call_hold(app, c, ROLE_INCOMING);
 	char ts[32];
 	int rc;
 
-	uc = calloc(1, sizeof *uc);
 	if (!uc) {
 		esip_call_reject(c, 500, "Out Of Memory");
 		return;
 	}
-	esip_call_ref(c);
-	call_link(app, uc, c);
-	esip_call_set_user_data(c, uc);
 	app->n_in++;
-	printf("%s call %s incoming from %s to %s\n", stamp(ts), uc->id, esip_call_remote_uri(c),
+	printf("%s call %s incoming from %s to %s\n", ua_stamp(ts), uc->id, esip_call_remote_uri(c),
 	       esip_call_local_uri(c));
 	if (app->stopping) {
 		esip_call_reject(c, 480, NULL);
@@ -325,9 +320,9 @@ static void on_incoming(void *ud, esip_call *c)
 	}
 	rc = esip_call_ring(c, 180, NULL, 0);
 	if (rc)
-		printf("%s call %s ring failed: %s\n", stamp(ts), uc->id, esip_strerror(rc));
+		printf("%s call %s ring failed: %s\n", ua_stamp(ts), uc->id, esip_strerror(rc));
 	if (app->o->answer_after_ms)
-		schedule(uc, ACT_ANSWER, app->o->answer_after_ms);
+		ua_schedule(uc, ACT_ANSWER, app->o->answer_after_ms);
 	else
 		call_answer(app, uc);
 }
@@ -357,7 +352,7 @@ static int call_outcome(const ua_app *app, const ua_call *uc, const esip_call_ev
 	if (uc->established) {
 		if (uc->hung_up) {
 			snprintf(why, cap, "established, hung up by us after %llu ms",
-				 (unsigned long long)(now_ms() - uc->established_at));
+				 (unsigned long long)(ua_now_ms() - uc->established_at));
 			return UA_EXIT_OK;
 		}
 		if (!strcmp(e, "receive_bye")) {
@@ -387,10 +382,42 @@ static int call_outcome(const ua_app *app, const ua_call *uc, const esip_call_ev
 	return UA_EXIT_LOST;
 }
 
+/*
+ * Call mode: the exit status says how the call the user ends up with
+ * ended - the one established last (a call placed on a REFER, or one that
+ * replaced ours, takes over from the first), else the last that failed.
+ * The --consult call is the transfer's business (xfer_result).
+ */
+static void call_ended(ua_app *app, const ua_call *uc, const esip_call_event *ev)
+{
+	uint64_t rank = uc->established ? uc->established_at + 1 : 0;
+	char why[200];
+	int rc;
+
+	if (uc->role == ROLE_CONSULT)
+		return;
+	rc = call_outcome(app, uc, ev, why, sizeof why);
+	if (app->end_result >= 0 && rank < app->end_rank)
+		return;
+	app->end_result = rc;
+	app->end_rank = rank;
+	if (uc->role == ROLE_REFERRED)
+		snprintf(app->end_why, sizeof app->end_why, "the call placed on the REFER to %s: %s",
+			 esip_call_remote_uri(uc->call), why);
+	else if (uc->role == ROLE_REPLACING)
+		snprintf(app->end_why, sizeof app->end_why, "the call that replaced ours: %s", why);
+	else
+		snprintf(app->end_why, sizeof app->end_why, "%s", why);
+}
+
 /* Listen mode: count how the call ended. */
 static void count_end(ua_app *app, const ua_call *uc, const esip_call_event *ev)
 {
-	if (uc->established && !strcmp(ev->event, "receive_bye"))
+	if (uc->role == ROLE_REFERRED)
+		return; /* ours, not an incoming call: counted when placed */
+	if (ev->state == ESIP_CALL_REPLACED)
+		app->n_replaced++;
+	else if (uc->established && !strcmp(ev->event, "receive_bye"))
 		app->n_peer_bye++;
 	else if (uc->established && uc->hung_up)
 		app->n_our_bye++;
@@ -405,89 +432,87 @@ static void count_end(ua_app *app, const ua_call *uc, const esip_call_event *ev)
 static void on_state(void *ud, esip_call *c, const esip_call_event *ev)
 {
 	ua_app *app = ud;
-	ua_call *uc = esip_call_user_data(c);
-	char ts[32], id[16], why[200], t[160];
+	ua_call *uc = ua_call_find(app, c);
+	char ts[32], id[16], t[160];
 
-	if (uc)
-		snprintf(id, sizeof id, "%s", uc->id);
-	else
-		short_id(esip_call_id(c), id);
-	printf("%s call %s %s %s -> %s (%s)\n", stamp(ts), id, dir_name(ev->dir),
+	if (!uc && ev->prev == ESIP_CALL_IDLE && !esip_call_state_is_final(ev->state))
+		uc = ua_xfer_adopt(app, c, ev);
+	ua_call_label(app, c, id);
+	printf("%s call %s %s %s -> %s (%s)\n", ua_stamp(ts), id, dir_name(ev->dir),
 	       esip_call_state_name(ev->prev), esip_call_state_name(ev->state),
 	       ev_text(ev, t, sizeof t));
 	if (!uc)
 		return;
 	if (ev->state == ESIP_CALL_ESTABLISHED && !uc->established) {
 		uc->established = true;
-		uc->established_at = now_ms();
+		uc->established_at = ua_now_ms();
 		if (ev->dir == ESIP_CALL_INCOMING_DIR)
 			app->n_answered++;
 		if (app->stopping)
-			call_hangup(uc);
-		else if (app->o->hangup_after_ms >= 0)
-			schedule(uc, ACT_HANGUP, app->o->hangup_after_ms);
+			ua_call_hangup(uc);
+		else if (!ua_xfer_established(app, uc) && app->o->hangup_after_ms >= 0)
+			ua_schedule(uc, ACT_HANGUP, app->o->hangup_after_ms);
 	}
 	if (!esip_call_state_is_final(ev->state))
 		return;
-	if (app->o->mode == UA_MODE_CALL) {
-		app->result = call_outcome(app, uc, ev, why, sizeof why);
-		printf("%s result: %s (exit %d)\n", stamp(ts), why, app->result);
-	} else {
+	ua_xfer_call_ended(app, uc, ev);
+	if (app->o->mode == UA_MODE_CALL)
+		call_ended(app, uc, ev);
+	else
 		count_end(app, uc, ev);
-	}
 	call_forget(app, uc);
 }
 
 static void on_request(void *ud, esip_call *c, const char *method, int status)
 {
-	ua_call *uc = esip_call_user_data(c);
 	char ts[32], id[16];
 
-	(void)ud;
-	if (uc)
-		snprintf(id, sizeof id, "%s", uc->id);
-	else
-		short_id(esip_call_id(c), id);
-	printf("%s call %s request %s answered %d\n", stamp(ts), id, method, status);
+	ua_call_label(ud, c, id);
+	printf("%s call %s request %s answered %d\n", ua_stamp(ts), id, method, status);
 }
 
 /* ---- the loop -------------------------------------------------------------------------- */
 
-static void begin_stop(ua_app *app, bool interrupted)
+void ua_begin_stop(ua_app *app, bool interrupted)
 {
 	ua_call *uc, *next;
 
 	if (app->stopping) {
 		if (interrupted) /* a second signal: do not wait */
-			app->stop_at = now_ms();
+			app->stop_at = ua_now_ms();
 		return;
 	}
 	app->stopping = true;
 	app->interrupted = interrupted;
-	app->stop_at = now_ms() + STOP_GRACE_MS;
+	app->stop_at = ua_now_ms() + STOP_GRACE_MS;
 	for (uc = app->calls; uc; uc = next) {
 		next = uc->next; /* hangup never runs callbacks here: they are deferred */
-		call_hangup(uc);
+		ua_call_hangup(uc);
 	}
+	ua_reg_stop(app);
 }
 
 static void run_due(ua_app *app)
 {
-	uint64_t now = now_ms();
-	ua_call *uc;
+	uint64_t now = ua_now_ms();
+	ua_call *uc, *next;
 
-	for (uc = app->calls; uc; uc = uc->next)
-		if (uc->todo != ACT_NONE && uc->due <= now) {
-			if (uc->todo == ACT_ANSWER)
-				call_answer(app, uc);
-			else
-				call_hangup(uc);
-		}
+	for (uc = app->calls; uc; uc = next) {
+		next = uc->next; /* what runs here defers its callbacks */
+		if (uc->todo == ACT_NONE || uc->due > now)
+			continue;
+		if (uc->todo == ACT_ANSWER)
+			call_answer(app, uc);
+		else if (uc->todo == ACT_TRANSFER)
+			ua_xfer_send(app, uc);
+		else
+			ua_call_hangup(uc);
+	}
 }
 
 static int poll_timeout(ua_app *app, uint64_t deadline)
 {
-	uint64_t now = now_ms(), next = UINT64_MAX;
+	uint64_t now = ua_now_ms(), next = UINT64_MAX;
 	int t = esip_stack_timeout_ms(app->s);
 	ua_call *uc;
 
@@ -523,15 +548,17 @@ static void run(ua_app *app)
 		if (n > 0 && (fds[1].revents & POLLIN)) {
 			char buf[16];
 			if (read(sig_pipe[0], buf, sizeof buf) > 0)
-				begin_stop(app, true);
+				ua_begin_stop(app, true);
 		}
 		esip_stack_process(app->s);
 		run_due(app);
-		if (!app->stopping && now_ms() >= deadline)
-			begin_stop(app, false);
-		if (app->o->mode == UA_MODE_CALL && app->result >= 0)
-			break;
-		if (app->stopping && (!app->calls || now_ms() >= app->stop_at))
+		if (!app->stopping && ua_now_ms() >= deadline)
+			ua_begin_stop(app, false);
+		/* call mode ends when its calls did (a transfer may add some) */
+		if (!app->stopping && app->o->mode == UA_MODE_CALL && app->placed && !app->calls)
+			ua_begin_stop(app, false);
+		if (app->stopping &&
+		    ((!app->calls && !ua_reg_busy(app)) || ua_now_ms() >= app->stop_at))
 			break;
 	}
 	fflush(stdout);
@@ -585,59 +612,96 @@ static void print_listening(esip_stack *s, const ua_opts *o)
 			if (o->listen[i].tp == tps[k]) {
 				if (esip_stack_local_addr(s, tps[k], &a) == 0) {
 					esip_addr_str(&a, txt, sizeof txt);
-					printf("%s listening on %s %s\n", stamp(ts),
+					printf("%s listening on %s %s\n", ua_stamp(ts),
 					       esip_tp_name(tps[k]), txt);
 				}
 				break;
 			}
 }
 
-/* Call mode: place the call; UA_ARGS_RUN, or an exit status. */
-static int place_call(ua_app *app)
+/* Places a call to uri; NULL (and *rc an exit status) when it cannot. */
+ua_call *ua_call_place(ua_app *app, const char *uri, ua_role role, int *rc)
 {
 	char sdp[SDP_MAX], ts[32];
 	esip_call_params p;
 	esip_call *c;
 	ua_call *uc;
 	ua_media m;
-	long n;
-	int rc;
+	int e;
 
 	memset(&p, 0, sizeof p);
-	p.target = app->o->target;
+	p.target = uri;
 	if (app->sdp_file) {
 		p.sdp = app->sdp_file;
 		p.sdp_len = app->sdp_file_len;
 	} else {
-		m = media_for(app, app->o->target);
-		n = ua_sdp_offer(&m, sdp, sizeof sdp);
+		m = media_for(app, uri);
 		p.sdp = sdp;
-		p.sdp_len = (size_t)n;
+		p.sdp_len = (size_t)ua_sdp_offer(&m, sdp, sizeof sdp);
 	}
 	p.headers = app->o->headers;
 	p.n_headers = app->o->n_headers;
-	/* the user data is immutable for outgoing calls: set it before the
-	 * call exists, through a placeholder filled below */
-	uc = calloc(1, sizeof *uc);
-	if (!uc)
-		return UA_EXIT_LOST;
-	p.user_data = uc;
-	rc = esip_call_make(app->s, &p, &c);
-	if (rc) {
-		free(uc);
-		fprintf(stderr, "esip-ua: cannot call %s: %s\n", app->o->target,
-			rc == ESIP_ENOTFOUND ? "no listener of that address family (see -l)"
-					     : esip_strerror(rc));
-		if (rc == ESIP_EINVAL || rc == ESIP_ENOTSUP)
-			return UA_EXIT_USAGE;
-		if (rc == ESIP_ENOTFOUND)
-			return UA_EXIT_NO_LISTEN;
-		return UA_EXIT_UNREACHABLE;
+	e = esip_call_make(app->s, &p, &c);
+	if (e) {
+		fprintf(stderr, "esip-ua: cannot call %s: %s\n", uri,
+			e == ESIP_ENOTFOUND ? "no listener of that address family (see -l)"
+					    : esip_strerror(e));
+		*rc = e == ESIP_EINVAL || e == ESIP_ENOTSUP ? UA_EXIT_USAGE
+		      : e == ESIP_ENOTFOUND		    ? UA_EXIT_NO_LISTEN
+							    : UA_EXIT_UNREACHABLE;
+		return NULL;
 	}
-	call_link(app, uc, c);
-	printf("%s call %s outgoing to %s from %s\n", stamp(ts), uc->id, esip_call_remote_uri(c),
+	/* its events are deferred: held before the first one runs */
+	uc = ua_call_hold(app, c, role);
+	if (!uc) {
+		esip_call_hangup(c);
+		esip_call_unref(c);
+		*rc = UA_EXIT_LOST;
+		return NULL;
+	}
+	esip_call_unref(c); /* uc holds its own */
+	printf("%s call %s outgoing to %s from %s\n", ua_stamp(ts), uc->id, esip_call_remote_uri(c),
 	       esip_call_local_uri(c));
-	return UA_ARGS_RUN;
+	return uc;
+}
+
+void ua_start_call(ua_app *app)
+{
+	int rc;
+
+	if (app->o->mode != UA_MODE_CALL || app->placed || app->stopping)
+		return;
+	if (ua_call_place(app, app->o->target, ROLE_PLACED, &rc)) {
+		app->placed = true;
+		return;
+	}
+	app->result = rc;
+	snprintf(app->result_why, sizeof app->result_why, "cannot call %s", app->o->target);
+	ua_begin_stop(app, false);
+}
+
+/* Call mode: the exit status and its "result:" line. */
+static int call_result(ua_app *app)
+{
+	const char *why;
+	char ts[32];
+	int rc;
+
+	if (app->result >= 0) {
+		rc = app->result;
+		why = app->result_why;
+	} else if (app->xfer_result >= 0) {
+		rc = app->xfer_result;
+		why = app->xfer_why;
+	} else if (app->end_result >= 0) {
+		rc = app->end_result;
+		why = app->end_why;
+	} else {
+		rc = app->interrupted ? UA_EXIT_INTERRUPTED : UA_EXIT_NO_ANSWER;
+		why = app->interrupted ? "interrupted" : "no answer";
+	}
+	printf("%s result: %s (exit %d)\n", ua_stamp(ts), why, rc);
+	return rc;
 }
 
 static void print_summary(const ua_app *app)
@@ -645,9 +709,11 @@ static void print_summary(const ua_app *app)
 	char ts[32];
 
 	printf("%s summary: %u calls, %u answered, %u rejected, %u cancelled by the caller, "
-	       "%u hung up by the caller, %u hung up by us, %u other\n",
-	       stamp(ts), app->n_in, app->n_answered, app->n_rejected, app->n_cancelled,
-	       app->n_peer_bye, app->n_our_bye, app->n_other);
+	       "%u hung up by the caller, %u hung up by us, %u other, %u replaced, "
+	       "%u transferred by us, %u transfers failed, %u calls placed on REFER\n",
+	       ua_stamp(ts), app->n_in, app->n_answered, app->n_rejected, app->n_cancelled,
+	       app->n_peer_bye, app->n_our_bye, app->n_other, app->n_replaced, app->n_xfer_ok,
+	       app->n_xfer_failed, app->n_referred);
 }
 
 int main(int argc, char **argv)
@@ -655,6 +721,7 @@ int main(int argc, char **argv)
 	ua_opts o;
 	ua_app app;
 	esip_stack_config cfg;
+	esip_credentials cred;
 	int rc, media_fd = -1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -666,7 +733,7 @@ int main(int argc, char **argv)
 		default_listen(&o);
 	memset(&app, 0, sizeof app);
 	app.o = &o;
-	app.result = -1;
+	app.result = app.end_result = app.xfer_result = -1;
 	if (o.sdp_file && ua_sdp_load(o.sdp_file, &app.sdp_file, &app.sdp_file_len)) {
 		fprintf(stderr, "esip-ua: cannot read %s: %s\n", o.sdp_file, strerror(errno));
 		return UA_EXIT_NO_LISTEN;
@@ -684,6 +751,12 @@ int main(int argc, char **argv)
 		cfg.ua.custom_headers = o.headers;
 		cfg.ua.n_custom_headers = o.n_headers;
 	}
+	/* RFC 3515 2.4.2: we decide on each REFER (the incoming_refer
+	 * callback prints it and accepts); --no-refer: 603 from the stack.
+	 * RFC 3891: --no-replaces treats Replaces as unsupported. */
+	cfg.ua.refer_policy = o.no_refer ? ESIP_POLICY_REJECT : ESIP_POLICY_ASK;
+	cfg.ua.replaces_policy = o.no_replaces ? ESIP_POLICY_REJECT : ESIP_POLICY_ACCEPT;
+	ua_reg_config(&app, &cfg, &cred);
 	cfg.log_level = o.verbose >= 2 ? ESIP_LOG_TRACE
 			: o.verbose   ? ESIP_LOG_DEBUG
 				      : ESIP_LOG_WARN;
@@ -692,6 +765,9 @@ int main(int argc, char **argv)
 	cfg.cb.incoming_call = o.mode == UA_MODE_LISTEN ? on_incoming : NULL;
 	cfg.cb.call_state = on_state;
 	cfg.cb.call_request = on_request;
+	cfg.cb.incoming_refer = ua_on_incoming_refer;
+	cfg.cb.refer_status = ua_on_refer_status;
+	cfg.cb.reg_state = ua_on_reg_state;
 	cfg.cb.ud = &app;
 	errno = 0;
 	rc = esip_stack_new(&cfg, &app.s);
@@ -715,18 +791,16 @@ int main(int argc, char **argv)
 		return UA_EXIT_NO_LISTEN;
 	}
 
-	rc = o.mode == UA_MODE_CALL ? place_call(&app) : UA_ARGS_RUN;
-	if (rc == UA_ARGS_RUN) {
+	/* registered first (then the call), or the call at once */
+	rc = ua_reg_start(&app);
+	if (rc == 0) {
 		run(&app);
-		if (o.mode == UA_MODE_CALL && app.result < 0) {
-			char ts[32];
-			app.result = app.interrupted ? UA_EXIT_INTERRUPTED : UA_EXIT_NO_ANSWER;
-			printf("%s result: %s (exit %d)\n", stamp(ts),
-			       app.interrupted ? "interrupted" : "no answer", app.result);
-		}
-		rc = o.mode == UA_MODE_CALL ? app.result : UA_EXIT_OK;
-		if (o.mode == UA_MODE_LISTEN)
+		if (o.mode == UA_MODE_CALL) {
+			rc = call_result(&app);
+		} else {
 			print_summary(&app);
+			rc = app.result >= 0 ? app.result : UA_EXIT_OK;
+		}
 	}
 	/* calls still up (the grace ran out) end with the stack: their last
 	 * state changes may still come, so our records go after it */

@@ -6,7 +6,11 @@
 #   2. SIPp, a real peer, places 10 calls over UDP and 10 over TCP to
 #      esip-ua (its built-in uac scenario: INVITE, 180, 200, ACK, BYE);
 #   3. SIPp sends 20 OPTIONS over UDP and 20 over TCP to esip-responder;
-#   4. esip-parse on a sample INVITE;
+#   4. a blind transfer among three esip-ua programs: A calls B, B
+#      transfers A to C (REFER; A calls C, NOTIFYs B; B hangs up);
+#   5. an attended transfer: B calls A, then C, and joins them (REFER
+#      with Replaces; A's new call takes the place of B's call at C);
+#   6. esip-parse on a sample INVITE;
 # then prints a summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -88,8 +92,70 @@ else
 	summary+=("SIPp parts skipped: sipp is not installed (scripts/deps.sh installs sip-tester)")
 fi
 
+# show NAME PID FILE: FILE's lines as they come, prefixed with NAME (until PID ends)
+show() {
+	tail -f -n +1 --pid="$2" "$3" | sed -u "s/^/   $1 | /" &
+}
+# listen NAME ARGS...: an esip-ua listening on a free port ($NAME_P), shown;
+# its output in $NAME_OUT (a new file each time: an old tail may linger)
+listen() {
+	local name=$1 port pid out
+	shift
+	port=$(free_port)
+	out=$(mktemp "$WORK/$name.XXXXXX")
+	"$UA" -l "udp:127.0.0.1:$port" -l "tcp:127.0.0.1:$port" -d 30 "$@" >"$out" 2>&1 &
+	pid=$!
+	track $pid
+	wait_listening $pid "$out"
+	show "$name" $pid "$out"
+	eval "${name}_P=$port ${name}_PID=$pid ${name}_OUT=$out"
+}
+# finish NAME...: stop the listeners, let their last lines show
+finish() {
+	local n pid
+	sleep 0.2
+	for n in "$@"; do
+		eval "pid=\$${n}_PID"
+		kill -INT "$pid"
+		wait "$pid" 2>/dev/null || true
+	done
+	sleep 0.1
+}
+
 echo
-echo "== 4. esip-parse on examples/invite.sip"
+echo "== 4. blind transfer: A calls B, B transfers A to C (REFER, RFC 3515); every state change,"
+echo "   seconds since each one's start"
+listen C
+listen B --transfer-to "sip:carol@127.0.0.1:$C_P" --transfer-after 300
+set +o pipefail
+"$UA" call "sip:bob@127.0.0.1:$B_P" -l udp:127.0.0.1:0 -l tcp:127.0.0.1:0 --hangup-after 1200 -d 20 \
+	2>&1 | sed -u 's/^/   A | /'
+rc=${PIPESTATUS[0]}
+set -o pipefail
+finish B C
+ok=$(grep -q "transfer succeeded" "$B_OUT" && [ $rc -eq 0 ] && echo yes)
+summary+=("blind transfer (A -> B, B refers A to C): A exit $rc, $([ "$ok" = yes ] && echo "A ended up with C, B hung up after the final NOTIFY" || echo FAILED)")
+
+echo
+echo "== 5. attended transfer: B calls A, then C, and joins them (REFER with Replaces, RFC 3891);"
+echo "   every state change, seconds since each one's start"
+listen A --hangup-after 1200
+listen C
+set +o pipefail
+"$UA" call "sip:alice@127.0.0.1:$A_P" --consult "sip:carol@127.0.0.1:$C_P" --transfer-after 300 \
+	-l udp:127.0.0.1:0 -l tcp:127.0.0.1:0 -d 20 2>&1 | sed -u 's/^/   B | /'
+rc=${PIPESTATUS[0]}
+set -o pipefail
+for _ in $(seq 1 40); do
+	grep -q "outgoing terminating -> terminated" "$A_OUT" && break
+	sleep 0.05
+done
+finish A C
+ok=$(grep -q "established -> replaced" "$C_OUT" && [ $rc -eq 0 ] && echo yes)
+summary+=("attended transfer (B joins A and C): B exit $rc, $([ "$ok" = yes ] && echo "A's call replaced B's at C" || echo FAILED)")
+
+echo
+echo "== 6. esip-parse on examples/invite.sip"
 build/tools/esip-parse examples/invite.sip | sed 's/^/   /'
 summary+=("esip-parse examples/invite.sip: $(build/tools/esip-parse examples/invite.sip | grep '^verdict:' | cut -d' ' -f2-)")
 

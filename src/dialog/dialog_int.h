@@ -540,6 +540,9 @@ void esip__ua_emit(esip_ua *ua, const esip_ua_event *ev);
 size_t esip__ua_common_headers(esip_ua *ua, bool response, esip_hdr_kv *out, size_t cap);
 /* Allow / Supported / Accept values of this UA. */
 extern const char esip__ua_allow[], esip__ua_supported[], esip__ua_accept[];
+/* Supported as this UA's config has it (without "replaces" when its
+ * replaces_policy is REJECT). */
+const char *esip__ua_supported_of(const esip_ua *ua);
 /* Counts a message the UA sends from its first line. */
 void esip__ua_count_out(esip_ua *ua, const void *bytes, size_t len);
 /* Our address towards dst over tp (public_addr when configured). */

@@ -162,7 +162,7 @@ static int build_view(esip_ua *ua, const dlg_view *v, esip_method method, uint32
 		extra[n].name = "Allow";
 		extra[n++].value = esip_str_cstr(esip__ua_allow);
 		extra[n].name = "Supported";
-		extra[n++].value = esip_str_cstr(esip__ua_supported);
+		extra[n++].value = esip_str_cstr(esip__ua_supported_of(ua));
 	}
 	for (i = 0; r && i < r->n_extra; i++)
 		extra[n++] = r->extra[i];

@@ -29,6 +29,13 @@ const char esip__ua_allow[] = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, 
 const char esip__ua_supported[] = "replaces, norefersub";
 const char esip__ua_accept[] = "application/sdp";
 
+const char *esip__ua_supported_of(const esip_ua *ua)
+{
+	/* RFC 3891 6: "replaces" only while INVITEs with Replaces are taken */
+	return ua->cfg.replaces_policy == ESIP_POLICY_REJECT ? "norefersub"
+							      : esip__ua_supported;
+}
+
 void esip_ua_config_init(esip_ua_config *c)
 {
 	memset(c, 0, sizeof *c);

@@ -25,6 +25,10 @@ static const char *const content_types[] = {"application/sdp", "message/sipfrag"
  * Target-Dialog of an INVITE is still read (INCOMING_CALL's other). */
 static const char *const extensions[] = {"replaces", "norefersub"};
 #define N_EXTENSIONS (sizeof extensions / sizeof extensions[0])
+/* replaces_policy REJECT: Replaces unsupported ("Require: replaces" gets
+ * 420, 8.2.2.3) */
+static const char *const extensions_no_replaces[] = {"norefersub"};
+#define N_EXTENSIONS_NO_REPLACES (sizeof extensions_no_replaces / sizeof extensions_no_replaces[0])
 
 const esip_uas_caps esip__uas_caps = {extensions, N_EXTENSIONS, handled,
 				      sizeof handled / sizeof handled[0], content_types, 2};
@@ -98,7 +102,7 @@ static void options(esip_ua *ua, esip_txn *txn, uint64_t now)
 	put(extra, &n, "Accept", esip_str_cstr(esip__ua_accept));
 	put(extra, &n, "Accept-Encoding", ESIP_STR("identity"));
 	put(extra, &n, "Accept-Language", ESIP_STR("en"));
-	put(extra, &n, "Supported", esip_str_cstr(esip__ua_supported));
+	put(extra, &n, "Supported", esip_str_cstr(esip__ua_supported_of(ua)));
 	respond(ua, txn, 200, NULL, extra, n, now);
 }
 
@@ -186,11 +190,26 @@ static const esip_method handled_reg[] = {
 static const esip_uas_caps caps_registrar = {extensions, N_EXTENSIONS, handled_reg,
 					     sizeof handled_reg / sizeof handled_reg[0],
 					     content_types, 2};
+static const esip_uas_caps caps_no_replaces = {extensions_no_replaces, N_EXTENSIONS_NO_REPLACES, handled,
+					       sizeof handled / sizeof handled[0],
+					       content_types, 2};
+static const esip_uas_caps caps_registrar_no_replaces = {
+	extensions_no_replaces, N_EXTENSIONS_NO_REPLACES, handled_reg, sizeof handled_reg / sizeof handled_reg[0],
+	content_types, 2};
+
+static const esip_uas_caps *caps_of(const esip_ua *ua)
+{
+	bool replaces = ua->cfg.replaces_policy != ESIP_POLICY_REJECT;
+
+	if (ua->registrar)
+		return replaces ? &caps_registrar : &caps_registrar_no_replaces;
+	return replaces ? &esip__uas_caps : &caps_no_replaces;
+}
 
 void esip__uas_request(esip_ua *ua, esip_txn *txn, const esip_msg *m, const esip_rx_info *rx,
 		       uint64_t now)
 {
-	if (refused(ua, txn, m, ua->registrar ? &caps_registrar : &esip__uas_caps, now))
+	if (refused(ua, txn, m, caps_of(ua), now))
 		return;
 	switch (m->method_id) {
 	case ESIP_METHOD_OPTIONS:

@@ -493,8 +493,12 @@ int esip__stack_enter(esip_stack *s)
 void esip__stack_leave(esip_stack *s)
 {
 	esip_transport_flush(s->tp);
-	pthread_mutex_unlock(&s->lock);
+	/* wake the loop before the unlock, never after: once unlocked, what
+	 * this call started may already have made the loop run a callback
+	 * that frees the stack (the write never blocks: a full eventfd
+	 * counter wakes the loop all the same) */
 	esip__stack_wake(s);
+	pthread_mutex_unlock(&s->lock);
 }
 
 void esip_stack_get_stats(esip_stack *s, esip_stack_stats *out)

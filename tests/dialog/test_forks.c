@@ -39,7 +39,7 @@ static void forked(size_t n, const int64_t *accept_ms, bool record_route)
 	uat_proxy_init(&px, net, "proxy", 5080);
 	px.record_route = record_route;
 	for (i = 0; i < n; i++) {
-		char name[16];
+		char name[24]; /* "ua" and any size_t: -Wformat-truncation */
 		snprintf(name, sizeof name, "ua%zu", i);
 		uat_node_init(&u[i], net, name, (uint16_t)(5090 + i), NULL);
 		u[i].policy.ring = 180;

@@ -3,7 +3,8 @@
  * 3515, RFC 3891, RFC 3892, RFC 4488): blind transfer (success, target
  * busy, target silent until the subscription expires), a REFER rejected,
  * Refer-Sub: false, two REFERs in one dialog, attended transfer, and
- * Replaces that matches or not (481, 486 early-only, 603 ending);
+ * Replaces that matches or not (481, 486 early-only, 603 ending), or is
+ * not supported (replaces_policy REJECT: 420 when required);
  * Target-Dialog (RFC 4538) naming a call; a REFER outside a dialog.
  */
 #include "uatest.h"
@@ -445,6 +446,54 @@ START_TEST(refer_outside_dialog_403)
 	ck_assert_ptr_nonnull(uat_raw_last(&r, "SIP/2.0 403 "));
 	ck_assert_uint_eq(a.n_calls, 0);
 	uat_node_deinit(&a);
+/* RFC 3891 6 / RFC 3261 8.2.2.3: with replaces_policy REJECT the UA does
+ * not support Replaces: "Require: replaces" gets 420 with Unsupported
+ * (not an ordinary new call), and Supported no longer names it (20.37).
+ * Regression: the option tag stayed in the UA's extensions, so such an
+ * INVITE was answered as a new call. */
+START_TEST(replaces_rejected_by_policy_420)
+{
+	simnet *net = simnet_new(9);
+	esip_ua_config cfg;
+	uatnode b;
+	uatraw r;
+	const char *m;
+	char v[256];
+
+	esip_ua_config_init(&cfg);
+	cfg.replaces_policy = ESIP_POLICY_REJECT;
+	uat_node_init(&b, net, "bob", 5070, &cfg);
+	b.policy.accept_after = 0;
+	b.policy.sdp = SDP;
+	uat_raw_init(&r, net, "raw", 5090);
+	uat_raw_send(&r, &b.addr,
+		     "INVITE sip:bob@127.0.0.1:5070 SIP/2.0\n"
+		     "Via: SIP/2.0/UDP 127.0.0.1:5090;branch=z9hG4bKrep1\n"
+		     "Max-Forwards: 70\nFrom: <sip:raw@127.0.0.1:5090>;tag=r1\n"
+		     "To: <sip:bob@127.0.0.1:5070>\nCall-ID: rep-1@raw\nCSeq: 1 INVITE\n"
+		     "Contact: <sip:raw@127.0.0.1:5090>\n"
+		     "Replaces: abc@raw;to-tag=x;from-tag=y\nRequire: replaces\n"
+		     "Content-Length: 0\n\n");
+	uat_raw_send(&r, &b.addr,
+		     "OPTIONS sip:bob@127.0.0.1:5070 SIP/2.0\n"
+		     "Via: SIP/2.0/UDP 127.0.0.1:5090;branch=z9hG4bKrep2\n"
+		     "Max-Forwards: 70\nFrom: <sip:raw@127.0.0.1:5090>;tag=r2\n"
+		     "To: <sip:bob@127.0.0.1:5070>\nCall-ID: rep-2@raw\nCSeq: 1 OPTIONS\n"
+		     "Content-Length: 0\n\n");
+	simnet_run_until(net, 100);
+	m = uat_raw_last(&r, "SIP/2.0 420");
+	ck_assert_ptr_nonnull(m);
+	ck_assert(uat_raw_hdr(m, "Unsupported", v, sizeof v));
+	ck_assert_str_eq(v, "replaces");
+	ck_assert_uint_eq(uat_count(&b, ESIP_UA_INCOMING_CALL), 0);
+	m = uat_raw_last(&r, "SIP/2.0 200");
+	ck_assert_ptr_nonnull(m);
+	ck_assert(uat_raw_hdr(m, "Supported", v, sizeof v));
+	ck_assert_ptr_null(strstr(v, "replaces"));
+	/* the 420 is retransmitted until Timer H (no ACK here) */
+	simnet_run(net, 3600000);
+	ck_assert_uint_eq(uat_live_txns(&b), 0);
+	uat_node_deinit(&b);
 	simnet_free(net);
 }
 END_TEST
@@ -471,6 +520,7 @@ Suite *transfer_suite(void)
 	tcase_add_test(r, target_dialog_recipient_view);
 	tcase_add_test(r, target_dialog_no_match);
 	tcase_add_test(t, refer_outside_dialog_403);
+	tcase_add_test(r, replaces_rejected_by_policy_420);
 	suite_add_tcase(s, t);
 	suite_add_tcase(s, r);
 	return s;

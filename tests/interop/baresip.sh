@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # baresip.sh - a real softphone as the peer: baresip (Debian: baresip-core),
-# headless, on loopback, calls esip-ua and is called by it.
+# headless, on loopback, calls esip-ua and is called by it, and is
+# transferred by it.
 #
-#   baresip.sh ESIP_UA udp|tcp
+#   baresip.sh ESIP_UA udp|tcp [calls|transfer]
 #
 # baresip runs with a config directory of its own (no audio devices:
 # aubridge plays and records into itself, G.711 only, no registration,
@@ -13,11 +14,17 @@
 #      hangs up and baresip answers the BYE;
 #   2. esip-ua calls baresip (call mode, --hangup-after 500): baresip
 #      answers by itself, esip-ua hangs up, exit status 0.
+# transfer (blind, RFC 5589 6; baresip the transferee):
+#   baresip calls esip-ua B (--transfer-to C --transfer-after 300), which
+#   REFERs it to esip-ua C; baresip accepts (202), calls C, NOTIFYs B
+#   with the outcome (200); B hangs up; baresip's call with C ends when
+#   baresip quits.
 # Exit 77 (meson: skipped) with a message when baresip or its modules are
 # missing.
 set -u
 UA=$(realpath "$1")
 T=$2
+WHAT=${3:-calls}
 MODS=/usr/lib/baresip/modules
 if ! command -v baresip >/dev/null 2>&1; then
 	echo "SKIP: baresip is not installed (Debian package baresip-core)"
@@ -33,7 +40,7 @@ done
 
 fail() {
 	echo "FAIL: $*"
-	for f in ua.out ua.out.err call.out call.out.err baresip.out; do
+	for f in ua.out ua.out.err call.out call.out.err C.out baresip.out; do
 		[ -s "$WORK/$f" ] && { echo "--- $f"; tr -d '\r' <"$WORK/$f" | grep -v '^\[0:' | tail -n 50; }
 	done
 	exit 1
@@ -56,6 +63,35 @@ module_app		menu.so
 EOF
 # (no ;transport= here: baresip would append it to every URI it dials)
 echo "<sip:baresip@127.0.0.1:$BPORT>;regint=0;answermode=auto" >"$WORK/baresip/accounts"
+
+if [ "$WHAT" = transfer ]; then
+	listener C
+	timeout --foreground -k 5 60 "$UA" -l "udp:127.0.0.1:$PORT" -l "tcp:127.0.0.1:$PORT" -d 50 \
+		--transfer-to "sip:carol@127.0.0.1:$C_PORT;transport=$T" --transfer-after 300 \
+		>"$WORK/ua.out" 2>"$WORK/ua.out.err" &
+	UA_PID=$!
+	track $UA_PID
+	wait_listening $UA_PID "$WORK/ua.out"
+	timeout -k 5 30 baresip -f "$WORK/baresip" -t 3 -e "/dial sip:bob@127.0.0.1:$PORT;transport=$T" \
+		</dev/null >"$WORK/baresip.out" 2>&1
+	rc=$?
+	[ $rc -eq 0 ] || fail "baresip exited $rc"
+	grep -q "refer final 200 OK: transfer succeeded" "$WORK/ua.out" ||
+		fail "esip-ua B saw no successful transfer"
+	grep -q "incoming established -> terminating (send_bye)" "$WORK/ua.out" ||
+		fail "esip-ua B did not hang up after the transfer"
+	grep -q "Call established: sip:carol@127.0.0.1:$C_PORT" "$WORK/baresip.out" ||
+		fail "baresip did not reach the transfer target"
+	kill -TERM "$UA_PID" "$C_PID"
+	wait "$UA_PID" "$C_PID"
+	for want in "ua 1 calls, 1 answered, 0 rejected, 0 cancelled by the caller, 0 hung up by the caller, 1 hung up by us, 0 other, 0 replaced, 1 transferred by us" \
+		"C 1 calls, 1 answered, 0 rejected, 0 cancelled by the caller, 1 hung up by the caller"; do
+		grep -q "summary: ${want#* }" "$WORK/${want%% *}.out" ||
+			fail "${want%% *}'s summary is not '${want#* }'"
+	done
+	echo "baresip -> esip-ua over $T, transferred to esip-ua C: $(grep -c 'refer progress' "$WORK/ua.out") progress NOTIFY(s), final 200, B hung up; baresip's call with C ended by baresip"
+	exit 0
+fi
 
 timeout --foreground -k 5 60 "$UA" -l "udp:127.0.0.1:$PORT" -l "tcp:127.0.0.1:$PORT" -d 50 \
 	--answer-after 200 --hangup-after 700 >"$WORK/ua.out" 2>"$WORK/ua.out.err" &

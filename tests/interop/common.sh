@@ -1,6 +1,7 @@
 # common.sh - sourced by the interop runners: a scratch directory removed
 # on exit with every process started through track(), a free loopback
-# port, waiting for a program's "listening on TCP" line.
+# port, an esip-ua listener, waiting for a program's "listening on TCP"
+# line.
 #
 # Programs under test run as `timeout --foreground -k 5 N prog`: without
 # --foreground, timeout(1) passes a signal it gets (our SIGINT) on to its
@@ -27,6 +28,31 @@ for _ in range(50):
         u.bind(("127.0.0.1", p)); print(p); break
     except OSError: pass
     finally: u.close(); t.close()'
+}
+
+# listener NAME ARGS...: $UA (esip-ua) in listen mode on a free port, UDP
+# and TCP, -d $LISTEN_D (default 50), output in $WORK/NAME.out(.err); sets
+# NAME_PID and NAME_PORT
+listener() {
+	local name=$1 port
+	shift
+	port=$(free_port)
+	timeout --foreground -k 5 60 "$UA" -l "udp:127.0.0.1:$port" -l "tcp:127.0.0.1:$port" \
+		-d "${LISTEN_D:-50}" "$@" >"$WORK/$name.out" 2>"$WORK/$name.out.err" &
+	track $!
+	eval "${name}_PID=$!; ${name}_PORT=$port"
+	wait_listening $! "$WORK/$name.out"
+}
+
+# stop_listener NAME: SIGTERM to listener NAME; fail (the caller's) unless
+# it exits 0
+stop_listener() {
+	local pid rc
+	eval "pid=\$${1}_PID"
+	kill -TERM "$pid"
+	wait "$pid"
+	rc=$?
+	[ $rc -eq 0 ] || fail "$1 exited $rc"
 }
 
 # wait_listening PID FILE: until FILE has "listening on TCP" (5 s at most)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# esip_ua.sh - esip-ua's command-line contract (issue 8), esip-ua against
+# esip_ua.sh - esip-ua's command-line contract (issues 8-10), esip-ua against
 # esip-ua on loopback: every exit status of call mode, the listen-mode
 # summary, bad arguments and an address in use.  No SIPp needed.  Every
 # run is bounded (free ports, -d, timeout(1)).
@@ -25,24 +25,19 @@ expect() {
 	fi
 }
 
-# listener NAME ARGS...: an esip-ua in listen mode on a free port ($NAME_PORT)
-listener() {
-	local name=$1 port
-	shift
-	port=$(free_port)
-	timeout --foreground -k 5 60 "$UA" -l "udp:127.0.0.1:$port" -l "tcp:127.0.0.1:$port" -d 50 "$@" \
-		>"$WORK/$name.out" 2>"$WORK/$name.out.err" &
-	track $!
-	eval "${name}_PID=$!; ${name}_PORT=$port"
-	wait_listening $! "$WORK/$name.out"
-}
-
 L="-l udp:127.0.0.1:0 -l tcp:127.0.0.1:0"
 
 # ---- bad arguments: 2, and --help: 0
 expect 2 "unknown option" "$UA" --bogus
-expect 2 "reserved --transfer-to" "$UA" call sip:a@127.0.0.1 --transfer-to sip:b@127.0.0.1
-expect 2 "reserved --proxy" "$UA" --proxy sip:p@127.0.0.1
+expect 2 "--transfer-to not a URI" "$UA" call sip:a@127.0.0.1 --transfer-to "bob"
+expect 2 "--transfer-after alone" "$UA" --transfer-after 100
+expect 2 "--consult in listen mode" "$UA" --consult sip:c@127.0.0.1
+expect 2 "--consult with --transfer-to" "$UA" call sip:a@127.0.0.1 --consult sip:c@127.0.0.1 \
+	--transfer-to sip:c@127.0.0.1
+expect 2 "--password without --user" "$UA" --password secret
+expect 2 "--user with '@'" "$UA" --user a@b
+expect 2 "--registrar not a sip URI" "$UA" --registrar http://example.com
+expect 2 "--proxy not a URI" "$UA" --proxy "proxy host"
 expect 2 "bad -l" "$UA" -l udp:127.0.0.1
 expect 2 "bad --reject" "$UA" --reject 200
 expect 2 "call without URI" "$UA" call
@@ -79,6 +74,14 @@ grep -q "result: rejected 486 Busy Here" "$WORK/out" || { echo "FAIL no 486 on t
 expect 4 "no answer within -d" "$UA" call "sip:bob@127.0.0.1:$ring_PORT" $L -d 0.5
 expect 5 "TCP connection refused" "$UA" call "sip:bob@127.0.0.1:$(free_port);transport=tcp" $L
 expect 6 "the peer hangs up" "$UA" call "sip:bob@127.0.0.1:$bye_PORT" $L --hangup-after 20000
+
+# ---- 11: the registration failed (nobody at the registrar's TCP port:
+# 503 at once), in both modes, with the reason on stderr and no call
+reg="sip:127.0.0.1:$(free_port);transport=tcp"
+expect 11 "registrar unreachable (call)" "$UA" call "sip:bob@127.0.0.1:$answer_PORT" $L --registrar "$reg"
+grep -q "registration at $reg failed: 503" "$WORK/err" || { echo "FAIL no reason on stderr"; failed=1; }
+grep -q "outgoing" "$WORK/out" && { echo "FAIL a call was placed"; failed=1; }
+expect 11 "registrar unreachable (listen)" "$UA" $L --registrar "$reg" --user bob
 
 # ---- 7: interrupted, while ringing and while established
 for what in ring answer; do

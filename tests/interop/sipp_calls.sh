@@ -20,6 +20,24 @@
 #              hangs up (uac_reinvite.xml); 3 calls
 #   uas-*      esip-ua calls a SIPp UAS 3 times (uas_call.xml): established,
 #              esip-ua hangs up, exit status 0 each time
+#   refer-in-* SIPp calls esip-ua and REFERs it to a second SIPp, the
+#              target (refer_uac.xml, uas_referred.xml): 202, NOTIFYs with
+#              message/sipfrag ending terminated with 200; the INVITE that
+#              reaches the target carries Referred-By; SIPp then hangs up,
+#              and esip-ua hangs up its call with the target 1 s after
+#   refer-out-* esip-ua ("call" --transfer-to) REFERs a SIPp UAS, which
+#              answers 202 and NOTIFYs 100, then 200 (exit 0) - and again
+#              with 486 (exit 9) (uas_refer.xml); esip-ua hangs up both times
+#   replaces-* SIPp calls esip-ua and holds the call (uac_hold.xml, which
+#              logs the dialog's Call-ID and tags); a second SIPp sends
+#              INVITEs with Replaces (uac_replaces.xml): an unknown dialog
+#              481, early-only against the confirmed one 486, the dialog
+#              itself 200 (the held call gets esip-ua's BYE); then esip-ua
+#              with --no-replaces answers "Require: replaces" 420
+#   auth-*     esip-ua (--user alice --password) calls a SIPp UAS that
+#              challenges the INVITE with 401 (uas_auth.xml): the INVITE
+#              again with Authorization, verified by SIPp, answered, exit
+#              0; a wrong password gets 403 from SIPp, exit 3
 # Exit 77 (meson: skipped) with a clear message when sipp is missing.
 set -u
 UA=$(realpath "$1")
@@ -74,6 +92,61 @@ sipp_uac() {
 	echo "sipp $1 over $t: $2 calls passed"
 }
 
+# sipp_bg NAME PORT ARGS...: a SIPp in the background on PORT ($NAME_PID),
+# its output in NAME.out and its log in NAME.log; returns when the port
+# is bound (SIPp prints nothing when it listens)
+sipp_bg() {
+	local name=$1 port=$2
+	shift 2
+	( cd "$WORK" && exec timeout -k 5 60 sipp "$@" -t $tp -i 127.0.0.1 -p "$port" -timeout 30s \
+		-timeout_error -nostdin -trace_err -error_file "$WORK/${name}_errors.log" \
+		-trace_logs -log_file "$WORK/$name.log" >"$WORK/$name.out" 2>&1 ) &
+	eval "${name}_PID=$!"
+	track $!
+	for _ in $(seq 1 100); do
+		[ $tp = u1 ] && ss -lun 2>/dev/null | grep -q "127.0.0.1:$port " && return 0
+		[ $tp = t1 ] && ss -ltn 2>/dev/null | grep -q "127.0.0.1:$port " && return 0
+		sleep 0.05
+	done
+	fail "SIPp $name did not start"
+}
+
+# sipp_wait NAME: the background SIPp NAME ended with 0
+sipp_wait() {
+	local pid rc
+	eval "pid=\$${1}_PID"
+	wait "$pid"
+	rc=$?
+	[ $rc -eq 0 ] || fail "SIPp $1 exited $rc"
+}
+
+# has FILE PATTERN: FILE ($WORK/FILE) has a line matching PATTERN (grep -E)
+has() {
+	grep -Eq -- "$2" "$WORK/$1" || fail "$1 has no line like '$2'"
+}
+
+# ua_call WANT URI ARGS...: esip-ua calls URI and must exit WANT
+ua_call() {
+	local want=$1 uri=$2 rc
+	shift 2
+	timeout --foreground -k 5 30 "$UA" call "$uri" -l udp:127.0.0.1:0 -l tcp:127.0.0.1:0 -d 20 "$@" \
+		>"$WORK/ua.out" 2>"$WORK/ua.out.err"
+	rc=$?
+	[ $rc -eq "$want" ] || fail "esip-ua exited $rc, expected $want"
+	grep "result:" "$WORK/ua.out"
+}
+
+xfer0="0 replaced, 0 transferred by us, 0 transfers failed"
+
+# held_dialog: SIPp "hold" (uac_hold.xml) logged its dialog: cid ttag ftag
+held_dialog() {
+	for _ in $(seq 1 100); do
+		grep -q "^dialog " "$WORK/hold.log" 2>/dev/null && break
+		sleep 0.05
+	done
+	read -r _ cid ttag ftag < <(grep "^dialog " "$WORK/hold.log") || fail "no dialog logged"
+}
+
 case "$CASE" in
 calls-udp | calls-tcp)
 	start_ua
@@ -101,29 +174,87 @@ reinvite-udp | reinvite-tcp)
 	;;
 uas-udp | uas-tcp)
 	SPORT=$(free_port)
-	( cd "$WORK" && exec timeout -k 5 60 sipp -sf "$DIR/uas_call.xml" -t $tp -m 3 -i 127.0.0.1 \
-		-p "$SPORT" -timeout 30s -timeout_error -nostdin \
-		-trace_err -error_file "$WORK/sipp_errors.log" >"$WORK/sipp.out" 2>&1 ) &
-	SPID=$!
-	track $SPID
-	# SIPp prints nothing when it listens: wait until its port is bound
-	for _ in $(seq 1 100); do
-		ss -lun 2>/dev/null | grep -q "127.0.0.1:$SPORT " && [ $tp = u1 ] && break
-		ss -ltn 2>/dev/null | grep -q "127.0.0.1:$SPORT " && [ $tp = t1 ] && break
-		sleep 0.05
+	sipp_bg uas "$SPORT" -sf "$DIR/uas_call.xml" -m 3
+	for _ in 1 2 3; do
+		ua_call 0 "sip:sipp@127.0.0.1:$SPORT;transport=$t" --hangup-after 50
 	done
-	for i in 1 2 3; do
-		timeout --foreground -k 5 30 "$UA" call "sip:sipp@127.0.0.1:$SPORT;transport=$t" \
-			-l udp:127.0.0.1:0 -l tcp:127.0.0.1:0 --hangup-after 50 -d 20 \
-			>"$WORK/ua.out" 2>"$WORK/ua.out.err"
-		rc=$?
-		[ $rc -eq 0 ] || fail "call $i: esip-ua exited $rc"
-		grep "result:" "$WORK/ua.out"
-	done
-	wait $SPID
-	rc=$?
-	[ $rc -eq 0 ] || fail "the SIPp UAS exited $rc"
+	sipp_wait uas
 	echo "esip-ua -> SIPp UAS over $t: 3 calls, exit 0 each"
+	;;
+refer-in-udp | refer-in-tcp)
+	TPORT=$(free_port)
+	sipp_bg target "$TPORT" -sf "$DIR/uas_referred.xml" -m 1
+	start_ua --hangup-after 1000
+	sipp_uac "-sf $DIR/refer_uac.xml -set target sip:target@127.0.0.1:$TPORT;transport=$t -trace_logs -log_file $WORK/refer.log" 1
+	sipp_wait target
+	has refer.log "^NOTIFY active sipfrag 100$"
+	has refer.log "^NOTIFY terminated sipfrag 200$"
+	has ua.out "refer received: blind to <sip:target@127.0.0.1:$TPORT;transport=$t>, referred by <sip:sipp@"
+	has ua.out "outgoing to sip:target@127.0.0.1:$TPORT;transport=$t, placed on the REFER"
+	has ua.out "incoming established -> terminated \(receive_bye\)"
+	has ua.out "outgoing established -> terminating \(send_bye\)"
+	stop_ua "1 calls, 1 answered, 0 rejected, 0 cancelled by the caller, 1 hung up by the caller, 0 hung up by us, 0 other, $xfer0, 1 calls placed on REFER"
+	grep "^NOTIFY" "$WORK/refer.log"
+	;;
+refer-out-udp | refer-out-tcp)
+	for final in "200 OK" "486 Busy Here"; do
+		SPORT=$(free_port)
+		want=0
+		[ "$final" = "200 OK" ] || want=9
+		sipp_bg uas "$SPORT" -sf "$DIR/uas_refer.xml" -m 1 -set final "$final"
+		ua_call $want "sip:sipp@127.0.0.1:$SPORT;transport=$t" \
+			--transfer-to "sip:carol@127.0.0.1:$SPORT" --transfer-after 100
+		sipp_wait uas
+		has uas.log "^REFER Refer-To +<sip:carol@127.0.0.1:$SPORT> id [0-9]+$"
+		has ua.out "refer progress 100 Trying"
+		has ua.out "refer final $final: transfer $([ $want = 0 ] && echo succeeded || echo failed)"
+		has ua.out "outgoing established -> terminating \(send_bye\)"
+	done
+	;;
+replaces-udp | replaces-tcp)
+	start_ua
+	HPORT=$(free_port)
+	sipp_bg hold "$HPORT" -sf "$DIR/uac_hold.xml" -m 1 127.0.0.1:"$PORT"
+	held_dialog
+	# RFC 3891 3: to-tag = esip-ua's tag, from-tag = the held call's peer's
+	for c in "481 unknown-$cid;to-tag=$ttag;from-tag=$ftag" \
+		"486 $cid;to-tag=$ttag;from-tag=$ftag;early-only" \
+		"200 $cid;to-tag=$ttag;from-tag=$ftag"; do
+		rm -f "$WORK/rep.log"
+		sipp_uac "-sf $DIR/uac_replaces.xml -set replaces ${c#* } -trace_logs -log_file $WORK/rep.log" 1
+		want=${c%% *}
+		if [ "$want" = 200 ]; then has rep.log "^answered 200$"; else has rep.log "^refused $want$"; fi
+		echo "Replaces: ${c#* }: $want"
+	done
+	sipp_wait hold
+	has ua.out "incoming from sip:replacer@127.0.0.1:[0-9]+, replacing call "
+	has ua.out "incoming established -> replaced \(replace_success\)"
+	stop_ua "2 calls, 2 answered, 0 rejected, 0 cancelled by the caller, 1 hung up by the caller, 0 hung up by us, 0 other, 1 replaced"
+	# RFC 3891 / 3261 8.2.2.3: without Replaces support, "Require: replaces" is 420
+	start_ua --no-replaces
+	rm -f "$WORK/hold.log"
+	# (a new local port: the last TCP connection from HPORT may linger)
+	sipp_bg hold "$(free_port)" -sf "$DIR/uac_hold.xml" -m 1 127.0.0.1:"$PORT"
+	held_dialog
+	rm -f "$WORK/rep.log"
+	sipp_uac "-sf $DIR/uac_replaces.xml -set replaces $cid;to-tag=$ttag;from-tag=$ftag -trace_logs -log_file $WORK/rep.log" 1
+	has rep.log "^refused 420$"
+	echo "Replaces with --no-replaces: 420"
+	stop_ua "1 calls, 1 answered, 0 rejected, 0 cancelled by the caller, 0 hung up by the caller, 1 hung up by us, 0 other, 0 replaced"
+	sipp_wait hold
+	;;
+auth-udp | auth-tcp)
+	for pw in secret wrong; do
+		SPORT=$(free_port)
+		want=0
+		[ $pw = secret ] || want=3
+		sipp_bg uas "$SPORT" -sf "$DIR/uas_auth.xml" -m 1 -set password secret
+		ua_call $want "sip:sipp@127.0.0.1:$SPORT;transport=$t" --user alice --password $pw \
+			--hangup-after 50 --trace
+		sipp_wait uas
+		[ "$(grep -c '^INVITE sip:' "$WORK/ua.out")" -eq 2 ] || fail "esip-ua did not send its INVITE twice"
+		has ua.out '^Authorization: Digest username="alice", realm="sipp.test", '
+	done
 	;;
 *) echo "unknown case $CASE"; exit 2 ;;
 esac

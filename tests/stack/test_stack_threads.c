@@ -445,6 +445,163 @@ START_TEST(shut_free_from_callback_thread)
 }
 END_TEST
 
+/*
+ * Regression: a public call's last step touched the stack after its
+ * unlock (esip__stack_leave woke the loop through s->wake_fd), so when
+ * the request it had just sent made the loop thread run a callback that
+ * freed the stack, the wake read freed memory and wrote to a closed (or
+ * reused) fd.  The interleaving is forced (likely, not certain, on a
+ * loaded machine: five rounds): the threads on one CPU, the caller at
+ * SCHED_IDLE, so the loop thread - woken by the unlock - preempts it and
+ * runs the exchange with itself, the callback and the destruction to
+ * their end before the caller resumes.  Freed blocks are
+ * filled with the number of a trap eventfd (as ints) and kept until the
+ * end, so a late wake lands in the trap.
+ */
+#include <sched.h>
+#include <stdalign.h>
+#include <sys/eventfd.h>
+
+#define TRAP_HDR 32
+static struct {
+	pthread_mutex_t mu;
+	int trap_fd;
+	long live;
+	void *kept;   /* freed blocks: poisoned, released at the end */
+} g_trap = {PTHREAD_MUTEX_INITIALIZER, -1, 0, NULL};
+
+static void *trap_alloc(size_t size, void *ud)
+{
+	char *p = malloc(TRAP_HDR + size);
+
+	(void)ud;
+	if (!p)
+		return NULL;
+	*(size_t *)(p + sizeof(void *)) = size;
+	pthread_mutex_lock(&g_trap.mu);
+	g_trap.live++;
+	pthread_mutex_unlock(&g_trap.mu);
+	return p + TRAP_HDR;
+}
+
+static void trap_free(void *ptr, void *ud)
+{
+	char *p;
+	size_t size, i;
+
+	(void)ud;
+	if (!ptr)
+		return;
+	p = (char *)ptr - TRAP_HDR;
+	size = *(size_t *)(p + sizeof(void *));
+	for (i = 0; i + sizeof(int) <= size; i += sizeof(int))
+		memcpy((char *)ptr + i, &g_trap.trap_fd, sizeof(int));
+	pthread_mutex_lock(&g_trap.mu);
+	*(void **)p = g_trap.kept;
+	g_trap.kept = p;
+	g_trap.live--;
+	pthread_mutex_unlock(&g_trap.mu);
+}
+
+static void *trap_realloc(void *ptr, size_t size, void *ud)
+{
+	void *n = trap_alloc(size, ud);
+	size_t old;
+
+	if (n && ptr) {
+		old = *(size_t *)((char *)ptr - TRAP_HDR + sizeof(void *));
+		memcpy(n, ptr, old < size ? old : size);
+		trap_free(ptr, ud);
+	}
+	return n;
+}
+
+static const esip_allocator trap_allocator = {trap_alloc, trap_realloc, trap_free, NULL};
+
+static void on_free_stack(void *ud, int status, const char *reason)
+{
+	(void)status;
+	(void)reason;
+	esip_stack_free(ud);
+}
+
+struct idle_send {
+	esip_stack *s;
+	const char *uri;
+	int rc;
+};
+
+static void *idle_send(void *arg)
+{
+	struct idle_send *a = arg;
+	struct sched_param sp = {0};
+
+	/* lowering is always allowed (if not, the round is just weaker) */
+	pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
+	a->rc = esip_stack_send_options(a->s, a->uri, on_free_stack, a->s);
+	return NULL;
+}
+
+/* One round: a stack whose own OPTIONS to itself frees it from the
+ * response callback, the request sent by a thread that goes SCHED_IDLE
+ * (a thread of its own: an unprivileged thread may not leave SCHED_IDLE);
+ * returns with every block of the stack freed. */
+static void free_from_callback_round(void)
+{
+	struct idle_send a;
+	pthread_t t;
+	esip_stack_config c;
+	char uri[128];
+	uint64_t deadline;
+	long live;
+
+	stk_config(&c, udp4, 1);
+	c.alloc = &trap_allocator;
+	a.s = stk_new(&c);
+	a.uri = uri;
+	a.rc = 1;
+	stk_self_uri(a.s, ESIP_TP_UDP, uri, sizeof uri);
+	ck_assert_int_eq(esip_stack_start(a.s), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, idle_send, &a), 0);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(a.rc, 0);
+	/* the detached loop thread frees every block of the stack */
+	deadline = stk_now_ms() + STK_WAIT_MS;
+	do {
+		pthread_mutex_lock(&g_trap.mu);
+		live = g_trap.live;
+		pthread_mutex_unlock(&g_trap.mu);
+		if (live)
+			sched_yield();
+	} while (live && stk_now_ms() < deadline);
+	ck_assert_int_eq(live, 0);
+}
+
+START_TEST(shut_free_from_callback_no_touch_after_unlock)
+{
+	cpu_set_t one;
+	uint64_t v = 0;
+	int i;
+
+	g_trap.trap_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	ck_assert_int_ge(g_trap.trap_fd, 0);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	ck_assert_int_eq(sched_setaffinity(0, sizeof one, &one), 0);
+	for (i = 0; i < 5; i++)
+		free_from_callback_round();
+	/* nothing wrote to the fd the freed stacks' fields now name */
+	ck_assert_int_eq(read(g_trap.trap_fd, &v, sizeof v), -1);
+	ck_assert_int_eq(errno, EAGAIN);
+	while (g_trap.kept) {
+		void *next = *(void **)g_trap.kept;
+		free(g_trap.kept);
+		g_trap.kept = next;
+	}
+	close(g_trap.trap_fd);
+}
+END_TEST
+
 START_TEST(shut_free_from_callback_process)
 {
 	esip_stack_config c;
@@ -847,6 +1004,7 @@ int main(void)
 	tcase_add_test(ts, shut_free_while_stop_joins);
 	tcase_add_test(ts, shut_free_from_callback_thread);
 	tcase_add_test(ts, shut_free_from_callback_process);
+	tcase_add_test(ts, shut_free_from_callback_no_touch_after_unlock);
 	tcase_add_test(ts, shut_callback_cannot_restart);
 	tcase_add_test(ts, thr_two_concurrent_stops);
 	suite_add_tcase(s, ts);
