@@ -446,6 +446,10 @@ START_TEST(refer_outside_dialog_403)
 	ck_assert_ptr_nonnull(uat_raw_last(&r, "SIP/2.0 403 "));
 	ck_assert_uint_eq(a.n_calls, 0);
 	uat_node_deinit(&a);
+	simnet_free(net);
+}
+END_TEST
+
 /* RFC 3891 6 / RFC 3261 8.2.2.3: with replaces_policy REJECT the UA does
  * not support Replaces: "Require: replaces" gets 420 with Unsupported
  * (not an ordinary new call), and Supported no longer names it (20.37).
