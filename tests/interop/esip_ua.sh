@@ -73,6 +73,7 @@ expect 3 "rejected 486" "$UA" call "sip:bob@127.0.0.1:$reject_PORT" $L
 grep -q "result: rejected 486 Busy Here" "$WORK/out" || { echo "FAIL no 486 on the result line"; failed=1; }
 expect 4 "no answer within -d" "$UA" call "sip:bob@127.0.0.1:$ring_PORT" $L -d 0.5
 expect 5 "TCP connection refused" "$UA" call "sip:bob@127.0.0.1:$(free_port);transport=tcp" $L
+expect 5 "UDP port closed (ICMP, RFC 3261 18.4)" "$UA" call "sip:bob@127.0.0.1:$(free_port)" $L -d 20
 expect 6 "the peer hangs up" "$UA" call "sip:bob@127.0.0.1:$bye_PORT" $L --hangup-after 20000
 
 # ---- 11: the registration failed (nobody at the registrar's TCP port:
@@ -88,7 +89,7 @@ for what in ring answer; do
 	eval port=\$${what}_PORT
 	timeout --foreground -k 5 30 "$UA" call "sip:bob@127.0.0.1:$port" $L --hangup-after 20000 >"$WORK/out" 2>&1 &
 	pid=$!
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 400); do # 20 s at most (a loaded machine)
 		grep -q -- "-> \(ringing\|established\)" "$WORK/out" && break
 		sleep 0.05
 	done
