@@ -450,7 +450,7 @@ static bool authorize(ua_req *r, const esip_msg *resp)
 	if (rc < 0) {
 		/* refused, or no credentials for the realm: the owner gets the
 		 * 401/407 itself (and the log says which realm) */
-		esip__ua_log(ua, ESIP_LOG_WARN, "%s %s: %u challenge not answered (realm \"%.*s\"): %s",
+		esip__ua_log(ua, ESIP_LOG_WARN, "%s %s: %u challenge not answered (realm %.*s): %s",
 			     esip_method_name((esip_method)r->method) ? esip_method_name((esip_method)r->method) : "request",
 			     r->host, resp->status, ESIP_STR_FMT(rep.realm), esip_strerror(rc));
 		goto no;
