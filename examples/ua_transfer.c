@@ -77,6 +77,15 @@ static void transfer_over(ua_app *app, ua_call *uc, bool ok, const char *why, bo
 	}
 }
 
+/* --transfer-to: a blind transfer of this call once the delay is over */
+static bool schedule_blind(ua_call *uc, const ua_opts *o)
+{
+	if (!o->transfer_to)
+		return false;
+	ua_schedule(uc, ACT_TRANSFER, o->transfer_after_ms);
+	return true;
+}
+
 bool ua_xfer_established(ua_app *app, ua_call *uc)
 {
 	const ua_opts *o = app->o;
@@ -95,12 +104,9 @@ bool ua_xfer_established(ua_app *app, ua_call *uc)
 			}
 			return true;
 		}
-		/* fall through */
+		return schedule_blind(uc, o);
 	case ROLE_INCOMING:
-		if (!o->transfer_to)
-			return false;
-		ua_schedule(uc, ACT_TRANSFER, o->transfer_after_ms);
-		return true;
+		return schedule_blind(uc, o);
 	case ROLE_CONSULT:
 		first = first_call(app);
 		if (!first || !first->established || first->xfer != XF_NONE) {
