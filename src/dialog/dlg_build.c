@@ -387,7 +387,9 @@ void esip__ack_bye_from_2xx(esip_ua *ua, const esip_msg *m, bool bye, uint64_t n
 		off += e.len + 1;
 	}
 	s->n_routes = n;
-	s->refs = bye ? 2 : 1;
+	/* one reference per request, and one of ours: a request may end (and
+	 * drop its own) inside esip__req_start (a raw ACK always does) */
+	s->refs = 1 + (bye ? 2 : 1);
 	memset(&rp, 0, sizeof rp);
 	rp.ops = &stray_ops;
 	rp.data = s;
@@ -410,7 +412,7 @@ void esip__ack_bye_from_2xx(esip_ua *ua, const esip_msg *m, bool bye, uint64_t n
 				s->refs--;
 		}
 	}
-	if (!s->refs)
+	if (--s->refs == 0)
 		esip_free(ua->alloc, s);
 }
 

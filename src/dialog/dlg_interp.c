@@ -280,6 +280,12 @@ static void finish(esip_call *c, uint64_t now)
 	esip__req_abandon(c->inv, now);
 	esip__req_abandon(c->bye, now);
 	if (c->ist) {
+		/* an INVITE still unanswered (the call failed on a transport
+		 * error) gets its final response now: a server transaction left
+		 * in Proceeding has no timer and would live on forever (RFC 6026
+		 * 8.8: it "MUST remain in the current state").  ESIP_ESTATE when
+		 * it was answered already. */
+		(void)esip__dlg_respond(c, c->ist, 500, NULL, ESIP_STR_NULL, now);
 		esip_txn_set_owner(c->ist, NULL);
 		c->ist = NULL;
 	}

@@ -472,6 +472,12 @@ static int place_call(refer_sub *s, uint64_t now)
 	}
 	if (rc < 0)
 		return rc;
+	if (esip_call_state_is_final((esip_call_state)nc->state)) {
+		/* it failed inside (its INVITE could not be sent): no progress
+		 * will ever come to report, its failure is the final NOTIFY's */
+		esip_call_unref(nc);
+		return ESIP_ETRANSPORT;
+	}
 	/* its progress becomes our NOTIFYs; the reference is ours */
 	nc->notify_sub = s;
 	s->referred = nc;

@@ -1,0 +1,155 @@
+/*
+ * fuzz_ua_check.c - the invariants of the UA cores, asserted after every
+ * step of the program (fuzz_ua.c):
+ *
+ *  - the transaction layer's own (esip__txl_check);
+ *  - the live list: every call on it is linked (CF_LIVE), attached to its
+ *    UA, in no final state, found in the dialog table by its ID, idle (no
+ *    interpreter depth, no queued event), its two timers armed exactly
+ *    when their slot says so, its requests and subscriptions its own and
+ *    idle; their number is esip_ua_live_calls(), and so is the number of
+ *    calls whose last reported state is not final (the application's
+ *    count, from events alone); the bytes they hold are call_bytes;
+ *  - every call the application knows: its state is the last one
+ *    reported (and its lock-free mirror says the same); one in a final
+ *    state is detached, unlinked, holds no armed timer, request,
+ *    transaction, subscription or reference to another call;
+ *  - the requests in flight are idle and their owners' pointers point
+ *    back at them;
+ *  - the shared wheel holds no more timers than the live objects can arm;
+ *  - quiescent (the clock ran out, nothing delivered, every lookup
+ *    answered): no transaction, no request, no armed timer, no
+ *    subscription, and every live call established.
+ */
+#include "fuzz_ua.h"
+#include "txn_int.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void dump_txn(esip_hnode *hn, void *ud)
+{
+	const esip_txn *t = ESIP_CONTAINER_OF(hn, esip_txn, node);
+
+	fprintf(stderr, "  live txn kind %u state %s method %u status %u owner %p\n", t->kind,
+		esip_fsm_state_name(esip__txn_machine((esip_txn_kind)t->kind), t->state),
+		t->method_id, t->status, t->owner);
+}
+
+static void check_timers(const esip_call *c)
+{
+	assert(esip_timer_active(&c->t_a) == (c->ta_id != DT_NONE));
+	assert(esip_timer_active(&c->t_b) == (c->tb_id != DT_NONE));
+}
+
+/* A live call's own requests and subscriptions. */
+static size_t check_live_call(esip_ua *ua, esip_call *c, bool quiescent)
+{
+	const refer_sub *s;
+	size_t armed = 0;
+
+	assert(c->ua == ua);
+	assert(c->flags & CF_LIVE);
+	assert(!esip_call_state_is_final((esip_call_state)c->state));
+	assert(c->depth == 0 && c->pending_n == 0);
+	assert(esip__call_find(ua, esip_str_cstr(c->call_id),
+			       esip_str_cstr(c->local_tag)) == c);
+	check_timers(c);
+	armed += esip_timer_active(&c->t_a) + esip_timer_active(&c->t_b);
+	assert(!c->inv || c->inv->owner == c);
+	assert(!c->bye || c->bye->owner == c);
+	for (s = c->subs; s; s = s->next) {
+		assert(s->call == c);
+		assert(s->state != ref_S_terminated); /* a terminated one is freed */
+		assert(s->depth == 0 && s->pending_n == 0);
+		assert(!s->refer || s->refer->owner == s);
+		assert(!s->notify || s->notify->owner == s);
+		armed += esip_timer_active(&s->t);
+	}
+	if (quiescent) {
+		assert(c->state == dlg_S_established);
+		assert(!c->subs && !c->inv && !c->bye && !armed);
+	}
+	return armed;
+}
+
+static void check_ended_call(const esip_call *c)
+{
+	assert(!c->ua);
+	assert(!(c->flags & CF_LIVE));
+	assert(!esip_timer_active(&c->t_a) && !esip_timer_active(&c->t_b));
+	assert(!c->inv && !c->bye && !c->ist);
+	assert(!c->subs && !c->notify_sub && !c->replacing && !c->legs);
+	assert(!c->next && !c->prev);
+}
+
+static void check_node(fz_world *w, fz_node *n, bool quiescent, size_t *armed)
+{
+	esip_ua *ua = n->ua;
+	esip_call *c;
+	ua_req *r;
+	uint64_t bytes = 0;
+	uint32_t live = 0, known_live = 0;
+	size_t i;
+	int bad = esip__txl_check(ua->txl);
+
+	if (bad) {
+		fprintf(stderr, "esip__txl_check: %d\n", bad);
+		abort();
+	}
+	for (c = ua->live; c; c = c->next) {
+		assert(!c->next || c->next->prev == c);
+		*armed += check_live_call(ua, c, quiescent);
+		bytes += c->bytes;
+		live++;
+	}
+	assert(live == ua->n_live && live == esip_ua_live_calls(ua));
+	assert(bytes == ua->stats.call_bytes);
+	for (i = 0; i < w->n_calls; i++) {
+		const fz_call *fc = &w->calls[i];
+		esip_call_state st;
+		if (fc->node != n->idx)
+			continue;
+		st = esip_ua_call_state(fc->call);
+		/* every change of state was reported */
+		assert(st == fc->state);
+		assert(esip_call_state_now(fc->call) == st);
+		if (esip_call_state_is_final(st))
+			check_ended_call(fc->call);
+		else
+			known_live++;
+	}
+	/* the application's count, from events alone, is the core's */
+	assert(known_live == live);
+	for (r = ua->reqs; r; r = r->next) {
+		assert(r->ua == ua);
+		assert(r->depth == 0 && r->pending_n == 0);
+		assert(r->state != req_S_done);
+		assert(!r->slot || *r->slot == r);
+		assert(!r->next || r->next->prev == r);
+	}
+	*armed += 2u * ua->txl->live_total;
+	if (quiescent) {
+		assert(!ua->reqs);
+		if (ua->txl->live_total) {
+			fprintf(stderr, "node %d: transactions left:\n", n->idx);
+			esip_htab_foreach(&ua->txl->table, dump_txn, NULL);
+			abort();
+		}
+	}
+}
+
+void fz_check(fz_world *w, bool quiescent)
+{
+	size_t armed = 0;
+	int i;
+
+	for (i = 0; i < FZ_NODES; i++)
+		check_node(w, &w->nodes[i], quiescent, &armed);
+	/* a timer in the wheel belongs to something live */
+	assert(esip_timerwheel_count(&w->wheel) <= armed);
+	if (quiescent)
+		assert(esip_timerwheel_count(&w->wheel) == 0);
+}
