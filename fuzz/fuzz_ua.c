@@ -101,7 +101,17 @@ fz_call *fz_find_call(fz_world *w, const esip_call *c)
 
 fz_call *fz_pick_call(fz_world *w, unsigned k)
 {
-	return w->n_calls ? &w->calls[k % w->n_calls] : NULL;
+	size_t i, alive = 0;
+
+	for (i = 0; i < w->n_calls; i++)
+		alive += w->calls[i].call != NULL;
+	if (!alive)
+		return NULL;
+	k %= (unsigned)alive;
+	for (i = 0; i < w->n_calls; i++)
+		if (w->calls[i].call && k-- == 0)
+			break;
+	return &w->calls[i];
 }
 
 static fz_call *know(fz_world *w, esip_call *c, int node)
@@ -121,6 +131,7 @@ static fz_call *know(fz_world *w, esip_call *c, int node)
 	fc = &w->calls[w->n_calls++];
 	esip_call_ref(c);
 	fc->call = c;
+	fc->held = true;
 	fc->node = node;
 	fc->state = ESIP_CALL_IDLE;
 	return fc;
@@ -268,6 +279,9 @@ static void fz_event(void *ud, const esip_ua_event *ev)
 		if (ev->state == ESIP_CALL_FAILED)
 			assert(esip_ua_call_status(c) >= 300 && esip_ua_call_status(c) <= 699);
 		fc->state = ev->state;
+		/* the core lets go of it after this: nobody holds it any more */
+		if (esip_call_state_is_final(ev->state) && !fc->held)
+			fc->call = NULL;
 		return;
 	}
 	/* any other event is about a live call, in the state last reported */
@@ -474,7 +488,7 @@ static void app_decide(fz_world *w, fz_in *s)
 	/* fc may move when events add calls: keep what is needed */
 	c = fc->call;
 	known = fc->state;
-	switch (fz_take(s, 6)) {
+	switch (fz_take(s, 7)) {
 	case 0:
 		st = ring[fz_take(s, 5)];
 		rc = esip_ua_call_ring(c, st, fz_take(s, 2) ? offer : NULL, 0, w->now);
@@ -494,6 +508,16 @@ static void app_decide(fz_world *w, fz_in *s)
 		break;
 	case 4:
 		check_rc(known, esip_ua_call_hangup(c, w->now), true);
+		break;
+	case 5:
+		/* the application lets go of the call (the core keeps it while
+		 * it is live) */
+		if (fc->held) {
+			fc->held = false;
+			if (esip_call_state_is_final(known))
+				fc->call = NULL;
+			esip_call_unref(c);
+		}
 		break;
 	default:
 		/* the accessors, with a buffer that is sometimes too small */
@@ -788,6 +812,9 @@ static void teardown(fz_world *w)
 	for (i = 0; i < w->n_calls; i++) {
 		esip_call *c = w->calls[i].call;
 		assert(esip_call_state_is_final(w->calls[i].state));
+		if (!c)
+			continue;
+		assert(w->calls[i].held);
 		assert(esip_call_state_is_final(esip_call_state_now(c)));
 		assert(!esip_call_ua(c));
 		esip_call_unref(c);

@@ -42,7 +42,9 @@ unsigned fz_take(fz_in *s, unsigned mod);
 
 /* What the application knows of a call: its last reported state. */
 typedef struct fz_call {
-	esip_call *call;        /* a reference held by the target */
+	esip_call *call;        /* NULL once gone (dropped and ended) */
+	bool held;              /* the target holds a reference (else the
+				 * core's keeps it while it is live) */
 	int node;
 	esip_call_state state;  /* the last CALL_STATE event's */
 } fz_call;
@@ -88,7 +90,7 @@ typedef struct fz_world {
 	uint64_t seed;          /* refills rnd: the run is reproducible */
 	uint64_t now;
 	fz_node nodes[FZ_NODES];
-	fz_call *calls;         /* every call ever reported, with a reference */
+	fz_call *calls;         /* every call ever reported */
 	size_t n_calls, cap_calls;
 	fz_pkt cap[FZ_CAPTURE];
 	size_t n_cap;           /* packets captured so far (cap[n % FZ_CAPTURE]) */

@@ -110,7 +110,7 @@ static void check_node(fz_world *w, fz_node *n, bool quiescent, size_t *armed)
 	for (i = 0; i < w->n_calls; i++) {
 		const fz_call *fc = &w->calls[i];
 		esip_call_state st;
-		if (fc->node != n->idx)
+		if (fc->node != n->idx || !fc->call)
 			continue;
 		st = esip_ua_call_state(fc->call);
 		/* every change of state was reported */

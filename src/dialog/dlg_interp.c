@@ -272,6 +272,7 @@ static void report(esip_call *c, unsigned what, uint32_t value, const dlg_arg *a
 static void finish(esip_call *c, uint64_t now)
 {
 	esip_ua *ua = c->ua;
+	ua_req *r, *next;
 
 	timer_stop(c, DT_ALL);
 	c->pending_n = 0;
@@ -292,6 +293,14 @@ static void finish(esip_call *c, uint64_t now)
 	if (c->state == dlg_S_failed)
 		ua->stats.calls_failed++;
 	esip__refer_call_ended(c, now);
+	/* so does every other request built from the call (a raw ACK or a
+	 * detached NOTIFY still waiting for a lookup, a UDP retry): it reads
+	 * the call to build itself, and the call may be freed now */
+	for (r = ua->reqs; r; r = next) {
+		next = r->next;
+		if (r->data == c && r->ops->build == esip__dlg_build)
+			esip__req_abandon(r, now);
+	}
 	if (c->replacing) {
 		esip_call_unref(c->replacing);
 		c->replacing = NULL;

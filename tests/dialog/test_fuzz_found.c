@@ -17,7 +17,11 @@
  *    decided was answered 603 at its expiry, but the dialog had no row
  *    for the outcome and stayed in referred for good;
  *  - a call with Replaces whose INVITE timed out failed with status 0,
- *    not 408 (RFC 3261 8.1.3.1) as any other call.
+ *    not 408 (RFC 3261 8.1.3.1) as any other call;
+ *  - the ACK of a call whose remote target is a host name waits for the
+ *    lookup; when the call ended and was freed meanwhile, the lookup's
+ *    result built the ACK from the freed call (heap use after free): the
+ *    call's requests now all end with it.
  */
 #include "testutil.h"
 
@@ -39,7 +43,25 @@ typedef struct bare {
 	size_t n_sent;
 	esip_call *calls[KEEP]; /* with a reference each */
 	size_t n_calls;
+	bool keep_calls;        /* take a reference on every call seen */
+	uint64_t lookup;        /* the last lookup started, 0 if none */
+	uint64_t cancelled;     /* the last lookup cancelled */
 } bare;
+
+static int b_resolve(void *ud, const char *host, uint16_t port, esip_tp tp, uint64_t *id)
+{
+	bare *b = ud;
+
+	*id = ++b->lookup;
+	return 0;
+}
+
+static void b_resolve_cancel(void *ud, uint64_t id)
+{
+	bare *b = ud;
+
+	b->cancelled = id;
+}
 
 static int b_send(void *ud, esip_dest *dest, const void *bytes, size_t len)
 {
@@ -71,7 +93,7 @@ static void b_event(void *ud, const esip_ua_event *ev)
 	bare *b = ud;
 	size_t i;
 
-	if (!ev->call)
+	if (!ev->call || !b->keep_calls)
 		return;
 	for (i = 0; i < b->n_calls; i++)
 		if (b->calls[i] == ev->call)
@@ -98,12 +120,15 @@ static void b_init_cfg(bare *b, const esip_ua_config *c)
 	esip_ua_callbacks cb;
 
 	memset(b, 0, sizeof *b);
+	b->keep_calls = true;
 	esip_timerwheel_init(&b->wheel, 0);
 	esip_rand_init(&b->rnd);
 	memset(&cb, 0, sizeof cb);
 	cb.send = b_send;
 	cb.local = b_local;
 	cb.event = b_event;
+	cb.resolve = b_resolve;
+	cb.resolve_cancel = b_resolve_cancel;
 	ck_assert_int_eq(esip_ua_new(c, &cb, b, &b->wheel, &b->rnd, &b->ua), 0);
 }
 
@@ -366,6 +391,56 @@ START_TEST(replacing_call_timeout_is_408)
 }
 END_TEST
 
+/* A call nobody holds ends while its ACK waits for a lookup. */
+START_TEST(ack_lookup_outlives_call)
+{
+	bare b;
+	esip_call_params p;
+	esip_call *c;
+	esip_addr a;
+	char via[256], from[256], to[256], cid[128], cseq[64], msg[2048];
+	const char *inv;
+	size_t sent;
+
+	b_init(&b, ESIP_POLICY_ACCEPT);
+	b.keep_calls = false;
+	memset(&p, 0, sizeof p);
+	p.target = "sip:peer@127.0.0.1:5060";
+	ck_assert_int_eq(esip_ua_call_make(b.ua, &p, b.now, &c), 0);
+	inv = b_last(&b, "INVITE");
+	ck_assert_ptr_nonnull(inv);
+	hdr(inv, "Via: ", via, sizeof via);
+	hdr(inv, "From: ", from, sizeof from);
+	hdr(inv, "To: ", to, sizeof to);
+	hdr(inv, "Call-ID: ", cid, sizeof cid);
+	hdr(inv, "CSeq: ", cseq, sizeof cseq);
+	snprintf(msg, sizeof msg,
+		 "SIP/2.0 200 OK\nVia: %s\nFrom: %s\nTo: %s;tag=p1\nCall-ID: %s\nCSeq: %s\n"
+		 "Contact: <sip:peer@peer.example>\nContent-Length: 0\n\n",
+		 via, from, to, cid, cseq);
+	b_recv(&b, msg);
+	ck_assert_int_eq(esip_ua_call_state(c), ESIP_CALL_ESTABLISHED);
+	ck_assert_uint_eq(b.lookup, 1); /* the ACK waits for peer.example */
+	esip_call_unref(c);             /* the core's reference is the last */
+	snprintf(msg, sizeof msg,
+		 "BYE sip:a@127.0.0.1:5070 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKbye1\n"
+		 "Max-Forwards: 70\nFrom: %s;tag=p1\nTo: %s\nCall-ID: %s\nCSeq: 1 BYE\n"
+		 "Content-Length: 0\n\n",
+		 to, from, cid);
+	b_recv(&b, msg);
+	ck_assert_ptr_nonnull(b_last(&b, "SIP/2.0 200"));
+	ck_assert_uint_eq(esip_ua_live_calls(b.ua), 0);
+	/* the ACK ended with its call: its lookup is cancelled; a result
+	 * that comes anyway finds nothing */
+	ck_assert_uint_eq(b.cancelled, 1);
+	sent = b.n_sent;
+	esip_addr_from_ip(&a, ESIP_STR("127.0.0.1"), 5060);
+	esip_ua_resolved(b.ua, 1, 0, &a, 1, b.now);
+	ck_assert_uint_eq(b.n_sent, sent);
+	b_deinit(&b);
+}
+END_TEST
+
 Suite *fuzz_found_suite(void)
 {
 	Suite *s = suite_create("dialog-fuzz-found");
@@ -376,6 +451,7 @@ Suite *fuzz_found_suite(void)
 	tcase_add_test(t, referred_call_failing_at_once);
 	tcase_add_test(t, undecided_refer_expires);
 	tcase_add_test(t, replacing_call_timeout_is_408);
+	tcase_add_test(t, ack_lookup_outlives_call);
 	suite_add_tcase(s, t);
 	return s;
 }
