@@ -211,6 +211,31 @@ static const char *hdr(const char *msg, const char *name, char *out, size_t cap)
 	return out;
 }
 
+/* What a peer answering our INVITE copies from it. */
+typedef struct out_invite {
+	char via[256], from[256], to[256], cid[128], cseq[64];
+} out_invite;
+
+/* A call to the peer at 127.0.0.1:5060; its INVITE's parts into o. */
+static esip_call *b_call_peer(bare *b, out_invite *o)
+{
+	esip_call_params p;
+	esip_call *c;
+	const char *inv;
+
+	memset(&p, 0, sizeof p);
+	p.target = "sip:peer@127.0.0.1:5060";
+	ck_assert_int_eq(esip_ua_call_make(b->ua, &p, b->now, &c), 0);
+	inv = b_last(b, "INVITE");
+	ck_assert_ptr_nonnull(inv);
+	hdr(inv, "Via: ", o->via, sizeof o->via);
+	hdr(inv, "From: ", o->from, sizeof o->from);
+	hdr(inv, "To: ", o->to, sizeof o->to);
+	hdr(inv, "Call-ID: ", o->cid, sizeof o->cid);
+	hdr(inv, "CSeq: ", o->cseq, sizeof o->cseq);
+	return c;
+}
+
 static const char INVITE[] = "INVITE sip:a@127.0.0.1:5070 SIP/2.0\n"
 			     "Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKinv1\n"
 			     "Max-Forwards: 70\n"
@@ -248,28 +273,18 @@ END_TEST
 START_TEST(fork_2xx_ack_and_bye_fail_at_once)
 {
 	bare b;
-	esip_call_params p;
 	esip_call *c;
-	char via[256], from[256], to[256], cid[128], cseq[64], msg[2048];
-	const char *inv;
+	out_invite o;
+	char msg[2048];
 	int i;
 
 	b_init(&b, ESIP_POLICY_ACCEPT);
-	memset(&p, 0, sizeof p);
-	p.target = "sip:peer@127.0.0.1:5060";
-	ck_assert_int_eq(esip_ua_call_make(b.ua, &p, b.now, &c), 0);
-	inv = b_last(&b, "INVITE");
-	ck_assert_ptr_nonnull(inv);
-	hdr(inv, "Via: ", via, sizeof via);
-	hdr(inv, "From: ", from, sizeof from);
-	hdr(inv, "To: ", to, sizeof to);
-	hdr(inv, "Call-ID: ", cid, sizeof cid);
-	hdr(inv, "CSeq: ", cseq, sizeof cseq);
+	c = b_call_peer(&b, &o);
 	for (i = 1; i <= 2; i++) {
 		snprintf(msg, sizeof msg,
 			 "SIP/2.0 200 OK\nVia: %s\nFrom: %s\nTo: %s;tag=fork%d\nCall-ID: %s\n"
 			 "CSeq: %s\nContact: <sip:peer%d@127.0.0.1:5060>\nContent-Length: 0\n\n",
-			 via, from, to, i, cid, cseq, i);
+			 o.via, o.from, o.to, i, o.cid, o.cseq, i);
 		if (i == 2)
 			b.fail = 2; /* the second fork's ACK and BYE */
 		b_recv(&b, msg);
@@ -395,29 +410,19 @@ END_TEST
 START_TEST(ack_lookup_outlives_call)
 {
 	bare b;
-	esip_call_params p;
 	esip_call *c;
 	esip_addr a;
-	char via[256], from[256], to[256], cid[128], cseq[64], msg[2048];
-	const char *inv;
+	out_invite o;
+	char msg[2048];
 	size_t sent;
 
 	b_init(&b, ESIP_POLICY_ACCEPT);
 	b.keep_calls = false;
-	memset(&p, 0, sizeof p);
-	p.target = "sip:peer@127.0.0.1:5060";
-	ck_assert_int_eq(esip_ua_call_make(b.ua, &p, b.now, &c), 0);
-	inv = b_last(&b, "INVITE");
-	ck_assert_ptr_nonnull(inv);
-	hdr(inv, "Via: ", via, sizeof via);
-	hdr(inv, "From: ", from, sizeof from);
-	hdr(inv, "To: ", to, sizeof to);
-	hdr(inv, "Call-ID: ", cid, sizeof cid);
-	hdr(inv, "CSeq: ", cseq, sizeof cseq);
+	c = b_call_peer(&b, &o);
 	snprintf(msg, sizeof msg,
 		 "SIP/2.0 200 OK\nVia: %s\nFrom: %s\nTo: %s;tag=p1\nCall-ID: %s\nCSeq: %s\n"
 		 "Contact: <sip:peer@peer.example>\nContent-Length: 0\n\n",
-		 via, from, to, cid, cseq);
+		 o.via, o.from, o.to, o.cid, o.cseq);
 	b_recv(&b, msg);
 	ck_assert_int_eq(esip_ua_call_state(c), ESIP_CALL_ESTABLISHED);
 	ck_assert_uint_eq(b.lookup, 1); /* the ACK waits for peer.example */
@@ -426,7 +431,7 @@ START_TEST(ack_lookup_outlives_call)
 		 "BYE sip:a@127.0.0.1:5070 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKbye1\n"
 		 "Max-Forwards: 70\nFrom: %s;tag=p1\nTo: %s\nCall-ID: %s\nCSeq: 1 BYE\n"
 		 "Content-Length: 0\n\n",
-		 to, from, cid);
+		 o.to, o.from, o.cid);
 	b_recv(&b, msg);
 	ck_assert_ptr_nonnull(b_last(&b, "SIP/2.0 200"));
 	ck_assert_uint_eq(esip_ua_live_calls(b.ua), 0);
