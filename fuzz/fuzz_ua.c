@@ -11,7 +11,8 @@
  *   4-5  the peer answers a request a core sent (captured by send())
  *   6    a captured packet is delivered to a core (the two cores talk)
  *   7    the application places a call (esip_ua_call_make, _make_replacing)
- *   8    ... rings, accepts, rejects, cancels or hangs up a known call
+ *   8    ... rings, accepts, rejects, cancels or hangs up a known call,
+ *        reads it, or lets go of its reference (the core keeps a live one)
  *   9    ... transfers: _refer, _refer_accept, _refer_reject
  *   10   time passes (every timer fires at its own time)
  *   11   a connection fails
@@ -29,6 +30,10 @@
  * and nothing but established calls may be left; then both cores are
  * freed, every request must have had its one answer, the target drops its
  * call references, and LeakSanitizer sees what remains.
+ *
+ * To read an input: FZ_UA_TRACE=1 build/fuzz/replay-ua <file> prints every
+ * step, message (first lines; FZ_UA_FULL=1: whole), event and machine
+ * transition on stderr.
  */
 #include "fuzz_ua.h"
 
