@@ -161,6 +161,8 @@ static int fz_send(void *ud, esip_dest *dest, const void *bytes, size_t len)
 			(const char *)bytes);
 		abort();
 	}
+	if (!w->bad_input)
+		fz_check_sent(w, n->idx, &m);
 	fz_reseed(w);
 	if (w->fail_sends) {
 		w->fail_sends--;

@@ -71,6 +71,14 @@ typedef struct fz_lookup {
 	int node;
 } fz_lookup;
 
+/* The last CSeq a core used in a dialog (a hash of Call-ID and tags). */
+typedef struct fz_seen {
+	uint64_t key;
+	uint32_t cseq;
+} fz_seen;
+#define FZ_SEEN 256
+#define FZ_BRANCHES 512
+
 struct fz_world;
 
 typedef struct fz_node {
@@ -104,6 +112,9 @@ typedef struct fz_world {
 	unsigned branch;        /* the peer's branch counter */
 	unsigned answered[FZ_APP_REQS]; /* RESPONSE events per application request */
 	size_t n_app_reqs;
+	fz_seen seen[FZ_SEEN];  /* dialogs of the messages sent (fz_check_sent) */
+	uint64_t branches[FZ_BRANCHES]; /* branches of the requests sent (hashes) */
+	size_t n_branches;
 	bool in_callback;       /* the application decides inside events too */
 	bool no_tcp;            /* no TCP listener: local() refuses TCP */
 	bool upgrade_tcp;       /* request_tp: UDP over 1300 bytes goes TCP */
@@ -132,5 +143,7 @@ size_t fz_msg_response(fz_world *w, fz_in *s, const fz_pkt *req, char *out, size
  * quiescent: after the clock ran out with nothing delivered, nothing may
  * be left but established calls. */
 void fz_check(fz_world *w, bool quiescent);
+/* Asserts what every message a core sends must be (m: it, parsed). */
+void fz_check_sent(fz_world *w, int node, const esip_msg *m);
 
 #endif

@@ -19,7 +19,12 @@
  *  - the shared wheel holds no more timers than the live objects can arm;
  *  - quiescent (the clock ran out, nothing delivered, every lookup
  *    answered): no transaction, no request, no armed timer, no
- *    subscription, and every live call established.
+ *    subscription, and every live call established;
+ *
+ * and for every message a core sends (fz_check_sent): a request carries
+ * a From tag, Max-Forwards and an RFC 3261 branch, and its CSeq never goes
+ * down within one dialog (12.2.1.1; a retransmission or the 18.1.1 retry
+ * repeats it); a response other than 100 carries a To tag (8.2.6.2).
  */
 #include "fuzz_ua.h"
 #include "txn_int.h"
@@ -152,4 +157,64 @@ void fz_check(fz_world *w, bool quiescent)
 	assert(esip_timerwheel_count(&w->wheel) <= armed);
 	if (quiescent)
 		assert(esip_timerwheel_count(&w->wheel) == 0);
+}
+
+/* FNV-1a of s, then a byte no token has */
+static uint64_t hash_str(uint64_t h, esip_str s)
+{
+	size_t k;
+
+	for (k = 0; k < s.len; k++)
+		h = (h ^ (unsigned char)s.p[k]) * 1099511628211ull;
+	return (h ^ 0xff) * 1099511628211ull;
+}
+
+static uint64_t dialog_key(int node, const esip_msg *m)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)node;
+
+	h = hash_str(h, m->call_id);
+	h = hash_str(h, m->from.tag);
+	return hash_str(h, m->to.tag);
+}
+
+void fz_check_sent(fz_world *w, int node, const esip_msg *m)
+{
+	fz_seen *seen = w->seen;
+	uint64_t key;
+	size_t i;
+
+	if (m->kind == ESIP_MSG_RESPONSE) {
+		/* (a request without To gets a response without one) */
+		assert(m->status == 100 || m->to.tag.p || !esip_msg_hdr(m, ESIP_HDR_TO));
+		return;
+	}
+	assert(m->from.tag.p && m->from.tag.len);
+	assert(m->max_forwards >= 0);
+	assert(m->via.branch.len > 7 && !memcmp(m->via.branch.p, "z9hG4bK", 7));
+	if (m->method_id == ESIP_METHOD_ACK || m->method_id == ESIP_METHOD_CANCEL)
+		return; /* they take the INVITE's number */
+	/* a retransmission repeats an older request: only a new branch counts */
+	key = hash_str(1469598103934665603ull, m->via.branch);
+	for (i = 0; i < FZ_BRANCHES; i++)
+		if (w->branches[i] == key)
+			return;
+	w->branches[w->n_branches++ % FZ_BRANCHES] = key;
+	key = dialog_key(node, m);
+	for (i = 0; i < FZ_SEEN; i++) {
+		if (seen[i].key == key) {
+			if (m->cseq < seen[i].cseq) {
+				fprintf(stderr, "CSeq %u after %u in a dialog:\n%.*s\n", m->cseq,
+					seen[i].cseq, (int)m->len, m->buf);
+				abort();
+			}
+			seen[i].cseq = m->cseq;
+			return;
+		}
+		if (!seen[i].key) {
+			seen[i].key = key;
+			seen[i].cseq = m->cseq;
+			return;
+		}
+	}
 }

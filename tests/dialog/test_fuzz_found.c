@@ -21,7 +21,10 @@
  *  - the ACK of a call whose remote target is a host name waits for the
  *    lookup; when the call ended and was freed meanwhile, the lookup's
  *    result built the ACK from the freed call (heap use after free): the
- *    call's requests now all end with it.
+ *    call's requests now all end with it;
+ *  - a 2xx of another fork whose From had lost its tag was ACKed and ended
+ *    with a BYE copying that From: requests without a From tag (RFC 3261
+ *    8.1.1.3).  Such a 2xx names no dialog of ours and is now ignored.
  */
 #include "testutil.h"
 
@@ -446,6 +449,39 @@ START_TEST(ack_lookup_outlives_call)
 }
 END_TEST
 
+/* 13.2.2.4 / 8.1.1.3: no request of ours goes without our From tag. */
+START_TEST(fork_2xx_without_from_tag)
+{
+	bare b;
+	esip_call *c;
+	out_invite o;
+	char msg[2048], from[256];
+	size_t sent;
+
+	b_init(&b, ESIP_POLICY_ACCEPT);
+	c = b_call_peer(&b, &o);
+	snprintf(msg, sizeof msg,
+		 "SIP/2.0 200 OK\nVia: %s\nFrom: %s\nTo: %s;tag=fork1\nCall-ID: %s\n"
+		 "CSeq: %s\nContact: <sip:peer@127.0.0.1:5060>\nContent-Length: 0\n\n",
+		 o.via, o.from, o.to, o.cid, o.cseq);
+	b_recv(&b, msg);
+	ck_assert_int_eq(esip_ua_call_state(c), ESIP_CALL_ESTABLISHED);
+	/* the same From without its tag parameter */
+	snprintf(from, sizeof from, "%s", o.from);
+	*strstr(from, ";tag=") = 0;
+	sent = b.n_sent;
+	snprintf(msg, sizeof msg,
+		 "SIP/2.0 200 OK\nVia: %s\nFrom: %s\nTo: %s;tag=fork2\nCall-ID: %s\n"
+		 "CSeq: %s\nContact: <sip:peer@127.0.0.1:5060>\nContent-Length: 0\n\n",
+		 o.via, from, o.to, o.cid, o.cseq);
+	b_recv(&b, msg);
+	ck_assert_uint_eq(b.n_sent, sent); /* no ACK, no BYE */
+	ck_assert_int_eq(esip_ua_call_state(c), ESIP_CALL_ESTABLISHED);
+	esip_call_unref(c);
+	b_deinit(&b);
+}
+END_TEST
+
 Suite *fuzz_found_suite(void)
 {
 	Suite *s = suite_create("dialog-fuzz-found");
@@ -457,6 +493,7 @@ Suite *fuzz_found_suite(void)
 	tcase_add_test(t, undecided_refer_expires);
 	tcase_add_test(t, replacing_call_timeout_is_408);
 	tcase_add_test(t, ack_lookup_outlives_call);
+	tcase_add_test(t, fork_2xx_without_from_tag);
 	suite_add_tcase(s, t);
 	return s;
 }
