@@ -239,6 +239,20 @@ static esip_call *b_call_peer(bare *b, out_invite *o)
 	return c;
 }
 
+/* The peer answers our INVITE 200 with its tag and Contact (from: our
+ * From as it comes back; NULL = as sent). */
+static void b_answer_200(bare *b, const out_invite *o, const char *from, const char *tag,
+			 const char *contact)
+{
+	char msg[2048];
+
+	snprintf(msg, sizeof msg,
+		 "SIP/2.0 200 OK\nVia: %s\nFrom: %s\nTo: %s;tag=%s\nCall-ID: %s\nCSeq: %s\n"
+		 "Contact: <%s>\nContent-Length: 0\n\n",
+		 o->via, from ? from : o->from, o->to, tag, o->cid, o->cseq, contact);
+	b_recv(b, msg);
+}
+
 static const char INVITE[] = "INVITE sip:a@127.0.0.1:5070 SIP/2.0\n"
 			     "Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKinv1\n"
 			     "Max-Forwards: 70\n"
@@ -278,19 +292,15 @@ START_TEST(fork_2xx_ack_and_bye_fail_at_once)
 	bare b;
 	esip_call *c;
 	out_invite o;
-	char msg[2048];
 	int i;
 
 	b_init(&b, ESIP_POLICY_ACCEPT);
 	c = b_call_peer(&b, &o);
 	for (i = 1; i <= 2; i++) {
-		snprintf(msg, sizeof msg,
-			 "SIP/2.0 200 OK\nVia: %s\nFrom: %s\nTo: %s;tag=fork%d\nCall-ID: %s\n"
-			 "CSeq: %s\nContact: <sip:peer%d@127.0.0.1:5060>\nContent-Length: 0\n\n",
-			 o.via, o.from, o.to, i, o.cid, o.cseq, i);
 		if (i == 2)
 			b.fail = 2; /* the second fork's ACK and BYE */
-		b_recv(&b, msg);
+		b_answer_200(&b, &o, NULL, i == 1 ? "fork1" : "fork2",
+			     i == 1 ? "sip:peer1@127.0.0.1:5060" : "sip:peer2@127.0.0.1:5060");
 		ck_assert_int_eq(esip_ua_call_state(c), ESIP_CALL_ESTABLISHED);
 	}
 	b_run(&b, 3600 * 1000);
@@ -422,11 +432,7 @@ START_TEST(ack_lookup_outlives_call)
 	b_init(&b, ESIP_POLICY_ACCEPT);
 	b.keep_calls = false;
 	c = b_call_peer(&b, &o);
-	snprintf(msg, sizeof msg,
-		 "SIP/2.0 200 OK\nVia: %s\nFrom: %s\nTo: %s;tag=p1\nCall-ID: %s\nCSeq: %s\n"
-		 "Contact: <sip:peer@peer.example>\nContent-Length: 0\n\n",
-		 o.via, o.from, o.to, o.cid, o.cseq);
-	b_recv(&b, msg);
+	b_answer_200(&b, &o, NULL, "p1", "sip:peer@peer.example");
 	ck_assert_int_eq(esip_ua_call_state(c), ESIP_CALL_ESTABLISHED);
 	ck_assert_uint_eq(b.lookup, 1); /* the ACK waits for peer.example */
 	esip_call_unref(c);             /* the core's reference is the last */
@@ -455,26 +461,18 @@ START_TEST(fork_2xx_without_from_tag)
 	bare b;
 	esip_call *c;
 	out_invite o;
-	char msg[2048], from[256];
+	char from[256];
 	size_t sent;
 
 	b_init(&b, ESIP_POLICY_ACCEPT);
 	c = b_call_peer(&b, &o);
-	snprintf(msg, sizeof msg,
-		 "SIP/2.0 200 OK\nVia: %s\nFrom: %s\nTo: %s;tag=fork1\nCall-ID: %s\n"
-		 "CSeq: %s\nContact: <sip:peer@127.0.0.1:5060>\nContent-Length: 0\n\n",
-		 o.via, o.from, o.to, o.cid, o.cseq);
-	b_recv(&b, msg);
+	b_answer_200(&b, &o, NULL, "fork1", "sip:peer@127.0.0.1:5060");
 	ck_assert_int_eq(esip_ua_call_state(c), ESIP_CALL_ESTABLISHED);
 	/* the same From without its tag parameter */
 	snprintf(from, sizeof from, "%s", o.from);
 	*strstr(from, ";tag=") = 0;
 	sent = b.n_sent;
-	snprintf(msg, sizeof msg,
-		 "SIP/2.0 200 OK\nVia: %s\nFrom: %s\nTo: %s;tag=fork2\nCall-ID: %s\n"
-		 "CSeq: %s\nContact: <sip:peer@127.0.0.1:5060>\nContent-Length: 0\n\n",
-		 o.via, from, o.to, o.cid, o.cseq);
-	b_recv(&b, msg);
+	b_answer_200(&b, &o, from, "fork2", "sip:peer@127.0.0.1:5060");
 	ck_assert_uint_eq(b.n_sent, sent); /* no ACK, no BYE */
 	ck_assert_int_eq(esip_ua_call_state(c), ESIP_CALL_ESTABLISHED);
 	esip_call_unref(c);
