@@ -4,7 +4,8 @@
  *
  * Input: 4 configuration bytes (REFER and Replaces policies, limits,
  * short timers, TCP availability, whether the application decides inside
- * events), then steps, each an opcode byte and its operands:
+ * events: answers an incoming call or a REFER, hangs up on a state
+ * change, taking a byte each time), then steps, each an opcode byte and its operands:
  *
  *   0-1  the peer sends a core a dialog-creating INVITE (fuzz_ua_msgs.c)
  *   2-3  the peer sends a request in a known call's dialog
@@ -251,6 +252,9 @@ static void decide_now(fz_world *w, esip_call *c, esip_ua_event_kind kind)
 			(void)esip_ua_call_refer_accept(c, w->now);
 		else if (k == 1)
 			(void)esip_ua_call_refer_reject(c, 603, w->now);
+	} else if (kind == ESIP_UA_CALL_STATE && k == 0) {
+		/* hang up as soon as anything changes */
+		(void)esip_ua_call_hangup(c, w->now);
 	}
 }
 
@@ -287,8 +291,12 @@ static void fz_event(void *ud, const esip_ua_event *ev)
 			assert(esip_ua_call_status(c) >= 300 && esip_ua_call_status(c) <= 699);
 		fc->state = ev->state;
 		/* the core lets go of it after this: nobody holds it any more */
-		if (esip_call_state_is_final(ev->state) && !fc->held)
+		if (esip_call_state_is_final(ev->state) && !fc->held) {
 			fc->call = NULL;
+			return;
+		}
+		if (w->in_callback && !w->freed)
+			decide_now(w, c, ev->kind);
 		return;
 	}
 	/* any other event is about a live call, in the state last reported */

@@ -242,8 +242,9 @@ void esip__dlg_in_dialog(esip_ua *ua, esip_txn *txn, const esip_msg *m, const es
 		ev = dlg_E_receive_bye;
 		break;
 	case ESIP_METHOD_INVITE:
-		/* its CANCEL and ACK find the call through the transaction */
-		esip_txn_set_owner(txn, c);
+		/* answered at once; the call owns its transaction only once it
+		 * is the one whose 2xx waits for the ACK (c->ist, dlg_interp.c):
+		 * an owner pointer the call does not know of would outlive it */
 		ev = dlg_E_receive_reinvite;
 		break;
 	case ESIP_METHOD_UPDATE:

@@ -146,8 +146,16 @@ static void answer_request(esip_call *c, const dlg_arg *a, unsigned status, uint
 		}
 		if (m == ESIP_METHOD_INVITE || offer.p)
 			body = esip_str_make(c->local_sdp, c->local_sdp_len);
-		if (m == ESIP_METHOD_INVITE)
-			c->ist = a->txn; /* its 2xx is retransmitted until the ACK */
+		if (m == ESIP_METHOD_INVITE) {
+			/* its 2xx is retransmitted until the ACK, which finds the
+			 * call through the transaction; the call owns one INVITE
+			 * transaction at a time (an older one's late ACK is
+			 * matched by dialog, ua.c) */
+			if (c->ist && c->ist != a->txn)
+				esip_txn_set_owner(c->ist, NULL);
+			c->ist = a->txn;
+			esip_txn_set_owner(a->txn, c);
+		}
 	}
 	if (esip__dlg_respond(c, a->txn, status, NULL, body, now) < 0)
 		esip__ua_log(ua, ESIP_LOG_WARN, "call %s: cannot answer %.*s", c->call_id,

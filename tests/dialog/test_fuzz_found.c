@@ -24,7 +24,13 @@
  *    call's requests now all end with it;
  *  - a 2xx of another fork whose From had lost its tag was ACKed and ended
  *    with a BYE copying that From: requests without a From tag (RFC 3261
- *    8.1.1.3).  Such a 2xx names no dialog of ours and is now ignored.
+ *    8.1.1.3).  Such a 2xx names no dialog of ours and is now ignored;
+ *  - a re-INVITE made its server transaction point at the call (its
+ *    owner) though the call kept track of one INVITE transaction only:
+ *    the first INVITE's (in Accepted until Timer L) or a re-INVITE
+ *    refused with 500 still named a call that had ended and been freed
+ *    when they ended (heap use after free).  The call now owns exactly
+ *    the INVITE transaction it keeps (c->ist).
  */
 #include "testutil.h"
 
@@ -47,6 +53,7 @@ typedef struct bare {
 	esip_call *calls[KEEP]; /* with a reference each */
 	size_t n_calls;
 	bool keep_calls;        /* take a reference on every call seen */
+	esip_call *last;        /* the last call seen (no reference) */
 	uint64_t lookup;        /* the last lookup started, 0 if none */
 	uint64_t cancelled;     /* the last lookup cancelled */
 } bare;
@@ -96,6 +103,8 @@ static void b_event(void *ud, const esip_ua_event *ev)
 	bare *b = ud;
 	size_t i;
 
+	if (ev->call)
+		b->last = ev->call;
 	if (!ev->call || !b->keep_calls)
 		return;
 	for (i = 0; i < b->n_calls; i++)
@@ -480,6 +489,47 @@ START_TEST(fork_2xx_without_from_tag)
 }
 END_TEST
 
+/* RFC 6026 7.1: the first INVITE's transaction lives on in Accepted
+ * (Timer L) after a re-INVITE and the BYE ended a call nobody holds. */
+START_TEST(reinvite_then_bye_unheld_call)
+{
+	bare b;
+	char ttag[64], msg[2048];
+	esip_call *c;
+
+	b_init(&b, ESIP_POLICY_ACCEPT);
+	b.keep_calls = false;
+	b_recv(&b, INVITE);
+	c = b.last;
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(esip_ua_call_accept(c, NULL, 0, b.now), 0);
+	snprintf(ttag, sizeof ttag, "%s",
+		 strstr(strstr(b_last(&b, "SIP/2.0 200"), "\r\nTo: "), ";tag=") + 5);
+	ttag[strcspn(ttag, "\r;")] = 0;
+	/* a re-INVITE before the first INVITE's ACK, and the BYE */
+	snprintf(msg, sizeof msg,
+		 "INVITE sip:a@127.0.0.1:5070 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKre1\n"
+		 "Max-Forwards: 70\nFrom: <sip:peer@127.0.0.1>;tag=pf1\n"
+		 "To: <sip:a@127.0.0.1:5070>;tag=%s\nCall-ID: fz1@peer\nCSeq: 2 INVITE\n"
+		 "Contact: <sip:peer@127.0.0.1:5060>\nContent-Length: 0\n\n",
+		 ttag);
+	b_recv(&b, msg);
+	ck_assert_ptr_nonnull(b_last(&b, "SIP/2.0 200"));
+	snprintf(msg, sizeof msg,
+		 "BYE sip:a@127.0.0.1:5070 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKbye2\n"
+		 "Max-Forwards: 70\nFrom: <sip:peer@127.0.0.1>;tag=pf1\n"
+		 "To: <sip:a@127.0.0.1:5070>;tag=%s\nCall-ID: fz1@peer\nCSeq: 3 BYE\n"
+		 "Content-Length: 0\n\n",
+		 ttag);
+	b_recv(&b, msg);
+	ck_assert_uint_eq(esip_ua_live_calls(b.ua), 0); /* ended and freed */
+	/* Timer L ends both INVITE transactions: nothing names the call */
+	b_run(&b, 3600 * 1000);
+	ck_assert_uint_eq(b_live_txns(&b), 0);
+	b_deinit(&b);
+}
+END_TEST
+
 Suite *fuzz_found_suite(void)
 {
 	Suite *s = suite_create("dialog-fuzz-found");
@@ -492,6 +542,7 @@ Suite *fuzz_found_suite(void)
 	tcase_add_test(t, replacing_call_timeout_is_408);
 	tcase_add_test(t, ack_lookup_outlives_call);
 	tcase_add_test(t, fork_2xx_without_from_tag);
+	tcase_add_test(t, reinvite_then_bye_unheld_call);
 	suite_add_tcase(s, t);
 	return s;
 }
