@@ -6,7 +6,8 @@
  *    first line, without CR, LF or other controls but tab; a failure
  *    leaves status 0 and the reason absent, with one of the two errors;
  *  - only the first line counts: the body cut after its first LF parses
- *    the same, and so does the first line with other header lines after;
+ *    the same, and so do the first line with other header lines after and
+ *    the first line without its line end;
  *  - a success prints back ("SIP/2.0 <status> <reason>\r\n") to a body
  *    that parses to the same status and reason.
  */
@@ -33,9 +34,12 @@ static result parse(const char *p, size_t n)
 	return r;
 }
 
+/* The same outcome (which error a failure names may depend on the bytes
+ * after the first line: not compared). */
 static bool same(result a, result b)
 {
-	return a.rc == b.rc && a.status == b.status && a.reason.len == b.reason.len &&
+	return (a.rc == 0) == (b.rc == 0) && a.status == b.status &&
+	       a.reason.len == b.reason.len &&
 	       (!a.reason.len || !memcmp(a.reason.p, b.reason.p, a.reason.len));
 }
 
@@ -82,8 +86,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(buf, p, line);
 		memcpy(buf + line, "Contact: <sip:x@y>\r\n", 20);
 		r2 = parse(buf, line + 20);
-		assert(r.rc == r2.rc && r.status == r2.status && r.reason.len == r2.reason.len);
+		assert((r.rc == 0) == (r2.rc == 0) && r.status == r2.status &&
+		       r.reason.len == r2.reason.len);
 		free(buf);
+		/* the line may also end the body without its line end; known
+		 * exception (reported): an 11-byte "SIP/2.0 200" fails the
+		 * whole-body length check that "SIP/2.0 200\r\n" passes */
+		line--;
+		if (line && p[line - 1] == '\r')
+			line--;
+		/* (a body ending in a bare CR has it taken for half a line end) */
+		if (line != 11 && !(line && p[line - 1] == '\r'))
+			assert(same(r, parse(p, line)));
 	}
 	if (r.rc == 0) {
 		buf = malloc(r.reason.len + 32);
