@@ -30,7 +30,10 @@
  *    the first INVITE's (in Accepted until Timer L) or a re-INVITE
  *    refused with 500 still named a call that had ended and been freed
  *    when they ended (heap use after free).  The call now owns exactly
- *    the INVITE transaction it keeps (c->ist).
+ *    the INVITE transaction it keeps (c->ist);
+ *  - an application that hung up from the state report of a REFER
+ *    (established -> referred) left the REFER without any response: its
+ *    server transaction stayed in Trying for good.  It is now declined.
  */
 #include "testutil.h"
 
@@ -54,6 +57,7 @@ typedef struct bare {
 	size_t n_calls;
 	bool keep_calls;        /* take a reference on every call seen */
 	esip_call *last;        /* the last call seen (no reference) */
+	esip_call_state hangup_on; /* hang up from the report of this state */
 	uint64_t lookup;        /* the last lookup started, 0 if none */
 	uint64_t cancelled;     /* the last lookup cancelled */
 } bare;
@@ -105,6 +109,8 @@ static void b_event(void *ud, const esip_ua_event *ev)
 
 	if (ev->call)
 		b->last = ev->call;
+	if (ev->kind == ESIP_UA_CALL_STATE && b->hangup_on && ev->state == b->hangup_on)
+		ck_assert_int_eq(esip_ua_call_hangup(ev->call, b->now), 0);
 	if (!ev->call || !b->keep_calls)
 		return;
 	for (i = 0; i < b->n_calls; i++)
@@ -530,6 +536,27 @@ START_TEST(reinvite_then_bye_unheld_call)
 }
 END_TEST
 
+/* The application may call the core from its callbacks: a REFER whose
+ * report makes it hang up is still answered (RFC 3515 2.4.2). */
+START_TEST(hangup_from_refer_report)
+{
+	bare b;
+	esip_call *c;
+	char ttag[64];
+
+	b_init(&b, ESIP_POLICY_ASK);
+	c = b_established(&b, ttag, sizeof ttag);
+	b.hangup_on = ESIP_CALL_REFERRED;
+	b_refer(&b, ttag);
+	ck_assert_int_eq(esip_ua_call_state(c), ESIP_CALL_TERMINATING);
+	ck_assert_ptr_nonnull(b_last(&b, "SIP/2.0 603"));
+	b_run(&b, 3600 * 1000);
+	ck_assert_int_eq(esip_ua_call_state(c), ESIP_CALL_TERMINATED);
+	ck_assert_uint_eq(b_live_txns(&b), 0);
+	b_deinit(&b);
+}
+END_TEST
+
 Suite *fuzz_found_suite(void)
 {
 	Suite *s = suite_create("dialog-fuzz-found");
@@ -543,6 +570,7 @@ Suite *fuzz_found_suite(void)
 	tcase_add_test(t, ack_lookup_outlives_call);
 	tcase_add_test(t, fork_2xx_without_from_tag);
 	tcase_add_test(t, reinvite_then_bye_unheld_call);
+	tcase_add_test(t, hangup_from_refer_report);
 	suite_add_tcase(s, t);
 	return s;
 }
