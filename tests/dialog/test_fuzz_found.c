@@ -33,7 +33,12 @@
  *    the INVITE transaction it keeps (c->ist);
  *  - an application that hung up from the state report of a REFER
  *    (established -> referred) left the REFER without any response: its
- *    server transaction stayed in Trying for good.  It is now declined.
+ *    server transaction stayed in Trying for good.  It is now declined;
+ *  - the same from the report of esip_ua_call_refer (established ->
+ *    referring), when the call ended in there (its BYE failing at once):
+ *    the subscription the call took along was then used (heap use after
+ *    free).  The REFER is now not sent and the call returns ESIP_ESTATE;
+ *    esip_ua_call_refer_accept / _reject likewise.
  */
 #include "testutil.h"
 
@@ -557,6 +562,24 @@ START_TEST(hangup_from_refer_report)
 }
 END_TEST
 
+START_TEST(hangup_from_referring_report)
+{
+	bare b;
+	esip_call *c;
+	char ttag[64];
+
+	b_init(&b, ESIP_POLICY_ACCEPT);
+	c = b_established(&b, ttag, sizeof ttag);
+	b.hangup_on = ESIP_CALL_REFERRING;
+	b.fail = 1; /* the BYE: the call ends inside */
+	ck_assert_int_eq(esip_ua_call_refer(c, "sip:carol@127.0.0.1:5090", NULL, NULL, b.now),
+			 ESIP_ESTATE);
+	ck_assert_int_eq(esip_ua_call_state(c), ESIP_CALL_TERMINATED);
+	ck_assert_ptr_null(b_last(&b, "REFER"));
+	b_deinit(&b);
+}
+END_TEST
+
 Suite *fuzz_found_suite(void)
 {
 	Suite *s = suite_create("dialog-fuzz-found");
@@ -571,6 +594,7 @@ Suite *fuzz_found_suite(void)
 	tcase_add_test(t, fork_2xx_without_from_tag);
 	tcase_add_test(t, reinvite_then_bye_unheld_call);
 	tcase_add_test(t, hangup_from_refer_report);
+	tcase_add_test(t, hangup_from_referring_report);
 	suite_add_tcase(s, t);
 	return s;
 }
