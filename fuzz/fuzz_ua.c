@@ -290,6 +290,8 @@ static void fz_event(void *ud, const esip_ua_event *ev)
 		if (ev->state == ESIP_CALL_FAILED)
 			assert(esip_ua_call_status(c) >= 300 && esip_ua_call_status(c) <= 699);
 		fc->state = ev->state;
+		if (esip_call_state_is_final(ev->state))
+			fz_dialog_ended(w, n->idx, c);
 		/* the core lets go of it after this: nobody holds it any more */
 		if (esip_call_state_is_final(ev->state) && !fc->held) {
 			fc->call = NULL;

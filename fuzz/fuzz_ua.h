@@ -73,7 +73,7 @@ typedef struct fz_lookup {
 
 /* The last CSeq a core used in a dialog (a hash of Call-ID and tags). */
 typedef struct fz_seen {
-	uint64_t key;
+	uint64_t ours, theirs;  /* node, Call-ID, our tag; their tag */
 	uint32_t cseq;
 } fz_seen;
 #define FZ_SEEN 256
@@ -145,5 +145,7 @@ size_t fz_msg_response(fz_world *w, fz_in *s, const fz_pkt *req, char *out, size
 void fz_check(fz_world *w, bool quiescent);
 /* Asserts what every message a core sends must be (m: it, parsed). */
 void fz_check_sent(fz_world *w, int node, const esip_msg *m);
+/* A call ended: the numbering of its dialogs is over. */
+void fz_dialog_ended(fz_world *w, int node, const esip_call *c);
 
 #endif

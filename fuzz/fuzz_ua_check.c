@@ -23,8 +23,9 @@
  *
  * and for every message a core sends (fz_check_sent): a request carries
  * a From tag, Max-Forwards and an RFC 3261 branch, and its CSeq never goes
- * down within one dialog (12.2.1.1; a retransmission or the 18.1.1 retry
- * repeats it); a response other than 100 carries a To tag (8.2.6.2).
+ * down within one dialog while its call lives (12.2.1.1; a retransmission
+ * or the 18.1.1 retry repeats it; after the call, a stray 2xx of it gets
+ * a BYE numbered from the INVITE, 13.2.2.4); a response other than 100 carries a To tag (8.2.6.2).
  */
 #include "fuzz_ua.h"
 #include "txn_int.h"
@@ -169,19 +170,29 @@ static uint64_t hash_str(uint64_t h, esip_str s)
 	return (h ^ 0xff) * 1099511628211ull;
 }
 
-static uint64_t dialog_key(int node, const esip_msg *m)
+/* Our side of a dialog: the node, the Call-ID and our tag. */
+static uint64_t our_side(int node, esip_str call_id, esip_str tag)
 {
-	uint64_t h = 1469598103934665603ull ^ (uint64_t)node;
+	return hash_str(hash_str(1469598103934665603ull ^ (uint64_t)node, call_id), tag);
+}
 
-	h = hash_str(h, m->call_id);
-	h = hash_str(h, m->from.tag);
-	return hash_str(h, m->to.tag);
+void fz_dialog_ended(fz_world *w, int node, const esip_call *c)
+{
+	uint64_t k = our_side(node, esip_str_cstr(esip_call_id(c)),
+			      esip_str_cstr(esip_call_local_tag(c)));
+	size_t i;
+
+	/* its numbers are over: a request built later from a stray 2xx of
+	 * it (13.2.2.4) starts afresh */
+	for (i = 0; i < FZ_SEEN; i++)
+		if (w->seen[i].ours == k)
+			w->seen[i].ours = w->seen[i].theirs = 0;
 }
 
 void fz_check_sent(fz_world *w, int node, const esip_msg *m)
 {
 	fz_seen *seen = w->seen;
-	uint64_t key;
+	uint64_t key, theirs;
 	size_t i;
 
 	if (m->kind == ESIP_MSG_RESPONSE) {
@@ -200,9 +211,10 @@ void fz_check_sent(fz_world *w, int node, const esip_msg *m)
 		if (w->branches[i] == key)
 			return;
 	w->branches[w->n_branches++ % FZ_BRANCHES] = key;
-	key = dialog_key(node, m);
+	key = our_side(node, m->call_id, m->from.tag);
+	theirs = hash_str(0, m->to.tag);
 	for (i = 0; i < FZ_SEEN; i++) {
-		if (seen[i].key == key) {
+		if (seen[i].ours == key && seen[i].theirs == theirs) {
 			if (m->cseq < seen[i].cseq) {
 				fprintf(stderr, "CSeq %u after %u in a dialog:\n%.*s\n", m->cseq,
 					seen[i].cseq, (int)m->len, m->buf);
@@ -211,8 +223,9 @@ void fz_check_sent(fz_world *w, int node, const esip_msg *m)
 			seen[i].cseq = m->cseq;
 			return;
 		}
-		if (!seen[i].key) {
-			seen[i].key = key;
+		if (!seen[i].ours) {
+			seen[i].ours = key;
+			seen[i].theirs = theirs;
 			seen[i].cseq = m->cseq;
 			return;
 		}
