@@ -174,7 +174,7 @@ static int fz_send(void *ud, esip_dest *dest, const void *bytes, size_t len)
 	if (tracing())
 		fprintf(stderr, "  #%zu %c -> :%u %s conn %u: %.*s\n", w->n_cap, 'a' + n->idx,
 			esip_addr_port(&dest->addr), esip_tp_name(dest->tp), dest->conn,
-			first_line(bytes, len), (const char *)bytes);
+			getenv("FZ_UA_FULL") ? (int)len : first_line(bytes, len), (const char *)bytes);
 	p = &w->cap[w->n_cap++ % FZ_CAPTURE];
 	free(p->bytes);
 	p->bytes = malloc(len);
@@ -617,6 +617,11 @@ static void answer_lookup(fz_world *w, fz_in *s)
 	k = fz_take(s, (unsigned)w->n_lookups);
 	l = w->lookups[k];
 	w->lookups[k] = w->lookups[--w->n_lookups];
+	/* an older lookup of the node still pending: requests may now leave
+	 * out of their CSeq order (each waits for its own) */
+	for (k = 0; k < w->n_lookups; k++)
+		if (w->lookups[k].node == l.node && w->lookups[k].id < l.id)
+			w->reordered = true;
 	switch (fz_take(s, 4)) {
 	case 0:
 		esip_ua_resolved(w->nodes[l.node].ua, l.id, ESIP_ERESOLVE, NULL, 0, w->now);

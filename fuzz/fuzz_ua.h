@@ -120,6 +120,7 @@ typedef struct fz_world {
 	bool upgrade_tcp;       /* request_tp: UDP over 1300 bytes goes TCP */
 	bool freed;             /* the cores are freed (the end) */
 	bool bad_input;         /* a message that did not parse is being received */
+	bool reordered;         /* lookups were answered out of order */
 } fz_world;
 
 /* fuzz_ua.c */
