@@ -831,8 +831,16 @@ void esip__refer_call_ended(esip_call *c, uint64_t now)
 			/* freed by its own dispatch, or already on its way */
 			c->subs = s->next;
 			s->next = NULL;
-			if (!s->depth)
+			if (!s->depth) {
 				sub_free(s, now);
+			} else if (s->state != ref_S_terminated) {
+				/* the call ends from inside its dispatch (the
+				 * application hung up from a report): its timer
+				 * stops now (the wheel is out of reach once the call
+				 * is detached), it ends when the dispatch returns */
+				esip_timer_stop(c->ua->wheel, &s->t);
+				esip__refer_event(s, ref_E_terminate, NULL, NULL, 0, now);
+			}
 			continue;
 		}
 		esip__refer_event(s, ref_E_terminate, NULL, NULL, 0, now);

@@ -38,7 +38,11 @@
  *    referring), when the call ended in there (its BYE failing at once):
  *    the subscription the call took along was then used (heap use after
  *    free).  The REFER is now not sent and the call returns ESIP_ESTATE;
- *    esip_ua_call_refer_accept / _reject likewise.
+ *    esip_ua_call_refer_accept / _reject likewise;
+ *  - the same from the report of the acceptance of a REFER (refer_policy
+ *    ACCEPT): the subscription, busy deciding when the call ended, was
+ *    left out of the call with its expiry armed, which fired after the
+ *    call was freed (heap use after free).  It now ends with the call.
  */
 #include "testutil.h"
 
@@ -340,7 +344,7 @@ static esip_call *b_established(bare *b, char *ttag, size_t cap)
 	esip_call *c;
 
 	b_recv(b, INVITE);
-	c = b->calls[0];
+	c = b->last;
 	ck_assert_int_eq(esip_ua_call_accept(c, NULL, 0, b->now), 0);
 	ok = b_last(b, "SIP/2.0 200");
 	ck_assert_ptr_nonnull(ok);
@@ -580,6 +584,25 @@ START_TEST(hangup_from_referring_report)
 }
 END_TEST
 
+START_TEST(hangup_from_refer_accepted_report)
+{
+	bare b;
+	char ttag[64];
+
+	b_init(&b, ESIP_POLICY_ACCEPT);
+	b.keep_calls = false;
+	b_established(&b, ttag, sizeof ttag);
+	b.hangup_on = ESIP_CALL_REFER_PENDING;
+	b.fail = 1; /* the BYE: the call ends inside, nobody holds it */
+	b_refer(&b, ttag);
+	ck_assert_uint_eq(esip_ua_live_calls(b.ua), 0);
+	ck_assert_ptr_nonnull(b_last(&b, "SIP/2.0 603"));
+	b_run(&b, 3600 * 1000); /* past the expiry */
+	ck_assert_uint_eq(b_live_txns(&b), 0);
+	b_deinit(&b);
+}
+END_TEST
+
 Suite *fuzz_found_suite(void)
 {
 	Suite *s = suite_create("dialog-fuzz-found");
@@ -595,6 +618,7 @@ Suite *fuzz_found_suite(void)
 	tcase_add_test(t, reinvite_then_bye_unheld_call);
 	tcase_add_test(t, hangup_from_refer_report);
 	tcase_add_test(t, hangup_from_referring_report);
+	tcase_add_test(t, hangup_from_refer_accepted_report);
 	suite_add_tcase(s, t);
 	return s;
 }
