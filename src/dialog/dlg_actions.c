@@ -457,7 +457,14 @@ void esip__dlga_replaced_ok(void *ctx, const void *arg, esip_fsm_fx *fx)
 
 void esip__dlga_replace_failed(void *ctx, const void *arg, esip_fsm_fx *fx)
 {
-	esip__dlga_uac_rejected(ctx, arg, fx);
+	const dlg_arg *a = A(arg);
+
+	/* a final response, or (without one) 408 or 503 as for any call
+	 * (8.1.3.1) */
+	if (a && !a->msg && a->status)
+		esip__dlga_uac_failed(ctx, arg, fx);
+	else
+		esip__dlga_uac_rejected(ctx, arg, fx);
 }
 
 void esip__dlga_bye_replaced(void *ctx, const void *arg, esip_fsm_fx *fx)

@@ -369,7 +369,10 @@ void esip__ack_bye_from_2xx(esip_ua *ua, const esip_msg *m, bool bye, uint64_t n
 	stray *s;
 	char *p;
 
-	if (!from || !to || !m->to.tag.p || m->cseq_method_id != ESIP_METHOD_INVITE)
+	/* a 2xx whose From lost our tag names no dialog of ours (8.1.1.3):
+	 * an ACK or BYE copying that From would carry no tag */
+	if (!from || !to || !m->to.tag.p || !m->from.tag.p ||
+	    m->cseq_method_id != ESIP_METHOD_INVITE)
 		return;
 	esip_list_iter_init(&it, m, ESIP_HDR_CONTACT);
 	if (esip_contact_next(&it, &ct) != 1 || ct.star || !ct.na.uri.len)
@@ -407,7 +410,9 @@ void esip__ack_bye_from_2xx(esip_ua *ua, const esip_msg *m, bool bye, uint64_t n
 		off += e.len + 1;
 	}
 	s->n_routes = n;
-	s->refs = bye ? 2 : 1;
+	/* one reference per request, and one of ours: a request may end (and
+	 * drop its own) inside esip__req_start (a raw ACK always does) */
+	s->refs = 1 + (bye ? 2 : 1);
 	memset(&rp, 0, sizeof rp);
 	rp.ops = &stray_ops;
 	rp.data = s;
@@ -430,7 +435,7 @@ void esip__ack_bye_from_2xx(esip_ua *ua, const esip_msg *m, bool bye, uint64_t n
 				s->refs--;
 		}
 	}
-	if (!s->refs)
+	if (--s->refs == 0)
 		esip_free(ua->alloc, s);
 }
 

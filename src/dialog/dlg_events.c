@@ -243,8 +243,9 @@ void esip__dlg_in_dialog(esip_ua *ua, esip_txn *txn, const esip_msg *m, const es
 		ev = dlg_E_receive_bye;
 		break;
 	case ESIP_METHOD_INVITE:
-		/* its CANCEL and ACK find the call through the transaction */
-		esip_txn_set_owner(txn, c);
+		/* answered at once; the call owns its transaction only once it
+		 * is the one whose 2xx waits for the ACK (c->ist, dlg_interp.c):
+		 * an owner pointer the call does not know of would outlive it */
 		ev = dlg_E_receive_reinvite;
 		break;
 	case ESIP_METHOD_UPDATE:
@@ -264,8 +265,16 @@ void esip__dlg_in_dialog(esip_ua *ua, esip_txn *txn, const esip_msg *m, const es
 		ev = dlg_E_receive_request;
 		break;
 	}
-	if (post_handled(c, ev, m, rx, txn, now) && ev == dlg_E_receive_refer)
-		esip__refer_request(c, txn, m, rx, now);
+	/* the call may end in there (an application hanging up from the
+	 * state report): it stays allocated for what follows */
+	esip_call_ref(c);
+	if (post_handled(c, ev, m, rx, txn, now) && ev == dlg_E_receive_refer &&
+	    !esip__refer_request(c, txn, m, rx, now)) {
+		/* it left referred before the REFER was taken (hung up from
+		 * the report): the REFER still gets its answer, declined */
+		reply(ua, txn, 603, now);
+	}
+	esip_call_unref(c);
 }
 
 void esip__dlg_ack(esip_ua *ua, const esip_msg *m, const esip_rx_info *rx, uint64_t now)

@@ -146,8 +146,16 @@ static void answer_request(esip_call *c, const dlg_arg *a, unsigned status, uint
 		}
 		if (m == ESIP_METHOD_INVITE || offer.p)
 			body = esip_str_make(c->local_sdp, c->local_sdp_len);
-		if (m == ESIP_METHOD_INVITE)
-			c->ist = a->txn; /* its 2xx is retransmitted until the ACK */
+		if (m == ESIP_METHOD_INVITE) {
+			/* its 2xx is retransmitted until the ACK, which finds the
+			 * call through the transaction; the call owns one INVITE
+			 * transaction at a time (an older one's late ACK is
+			 * matched by dialog, ua.c) */
+			if (c->ist && c->ist != a->txn)
+				esip_txn_set_owner(c->ist, NULL);
+			c->ist = a->txn;
+			esip_txn_set_owner(a->txn, c);
+		}
 	}
 	if (esip__dlg_respond(c, a->txn, status, NULL, body, now) < 0)
 		esip__ua_log(ua, ESIP_LOG_WARN, "call %s: cannot answer %.*s", c->call_id,
@@ -285,6 +293,7 @@ static void report(esip_call *c, unsigned what, uint32_t value, const dlg_arg *a
 static void finish(esip_call *c, uint64_t now)
 {
 	esip_ua *ua = c->ua;
+	ua_req *r, *next;
 
 	timer_stop(c, DT_ALL);
 	c->pending_n = 0;
@@ -293,12 +302,26 @@ static void finish(esip_call *c, uint64_t now)
 	esip__req_abandon(c->inv, now);
 	esip__req_abandon(c->bye, now);
 	if (c->ist) {
+		/* an INVITE still unanswered (the call failed on a transport
+		 * error) gets its final response now: a server transaction left
+		 * in Proceeding has no timer and would live on forever (RFC 6026
+		 * 8.8: it "MUST remain in the current state").  ESIP_ESTATE when
+		 * it was answered already. */
+		(void)esip__dlg_respond(c, c->ist, 500, NULL, ESIP_STR_NULL, now);
 		esip_txn_set_owner(c->ist, NULL);
 		c->ist = NULL;
 	}
 	if (c->state == dlg_S_failed)
 		ua->stats.calls_failed++;
 	esip__refer_call_ended(c, now);
+	/* so does every other request built from the call (a raw ACK or a
+	 * detached NOTIFY still waiting for a lookup, a UDP retry): it reads
+	 * the call to build itself, and the call may be freed now */
+	for (r = ua->reqs; r; r = next) {
+		next = r->next;
+		if (r->data == c && r->ops->build == esip__dlg_build)
+			esip__req_abandon(r, now);
+	}
 	if (c->replacing) {
 		esip_call_unref(c->replacing);
 		c->replacing = NULL;

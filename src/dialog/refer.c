@@ -473,6 +473,12 @@ static int place_call(refer_sub *s, uint64_t now)
 	}
 	if (rc < 0)
 		return rc;
+	if (esip_call_state_is_final((esip_call_state)nc->state)) {
+		/* it failed inside (its INVITE could not be sent): no progress
+		 * will ever come to report, its failure is the final NOTIFY's */
+		esip_call_unref(nc);
+		return ESIP_ETRANSPORT;
+	}
 	/* its progress becomes our NOTIFYs; the reference is ours */
 	nc->notify_sub = s;
 	s->referred = nc;
@@ -826,8 +832,16 @@ void esip__refer_call_ended(esip_call *c, uint64_t now)
 			/* freed by its own dispatch, or already on its way */
 			c->subs = s->next;
 			s->next = NULL;
-			if (!s->depth)
+			if (!s->depth) {
 				sub_free(s, now);
+			} else if (s->state != ref_S_terminated) {
+				/* the call ends from inside its dispatch (the
+				 * application hung up from a report): its timer
+				 * stops now (the wheel is out of reach once the call
+				 * is detached), it ends when the dispatch returns */
+				esip_timer_stop(c->ua->wheel, &s->t);
+				esip__refer_event(s, ref_E_terminate, NULL, NULL, 0, now);
+			}
 			continue;
 		}
 		esip__refer_event(s, ref_E_terminate, NULL, NULL, 0, now);
@@ -840,6 +854,19 @@ void esip__refer_call_ended(esip_call *c, uint64_t now)
 }
 
 /* ---- the application's side --------------------------------------------------------------------- */
+
+/* The dialog's part of a decision, which comes first; true if the dialog
+ * is then where it puts it, so the subscription's part may follow.  The
+ * application may call the core from the state report (hang up): a call
+ * that ended took its subscriptions along.  The caller holds the call
+ * (a reference taken here) and releases it. */
+static bool dialog_first(esip_call *c, unsigned ev, const dlg_arg *a, unsigned want,
+			 uint64_t now)
+{
+	esip_call_ref(c);
+	esip__dlg_event(c, ev, a, now);
+	return c->ua && c->state == want;
+}
 
 int esip_ua_call_refer(esip_call *c, const char *target, esip_call *replaces,
 		       const esip_refer_opts *opts, uint64_t now)
@@ -900,8 +927,18 @@ int esip_ua_call_refer(esip_call *c, const char *target, esip_call *replaces,
 	}
 	c->ua->stats.refers++;
 	memset(&a, 0, sizeof a);
-	esip__dlg_event(c, dlg_E_send_refer, &a, now);
+	if (!dialog_first(c, dlg_E_send_refer, &a, dlg_S_referring, now)) {
+		/* hung up meanwhile: no REFER goes (a call that ended freed
+		 * the subscription already) */
+		if (c->ua) {
+			s->state = ref_S_terminated;
+			sub_free(s, now);
+		}
+		esip_call_unref(c);
+		return ESIP_ESTATE;
+	}
 	esip__refer_event(s, ref_E_send_refer, NULL, NULL, 0, now);
+	esip_call_unref(c);
 	return 0;
 }
 
@@ -915,8 +952,12 @@ int esip_ua_call_refer_accept(esip_call *c, uint64_t now)
 	if (!c->ua || !(s = esip__refer_pending(c)))
 		return ESIP_ESTATE;
 	memset(&a, 0, sizeof a);
-	esip__dlg_event(c, dlg_E_accept_refer, &a, now);
+	if (!dialog_first(c, dlg_E_accept_refer, &a, dlg_S_refer_pending, now)) {
+		esip_call_unref(c);
+		return ESIP_ESTATE; /* the REFER gets 603 when the call ends */
+	}
 	esip__refer_event(s, ref_E_accept, NULL, NULL, 0, now);
+	esip_call_unref(c);
 	return 0;
 }
 
@@ -931,8 +972,12 @@ int esip_ua_call_refer_reject(esip_call *c, unsigned status, uint64_t now)
 		return ESIP_ESTATE;
 	memset(&a, 0, sizeof a);
 	a.status = status;
-	esip__dlg_event(c, dlg_E_reject_refer, &a, now);
+	if (!dialog_first(c, dlg_E_reject_refer, &a, dlg_S_established, now)) {
+		esip_call_unref(c);
+		return ESIP_ESTATE; /* the REFER gets 603 when the call ends */
+	}
 	s->last_status = (uint16_t)status;
 	esip__refer_event(s, ref_E_reject, NULL, NULL, status, now);
+	esip_call_unref(c);
 	return 0;
 }
