@@ -2,15 +2,23 @@
  * simd.h - the parser's vector paths and how one is chosen (internal to
  * src/parser; tests and fuzz targets include it to force a path).
  *
- * What is vectorised: the structural scan of the start line and header
- * section, i.e. finding each line end (CR or LF) and, on the first line
- * of a header field, its colon, in one pass: 8 bytes per step in the
- * scalar path (SWAR), 16 with SSE2, 32 with AVX2.  Every path returns the
- * same pointers, so every path gives the same esip_msg: fuzz/fuzz_simd.c
- * parses each input on each path and compares the whole result, and
- * tests/parser/test_simd.c checks the scanners against a byte loop.
+ * What is vectorised:
+ *  - the structural scan of the start line and header section, i.e.
+ *    finding each line end (CR or LF) and, on the first line of a header
+ *    field, its colon, in one pass: 8 bytes per step in the scalar path
+ *    (SWAR), 16 with SSE2, 32 with AVX2;
+ *  - the scans of the fast value parsers (fast.h): a run of a character
+ *    class (span: 32 bytes per step with AVX2's byte shuffles, the class
+ *    table elsewhere) and the search for one byte (find: 16 or 32 bytes
+ *    per step, memchr on the scalar path).
+ * Every path returns the same pointers, and the fast value parsers give
+ * what the reference parsers give, so every path gives the same esip_msg
+ * as ESIP__PATH_REF, the scalar line walk with the reference parsers
+ * only: fuzz/fuzz_simd.c and fuzz/fuzz_fastval.c parse each input on
+ * each path and compare the whole result with it, and
+ * tests/parser/test_simd.c checks the scanners against byte loops.
  *
- * msg.c compiles its line walk once per path with that path's scanner
+ * msg.c compiles its line walk once per path with that path's scanners
  * inlined (the AVX2 copy with __attribute__((target("avx2"))), so the
  * library needs no -mavx2 and runs on any x86-64).
  *
@@ -34,6 +42,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "scan.h"
+
 #if defined(__x86_64__) || defined(__i386__)
 #define ESIP_X86 1
 #include <immintrin.h>
@@ -46,6 +56,8 @@ typedef enum esip__scan_path {
 	ESIP__PATH_SCALAR, /* portable C, 8 bytes at a time (SWAR) */
 	ESIP__PATH_SSE2,   /* x86: 4 x 16-byte compares per block */
 	ESIP__PATH_AVX2,   /* x86 with AVX2 (checked at run time): 2 x 32 */
+	ESIP__PATH_REF,    /* the reference: scalar, and the reference value
+			    * parsers only (no fast.h) */
 	ESIP__PATH__COUNT
 } esip__scan_path;
 
@@ -53,7 +65,7 @@ typedef enum esip__scan_path {
 esip__scan_path esip__scan_best(void);
 /* This build and CPU can run path (AUTO: always). */
 bool esip__scan_path_ok(esip__scan_path path);
-/* "auto", "scalar", "sse2", "avx2"; NULL for no path. */
+/* "auto", "scalar", "sse2", "avx2", "ref"; NULL for no path. */
 const char *esip__scan_path_name(esip__scan_path path);
 
 /* esip_msg_parse on the given path; ESIP_EINVAL (nothing parsed, m reset,
@@ -63,7 +75,7 @@ int esip__msg_parse_path(esip_msg *m, const char *buf, size_t len, unsigned flag
 
 /*
  * Parses buf on every path this CPU has, into scratch header arrays of
- * ESIP__CHECK_HDRS entries, and compares the results with the scalar
+ * ESIP__CHECK_HDRS entries, and compares the results with the reference
  * path's: the return value, every field of esip_msg and every header.
  * ESIP__PATH_AUTO (0) when all agree, else the first path that differs.
  * For tests and fuzz targets (fuzz/fuzz_simd.c).
@@ -71,6 +83,27 @@ int esip__msg_parse_path(esip_msg *m, const char *buf, size_t len, unsigned flag
 #define ESIP__CHECK_HDRS 256
 esip__scan_path esip__msg_paths_disagree(const char *buf, size_t len, unsigned flags,
 					 const esip_parse_limits *lim);
+
+/*
+ * Vector constants: 32 copies of one byte per row (the bit row: 1 << h
+ * for h = 0..7, then 0, in each 16-byte half).  Defined in simd.c on
+ * purpose: a constant vector the compiler can see is rebuilt with a
+ * broadcast at every inlined use, while a load from here is hoisted or
+ * folds into the compare.
+ */
+enum {
+	ESIP__VB_CR,
+	ESIP__VB_LF,
+	ESIP__VB_COLON,
+	ESIP__VB_COMMA,
+	ESIP__VB_RANGLE,
+	ESIP__VB_NIBBLE, /* 0x0f */
+	ESIP__VB_BITS,
+	ESIP__VB__COUNT
+};
+extern const uint8_t esip__vbyte[ESIP__VB__COUNT][32];
+#define ESIP__V128(k) _mm_load_si128((const __m128i *)(const void *)esip__vbyte[k])
+#define ESIP__V256(k) _mm256_load_si256((const __m256i *)(const void *)esip__vbyte[k])
 
 /*
  * The line scanners, one per path: the first CR or LF in [p, end), or
@@ -149,12 +182,12 @@ static inline const char *esip__eol_scalar(const char *p, const char *end,
 #if ESIP_X86
 /* ---- SSE2: 16 bytes per step ------------------------------------------- */
 
-__attribute__((target("sse2"))) static inline const char *
+__attribute__((target("sse2"), always_inline)) static inline const char *
 esip__eol_sse2(const char *p, const char *end, const char **colon)
 {
-	const __m128i cr = _mm_set1_epi8('\r');
-	const __m128i lf = _mm_set1_epi8('\n');
-	const __m128i co = _mm_set1_epi8(':');
+	const __m128i cr = ESIP__V128(ESIP__VB_CR);
+	const __m128i lf = ESIP__V128(ESIP__VB_LF);
+	const __m128i co = ESIP__V128(ESIP__VB_COLON);
 
 	if (colon)
 		*colon = NULL;
@@ -173,12 +206,12 @@ esip__eol_sse2(const char *p, const char *end, const char **colon)
 
 /* ---- AVX2: 32 bytes per step, then one SSE2 step ------------------------ */
 
-__attribute__((target("avx2"))) static inline const char *
+__attribute__((target("avx2"), always_inline)) static inline const char *
 esip__eol_avx2(const char *p, const char *end, const char **colon)
 {
-	const __m256i cr = _mm256_set1_epi8('\r');
-	const __m256i lf = _mm256_set1_epi8('\n');
-	const __m256i co = _mm256_set1_epi8(':');
+	const __m256i cr = ESIP__V256(ESIP__VB_CR);
+	const __m256i lf = ESIP__V256(ESIP__VB_LF);
+	const __m256i co = ESIP__V256(ESIP__VB_COLON);
 
 	if (colon)
 		*colon = NULL;
@@ -194,10 +227,11 @@ esip__eol_avx2(const char *p, const char *end, const char **colon)
 	}
 	if (end - p >= 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-		unsigned e = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-			_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
+		unsigned e = (unsigned)_mm_movemask_epi8(
+			_mm_or_si128(_mm_cmpeq_epi8(v, _mm256_castsi256_si128(cr)),
+				     _mm_cmpeq_epi8(v, _mm256_castsi256_si128(lf))));
 		unsigned c = colon ? (unsigned)_mm_movemask_epi8(
-					     _mm_cmpeq_epi8(v, _mm_set1_epi8(':')))
+					     _mm_cmpeq_epi8(v, _mm256_castsi256_si128(co)))
 				   : 0;
 		const char *r = esip__eol_masks(p, e, c, colon);
 		if (r)
@@ -205,6 +239,115 @@ esip__eol_avx2(const char *p, const char *end, const char **colon)
 		p += 16;
 	}
 	return esip__eol_bytes(p, end, colon);
+}
+#endif
+
+
+/*
+ * Value scans, one pair per path, for the fast value parsers (fast.h):
+ *  - span(p, end, rend, cls): the first byte of [p, end) not in class cls
+ *    (one CC_* bit of scan.h), or end: scan_class's answer;
+ *  - find(p, end, rend, k): the first byte of esip__vbyte row k (a
+ *    constant: ESIP__VB_COMMA, ESIP__VB_RANGLE) in [p, end), or end.
+ * rend >= end is where the readable input ends: a vector step may look
+ * at bytes in [end, rend) and ignore them, never at rend or past it.
+ * The scalar path uses the table and memchr; SSE2 has no byte shuffle,
+ * so its span is the scalar one and only its find is vector; AVX2 tests
+ * 32 bytes of a class with two nibble shuffles (esip__vclass, generated
+ * from the same definitions as esip__cc).
+ */
+typedef const char *(*esip__span_fn)(const char *p, const char *end, const char *rend,
+				     unsigned cls);
+typedef const char *(*esip__find_fn)(const char *p, const char *end, const char *rend,
+				     unsigned k);
+
+/* Row k, low nibble l: bit h set when octet (h << 4 | l) is in class
+ * bit k, h = 0..7 (gen/parsergen.c). */
+extern const uint8_t esip__vclass[ESIP__NCLASS][16];
+/* The classes that hold every octet from 0x80 up (UTF8-NONASCII). */
+#define ESIP__CC_HIGH CC_QDTEXT
+
+static inline const char *esip__span_scalar(const char *p, const char *end, const char *rend,
+					    unsigned cls)
+{
+	(void)rend;
+	return scan_class(p, end, cls);
+}
+
+static inline const char *esip__find_scalar(const char *p, const char *end, const char *rend,
+					    unsigned k)
+{
+	const char *q = p < end ? memchr(p, esip__vbyte[k][0], (size_t)(end - p)) : NULL;
+
+	(void)rend;
+	return q ? q : end;
+}
+
+#if ESIP_X86
+__attribute__((target("sse2"), always_inline)) static inline const char *
+esip__find_sse2(const char *p, const char *end, const char *rend, unsigned k)
+{
+	const __m128i cv = ESIP__V128(k);
+	const char c = (char)esip__vbyte[k][0];
+
+	while (p < end && rend - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, cv));
+		if (m) {
+			p += __builtin_ctz(m);
+			return p < end ? p : end;
+		}
+		p += 16;
+	}
+	while (p < end && *p != c)
+		p++;
+	return p < end ? p : end;
+}
+
+__attribute__((target("avx2"), always_inline)) static inline const char *
+esip__find_avx2(const char *p, const char *end, const char *rend, unsigned k)
+{
+	const __m256i cv = ESIP__V256(k);
+	const char c = (char)esip__vbyte[k][0];
+
+	while (p < end && rend - p >= 32) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
+		uint32_t m = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, cv));
+		if (m) {
+			p += __builtin_ctz(m);
+			return p < end ? p : end;
+		}
+		p += 32;
+	}
+	while (p < end && *p != c)
+		p++;
+	return p < end ? p : end;
+}
+
+__attribute__((target("avx2"), always_inline)) static inline const char *
+esip__span_avx2(const char *p, const char *end, const char *rend, unsigned cls)
+{
+	const __m256i rows = _mm256_broadcastsi128_si256(
+		_mm_loadu_si128((const __m128i *)(const void *)esip__vclass[__builtin_ctz(cls)]));
+	const __m256i bits = ESIP__V256(ESIP__VB_BITS);
+	const __m256i nib = ESIP__V256(ESIP__VB_NIBBLE);
+
+	while (p < end && rend - p >= 32) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
+		__m256i row = _mm256_shuffle_epi8(rows, _mm256_and_si256(v, nib));
+		__m256i bit = _mm256_shuffle_epi8(bits, _mm256_and_si256(_mm256_srli_epi16(v, 4), nib));
+		/* bit set: the octet is outside the class */
+		uint32_t out = (uint32_t)_mm256_movemask_epi8(
+			_mm256_cmpeq_epi8(_mm256_and_si256(row, bit), _mm256_setzero_si256()));
+		if (cls & ESIP__CC_HIGH)
+			out &= ~(uint32_t)_mm256_movemask_epi8(v);
+		if (out) {
+			p += __builtin_ctz(out);
+			return p < end ? p : end;
+		}
+		p += 32;
+	}
+	return p < end ? scan_class(p, end, cls) : end;
 }
 #endif
 
