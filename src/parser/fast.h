@@ -40,29 +40,31 @@
 	 (uint64_t)(e) << 32 | (uint64_t)(f) << 40 | (uint64_t)(g) << 48 | (uint64_t)(h) << 56)
 #define FOLD_SIP 0x0000000000202020ull
 
+/* [p, p + n), n <= 8, equals the word of a lower-case letters-only
+ * literal, ignoring case (STR_IEQ_ALPHA with one load: for letters,
+ * c | 0x20 is exact, and no other octet ORs into a lower-case letter);
+ * 8 bytes readable. */
+#define FOLD8 0x2020202020202020ull
+static inline bool fast_ieq_alpha(const char *p, size_t n, uint64_t want)
+{
+	return ((ld64(p) | FOLD8) & (~(uint64_t)0 >> (64 - 8 * n))) == want;
+}
+
 /* ---- hosts and ports ---------------------------------------------- */
 
-/*
- * host = hostname / IPv4address at p, as esip__host_scan takes it: the
- * run of host octets is an IPv4 address when all of it is one, else it
- * must be a hostname.  Returns the byte after the host; NULL for an
- * IPv6 reference or a malformed host (the reference decides).
- */
+/* host = hostname / IPv4address at p (the path's host scan, simd.h):
+ * NULL for an IPv6 reference or a malformed host (the reference
+ * decides). */
 FAST_INLINE const char *fast_host(const char *p, const char *end, const char *rend,
-				  esip_str *host, uint8_t *type, esip__span_fn span)
+				  esip_str *host, uint8_t *type, esip__vscan V)
 {
 	const char *q;
 
 	if (p >= end || *p == '[')
 		return NULL;
-	q = span(p, end, rend, CC_HOST);
-	if ((unsigned char)(*p - '0') <= 9 && esip__scan_ipv4(p, q) == q)
-		*type = ESIP_HOST_IPV4;
-	else if (esip__hostname_ok(p, q))
-		*type = ESIP_HOST_NAME;
-	else
-		return NULL;
-	*host = mkstr(p, q);
+	q = V.host(p, end, rend, type);
+	if (q)
+		*host = mkstr(p, q);
 	return q;
 }
 
@@ -89,9 +91,9 @@ FAST_INLINE const char *fast_port(const char *p, const char *end, uint16_t *port
  * after it (the caller checks for ';', ',' or the end) or NULL.
  */
 FAST_INLINE const char *fast_hparam(const char *p, const char *end, const char *rend,
-				    esip_str *name, esip_str *val, esip__span_fn span)
+				    esip_str *name, esip_str *val, esip__vscan V)
 {
-	const char *q = span(p, end, rend, CC_TOKEN), *v;
+	const char *q = V.span(p, end, rend, CC_TOKEN), *v;
 
 	if (q == p)
 		return NULL;
@@ -99,7 +101,7 @@ FAST_INLINE const char *fast_hparam(const char *p, const char *end, const char *
 	*val = ESIP_STR_NULL;
 	if (q < end && *q == '=') {
 		v = q + 1;
-		q = span(v, end, rend, CC_GENVAL);
+		q = V.span(v, end, rend, CC_GENVAL);
 		if (q == v)
 			return NULL;
 		*val = mkstr(v, q);
@@ -109,6 +111,36 @@ FAST_INLINE const char *fast_hparam(const char *p, const char *end, const char *
 
 /* ---- Via ---------------------------------------------------------- */
 
+/* esip__via_param, the names compared with one load when 8 bytes are
+ * readable. */
+FAST_INLINE void fast_via_param(esip_via *v, esip_str n, esip_str val, const char *rend)
+{
+	if (rend - n.p < 8 || n.len > 8) {
+		esip__via_param(v, n, val);
+		return;
+	}
+	switch (n.len) {
+	case 3:
+		if (fast_ieq_alpha(n.p, 3, W8('t', 't', 'l', 0, 0, 0, 0, 0)))
+			v->ttl = val;
+		break;
+	case 5:
+		if (fast_ieq_alpha(n.p, 5, W8('m', 'a', 'd', 'd', 'r', 0, 0, 0)))
+			v->maddr = val;
+		else if (fast_ieq_alpha(n.p, 5, W8('r', 'p', 'o', 'r', 't', 0, 0, 0)))
+			v->rport = val.p ? val : mkstr(n.p + 5, n.p + 5);
+		break;
+	case 6:
+		if (fast_ieq_alpha(n.p, 6, W8('b', 'r', 'a', 'n', 'c', 'h', 0, 0)))
+			v->branch = val;
+		break;
+	case 8:
+		if (fast_ieq_alpha(n.p, 8, W8('r', 'e', 'c', 'e', 'i', 'v', 'e', 'd')))
+			v->received = val;
+		break;
+	}
+}
+
 /*
  * The top via-parm of a Via value [p, end) (LWS-trimmed), as
  * esip_via_parse fills it from the value up to the first comma:
@@ -116,20 +148,20 @@ FAST_INLINE const char *fast_hparam(const char *p, const char *end, const char *
  * the via-parm ends (end, or the ',' before the next value) or NULL.
  */
 FAST_INLINE const char *fast_via(const char *p, const char *end, const char *rend, esip_via *v,
-				 esip__span_fn span)
+				 esip__vscan V)
 {
 	const char *t = p + 8, *q, *ps;
 	esip_str n, val;
 
 	if (end - p < 12 || (ld64(p) | FOLD_SIP) != W8('s', 'i', 'p', '/', '2', '.', '0', '/'))
 		return NULL;
-	q = span(t, end, rend, CC_TOKEN);
+	q = V.span(t, end, rend, CC_TOKEN);
 	if (q == t || end - q < 2 || *q != ' ')
 		return NULL;
 	v->protocol = mkstr(p, p + 3);
 	v->version = mkstr(p + 4, p + 7);
 	v->transport = mkstr(t, q);
-	q = fast_host(q + 1, end, rend, &v->host, &v->host_type, span);
+	q = fast_host(q + 1, end, rend, &v->host, &v->host_type, V);
 	if (!q)
 		return NULL;
 	if (q < end && *q == ':' && !(q = fast_port(q + 1, end, &v->port)))
@@ -137,10 +169,10 @@ FAST_INLINE const char *fast_via(const char *p, const char *end, const char *ren
 	if (q < end && *q == ';') {
 		ps = q + 1;
 		do {
-			q = fast_hparam(q + 1, end, rend, &n, &val, span);
+			q = fast_hparam(q + 1, end, rend, &n, &val, V);
 			if (!q)
 				return NULL;
-			esip__via_param(v, n, val);
+			fast_via_param(v, n, val, rend);
 		} while (q < end && *q == ';');
 		v->params = mkstr(ps, q);
 	}
@@ -152,11 +184,11 @@ FAST_INLINE const char *fast_via(const char *p, const char *end, const char *ren
 
 /* Via values on a line that is not the first: a line without a comma
  * holds one (esip__list_count's answer, the value being trimmed). */
-FAST_INLINE unsigned fast_list_count(esip_str v, const char *rend, esip__find_fn find)
+FAST_INLINE unsigned fast_list_count(esip_str v, const char *rend, esip__vscan V)
 {
 	const char *end = v.p + v.len;
 
-	if (find(v.p, end, rend, ESIP__VB_COMMA) == end)
+	if (V.find(v.p, end, rend, ESIP__VB_COMMA) == end)
 		return v.len != 0;
 	return esip__list_count(v);
 }
@@ -170,7 +202,7 @@ FAST_INLINE unsigned fast_list_count(esip_str v, const char *rend, esip__find_fn
  * SP, "<" URI ">" and parameters.  [p, end) is LWS-trimmed.
  */
 FAST_INLINE bool fast_nameaddr(const char *p, const char *end, const char *rend,
-			       esip_nameaddr *na, esip__span_fn span, esip__find_fn find)
+			       esip_nameaddr *na, esip__vscan V)
 {
 	const char *lt, *gt, *q, *ps;
 	esip_str n, val;
@@ -179,7 +211,7 @@ FAST_INLINE bool fast_nameaddr(const char *p, const char *end, const char *rend,
 		return false;
 	if (*p == '"') {
 		/* qdtext leaves out '"' and '\\': the span stops at either */
-		q = span(p + 1, end, rend, CC_QDTEXT);
+		q = V.span(p + 1, end, rend, CC_QDTEXT);
 		if (q == end || *q != '"')
 			return false;
 		na->display = mkstr(p, ++q);
@@ -189,7 +221,7 @@ FAST_INLINE bool fast_nameaddr(const char *p, const char *end, const char *rend,
 	} else {
 		/* display-name = *( token LWS ) */
 		for (q = p;;) {
-			const char *t = span(q, end, rend, CC_TOKEN);
+			const char *t = V.span(q, end, rend, CC_TOKEN);
 			if (t == q || t == end)
 				return false;
 			if (*t == '<') {
@@ -209,7 +241,7 @@ FAST_INLINE bool fast_nameaddr(const char *p, const char *end, const char *rend,
 	if (lt == end || *lt != '<')
 		return false;
 	/* a URI never contains '>' (RFC 3261 25.1) */
-	gt = find(lt + 1, end, rend, ESIP__VB_RANGLE);
+	gt = V.find(lt + 1, end, rend, ESIP__VB_RANGLE);
 	if (gt == end || gt == lt + 1 || cc((unsigned char)lt[1], CC_LWS) ||
 	    cc((unsigned char)gt[-1], CC_LWS))
 		return false;
@@ -222,11 +254,13 @@ FAST_INLINE bool fast_nameaddr(const char *p, const char *end, const char *rend,
 		return false;
 	ps = q + 1;
 	do {
-		q = fast_hparam(q + 1, end, rend, &n, &val, span);
+		q = fast_hparam(q + 1, end, rend, &n, &val, V);
 		if (!q)
 			return false;
 		/* tag-param = "tag" EQUAL token (RFC 3261 25.1) */
-		if (STR_IEQ_ALPHA(n, "tag") && !na->tag.p) {
+		if (n.len == 3 && !na->tag.p &&
+		    (rend - n.p >= 8 ? fast_ieq_alpha(n.p, 3, W8('t', 'a', 'g', 0, 0, 0, 0, 0))
+				     : STR_IEQ_ALPHA(n, "tag"))) {
 			if (!val.p)
 				return false;
 			na->tag = val;
@@ -246,7 +280,7 @@ FAST_INLINE bool fast_nameaddr(const char *p, const char *end, const char *rend,
  * uri-parameters without escapes, no headers.
  */
 FAST_INLINE bool fast_uri(const char *p, const char *end, const char *rend, esip_uri *u,
-			  esip__span_fn span)
+			  esip__vscan V)
 {
 	const char *s = p, *q, *ps;
 	uint32_t w;
@@ -272,10 +306,10 @@ FAST_INLINE bool fast_uri(const char *p, const char *end, const char *rend, esip
 	}
 	/* userinfo iff an '@' ends the run of user octets, escapes and
 	 * password colons (the reference's test) */
-	q = span(p, end, rend, CC_USER);
+	q = V.span(p, end, rend, CC_USER);
 	while (q < end && (*q == ':' || *q == '%')) {
 		odd = true;
-		q = span(q + 1, end, rend, CC_USER);
+		q = V.span(q + 1, end, rend, CC_USER);
 	}
 	if (q < end && *q == '@') {
 		if (odd || q == p)
@@ -283,7 +317,7 @@ FAST_INLINE bool fast_uri(const char *p, const char *end, const char *rend, esip
 		u->user = mkstr(p, q);
 		p = q + 1;
 	}
-	q = fast_host(p, end, rend, &u->host, &u->host_type, span);
+	q = fast_host(p, end, rend, &u->host, &u->host_type, V);
 	if (!q)
 		return false;
 	if (q < end && *q == ':' && !(q = fast_port(q + 1, end, &u->port)))
@@ -293,12 +327,12 @@ FAST_INLINE bool fast_uri(const char *p, const char *end, const char *rend, esip
 		ps = q + 1;
 		do {
 			const char *nm = q + 1, *v;
-			q = span(nm, end, rend, CC_PARAM);
+			q = V.span(nm, end, rend, CC_PARAM);
 			if (q == nm)
 				return false;
 			if (q < end && *q == '=') {
 				v = q + 1;
-				q = span(v, end, rend, CC_PARAM);
+				q = V.span(v, end, rend, CC_PARAM);
 				if (q == v)
 					return false;
 			}
@@ -318,7 +352,7 @@ FAST_INLINE bool fast_uri(const char *p, const char *end, const char *rend, esip
  * success: the reference leaves the fields as it found them on some
  * errors. */
 FAST_INLINE bool fast_cseq(const char *p, const char *end, const char *rend, uint32_t *num,
-			   esip_str *method, esip__span_fn span)
+			   esip_str *method, esip__vscan V)
 {
 	const char *q = p, *mp;
 	uint32_t v = 0;
@@ -328,7 +362,7 @@ FAST_INLINE bool fast_cseq(const char *p, const char *end, const char *rend, uin
 	if (q == p || end - q < 2 || *q != ' ')
 		return false;
 	mp = q + 1;
-	q = span(mp, end, rend, CC_TOKEN);
+	q = V.span(mp, end, rend, CC_TOKEN);
 	if (q == mp || q != end)
 		return false;
 	*num = v;
@@ -338,15 +372,15 @@ FAST_INLINE bool fast_cseq(const char *p, const char *end, const char *rend, uin
 
 /* callid = word [ "@" word ]: callid_ok with the path's span. */
 FAST_INLINE bool fast_callid_ok(const char *p, const char *end, const char *rend,
-				esip__span_fn span)
+				esip__vscan V)
 {
-	const char *q = span(p, end, rend, CC_WORD);
+	const char *q = V.span(p, end, rend, CC_WORD);
 
 	if (q == p)
 		return false;
 	if (q < end && *q == '@') {
 		const char *w = q + 1;
-		q = span(w, end, rend, CC_WORD);
+		q = V.span(w, end, rend, CC_WORD);
 		if (q == w)
 			return false;
 	}

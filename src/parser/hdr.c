@@ -24,6 +24,14 @@ static const uint8_t hdr_flags[ESIP_HDR__COUNT] = {
 #undef ESIP_HDR
 };
 
+esip_hdr_id esip__hname_lookup_short(const char *p, size_t n)
+{
+	char b[ESIP__HNAME_MAXLEN + 8] = {0};
+
+	memcpy(b, p, n);
+	return esip__hname_lookup8(b, n);
+}
+
 esip_hdr_id esip_hdr_lookup(esip_str name)
 {
 	if (!name.p || !name.len)

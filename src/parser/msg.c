@@ -34,8 +34,7 @@ typedef const char *(*eol_fn)(const char *p, const char *end, const char **colon
  */
 typedef struct path_fns {
 	eol_fn eol;
-	esip__span_fn span;
-	esip__find_fn find;
+	esip__vscan v;
 	bool fast;
 } path_fns;
 #define PATH_INLINE static inline __attribute__((always_inline))
@@ -183,11 +182,11 @@ PATH_INLINE bool fast_start_line(pstate *ps, const char *p, const char *e, path_
 	if (e - p < 14 ||
 	    (ld64(e - 8) | FOLD_SIP << 8) != W8(' ', 's', 'i', 'p', '/', '2', '.', '0'))
 		return false;
-	q = P.span(p, e - 8, ps->end, CC_TOKEN);
+	q = P.v.span(p, e - 8, ps->end, CC_TOKEN);
 	if (q == p || q == e - 8 || *q != ' ')
 		return false;
 	u = q + 1;
-	if (!fast_uri(u, e - 8, ps->end, &m->ruri, P.span)) {
+	if (!fast_uri(u, e - 8, ps->end, &m->ruri, P.v)) {
 		memset(&m->ruri, 0, sizeof m->ruri);
 		return false;
 	}
@@ -243,7 +242,7 @@ static void via_ref(pstate *ps, esip_str v)
 PATH_INLINE void nameaddr_value(pstate *ps, esip_str v, esip_nameaddr *na, const char *what,
 				path_fns P)
 {
-	if (P.fast && fast_nameaddr(v.p, v.p + v.len, ps->end, na, P.span, P.find))
+	if (P.fast && fast_nameaddr(v.p, v.p + v.len, ps->end, na, P.v))
 		return;
 	if (esip_nameaddr_parse(v, na))
 		note_err(ps, ESIP_EBAD_NAMEADDR, v.p, what);
@@ -263,8 +262,8 @@ PATH_INLINE int key_header(pstate *ps, const esip_hdr *h, path_fns P)
 		if (!P.fast) {
 			via_ref(ps, v);
 		} else if (m->via_count) {
-			m->via_count += fast_list_count(v, ps->end, P.find);
-		} else if ((e1 = fast_via(v.p, vend, ps->end, &m->via, P.span))) {
+			m->via_count += fast_list_count(v, ps->end, P.v);
+		} else if ((e1 = fast_via(v.p, vend, ps->end, &m->via, P.v))) {
 			/* a comma ends the top value: count the others */
 			m->via_count = e1 == vend ? 1 : esip__list_count(v);
 		} else {
@@ -282,7 +281,7 @@ PATH_INLINE int key_header(pstate *ps, const esip_hdr *h, path_fns P)
 	case ESIP_HDR_CALL_ID:
 		if (first_single(ps, ESIP_DUPBIT_CALL_ID)) {
 			m->call_id = v;
-			if (P.fast ? !fast_callid_ok(v.p, vend, ps->end, P.span)
+			if (P.fast ? !fast_callid_ok(v.p, vend, ps->end, P.v)
 				   : !callid_ok(v.p, vend))
 				note_err(ps, ESIP_EBAD_CALL_ID, v.p, "malformed Call-ID");
 		}
@@ -290,7 +289,7 @@ PATH_INLINE int key_header(pstate *ps, const esip_hdr *h, path_fns P)
 	case ESIP_HDR_CSEQ:
 		if (first_single(ps, ESIP_DUPBIT_CSEQ)) {
 			if (!(P.fast &&
-			      fast_cseq(v.p, vend, ps->end, &m->cseq, &m->cseq_method, P.span)) &&
+			      fast_cseq(v.p, vend, ps->end, &m->cseq, &m->cseq_method, P.v)) &&
 			    esip_cseq_parse(v, &m->cseq, &m->cseq_method))
 				note_err(ps, ESIP_EBAD_CSEQ, v.p, "malformed CSeq");
 			else
@@ -663,14 +662,14 @@ static int parse_ref(esip_msg *m, const char *buf, size_t len, unsigned flags,
 		     const esip_parse_limits *lim)
 {
 	return parse(m, buf, len, flags, lim,
-		     (path_fns){esip__eol_scalar, esip__span_scalar, esip__find_scalar, false});
+		     (path_fns){esip__eol_scalar, {esip__span_scalar, esip__find_scalar, esip__host_scalar}, false});
 }
 
 static int parse_scalar(esip_msg *m, const char *buf, size_t len, unsigned flags,
 			const esip_parse_limits *lim)
 {
 	return parse(m, buf, len, flags, lim,
-		     (path_fns){esip__eol_scalar, esip__span_scalar, esip__find_scalar, true});
+		     (path_fns){esip__eol_scalar, {esip__span_scalar, esip__find_scalar, esip__host_scalar}, true});
 }
 
 #if ESIP_X86
@@ -679,7 +678,7 @@ parse_sse2(esip_msg *m, const char *buf, size_t len, unsigned flags,
 	   const esip_parse_limits *lim)
 {
 	return parse(m, buf, len, flags, lim,
-		     (path_fns){esip__eol_sse2, esip__span_scalar, esip__find_sse2, true});
+		     (path_fns){esip__eol_sse2, {esip__span_scalar, esip__find_sse2, esip__host_scalar}, true});
 }
 
 __attribute__((target("avx2"))) static int
@@ -687,7 +686,7 @@ parse_avx2(esip_msg *m, const char *buf, size_t len, unsigned flags,
 	   const esip_parse_limits *lim)
 {
 	return parse(m, buf, len, flags, lim,
-		     (path_fns){esip__eol_avx2, esip__span_avx2, esip__find_avx2, true});
+		     (path_fns){esip__eol_avx2, {esip__span_avx2, esip__find_avx2, esip__host_avx2}, true});
 }
 #endif
 

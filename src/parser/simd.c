@@ -16,6 +16,8 @@ _Alignas(32) const uint8_t esip__vbyte[ESIP__VB__COUNT][32] = {
 	[ESIP__VB_COLON] = ROW(':'),
 	[ESIP__VB_COMMA] = ROW(','),
 	[ESIP__VB_RANGLE] = ROW('>'),
+	[ESIP__VB_DOT] = ROW('.'),
+	[ESIP__VB_DASH] = ROW('-'),
 	[ESIP__VB_NIBBLE] = ROW(0x0f),
 	[ESIP__VB_BITS] = {1, 2, 4, 8, 16, 32, 64, 128, 0, 0, 0, 0, 0, 0, 0, 0,
 			   1, 2, 4, 8, 16, 32, 64, 128, 0, 0, 0, 0, 0, 0, 0, 0},

@@ -42,6 +42,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "host.h"
 #include "scan.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -97,6 +98,8 @@ enum {
 	ESIP__VB_COLON,
 	ESIP__VB_COMMA,
 	ESIP__VB_RANGLE,
+	ESIP__VB_DOT,
+	ESIP__VB_DASH,
 	ESIP__VB_NIBBLE, /* 0x0f */
 	ESIP__VB_BITS,
 	ESIP__VB__COUNT
@@ -206,34 +209,73 @@ esip__eol_sse2(const char *p, const char *end, const char **colon)
 
 /* ---- AVX2: 32 bytes per step, then one SSE2 step ------------------------ */
 
+/* Bit i set: octet i of v (32 or 16 bytes) is CR or LF. */
+__attribute__((target("avx2"), always_inline)) static inline uint32_t
+esip__eolmask_avx2(__m256i v)
+{
+	return (uint32_t)_mm256_movemask_epi8(
+		_mm256_or_si256(_mm256_cmpeq_epi8(v, ESIP__V256(ESIP__VB_CR)),
+				_mm256_cmpeq_epi8(v, ESIP__V256(ESIP__VB_LF))));
+}
+
+__attribute__((target("avx2"), always_inline)) static inline unsigned
+esip__eolmask_avx2_16(__m128i v)
+{
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, ESIP__V128(ESIP__VB_CR)),
+							_mm_cmpeq_epi8(v, ESIP__V128(ESIP__VB_LF))));
+}
+
+/* The line end alone, once the colon is known. */
+__attribute__((target("avx2"), always_inline)) static inline const char *
+esip__eol_only_avx2(const char *p, const char *end)
+{
+	while (end - p >= 32) {
+		uint32_t e =
+			esip__eolmask_avx2(_mm256_loadu_si256((const __m256i *)(const void *)p));
+		if (e)
+			return p + __builtin_ctz(e);
+		p += 32;
+	}
+	if (end - p >= 16) {
+		unsigned e =
+			esip__eolmask_avx2_16(_mm_loadu_si128((const __m128i *)(const void *)p));
+		if (e)
+			return p + __builtin_ctz(e);
+		p += 16;
+	}
+	return esip__eol_bytes(p, end, NULL);
+}
+
+/* A header's name and colon fit in the first 32 bytes: once a step has
+ * found the colon, the rest looks for the line end alone. */
 __attribute__((target("avx2"), always_inline)) static inline const char *
 esip__eol_avx2(const char *p, const char *end, const char **colon)
 {
-	const __m256i cr = ESIP__V256(ESIP__VB_CR);
-	const __m256i lf = ESIP__V256(ESIP__VB_LF);
-	const __m256i co = ESIP__V256(ESIP__VB_COLON);
-
-	if (colon)
-		*colon = NULL;
+	if (!colon)
+		return esip__eol_only_avx2(p, end);
+	*colon = NULL;
 	while (end - p >= 32) {
 		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
-		uint32_t e = (uint32_t)_mm256_movemask_epi8(
-			_mm256_or_si256(_mm256_cmpeq_epi8(v, cr), _mm256_cmpeq_epi8(v, lf)));
-		uint32_t c = colon ? (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, co)) : 0;
-		const char *r = esip__eol_masks(p, e, c, colon);
-		if (r)
-			return r;
+		uint32_t e = esip__eolmask_avx2(v);
+		uint32_t c = (uint32_t)_mm256_movemask_epi8(
+			_mm256_cmpeq_epi8(v, ESIP__V256(ESIP__VB_COLON)));
+		if (e) {
+			c &= (e & -e) - 1; /* only colons before the line end */
+			if (c)
+				*colon = p + __builtin_ctz(c);
+			return p + __builtin_ctz(e);
+		}
+		if (c) {
+			*colon = p + __builtin_ctz(c);
+			return esip__eol_only_avx2(p + 32, end);
+		}
 		p += 32;
 	}
 	if (end - p >= 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-		unsigned e = (unsigned)_mm_movemask_epi8(
-			_mm_or_si128(_mm_cmpeq_epi8(v, _mm256_castsi256_si128(cr)),
-				     _mm_cmpeq_epi8(v, _mm256_castsi256_si128(lf))));
-		unsigned c = colon ? (unsigned)_mm_movemask_epi8(
-					     _mm_cmpeq_epi8(v, _mm256_castsi256_si128(co)))
-				   : 0;
-		const char *r = esip__eol_masks(p, e, c, colon);
+		unsigned c = (unsigned)_mm_movemask_epi8(
+			_mm_cmpeq_epi8(v, ESIP__V128(ESIP__VB_COLON)));
+		const char *r = esip__eol_masks(p, esip__eolmask_avx2_16(v), c, colon);
 		if (r)
 			return r;
 		p += 16;
@@ -260,6 +302,19 @@ typedef const char *(*esip__span_fn)(const char *p, const char *end, const char 
 				     unsigned cls);
 typedef const char *(*esip__find_fn)(const char *p, const char *end, const char *rend,
 				     unsigned k);
+/* host(p, end, rend, type): the run of host octets at p (p < end) when
+ * it is an IPv4 address or a hostname, as esip__host_scan takes it (an
+ * IPv4 address when all of the run is one, else a hostname): returns
+ * its end and sets *type; NULL when it is neither. */
+typedef const char *(*esip__host_fn)(const char *p, const char *end, const char *rend,
+				     uint8_t *type);
+
+/* The value scans of a path. */
+typedef struct esip__vscan {
+	esip__span_fn span;
+	esip__find_fn find;
+	esip__host_fn host;
+} esip__vscan;
 
 /* Row k, low nibble l: bit h set when octet (h << 4 | l) is in class
  * bit k, h = 0..7 (gen/parsergen.c). */
@@ -281,6 +336,21 @@ static inline const char *esip__find_scalar(const char *p, const char *end, cons
 
 	(void)rend;
 	return q ? q : end;
+}
+
+static inline const char *esip__host_scalar(const char *p, const char *end, const char *rend,
+					    uint8_t *type)
+{
+	const char *q = scan_class(p, end, CC_HOST);
+
+	(void)rend;
+	if ((unsigned char)(*p - '0') <= 9 && esip__scan_ipv4(p, q) == q)
+		*type = ESIP_HOST_IPV4;
+	else if (esip__hostname_ok(p, q))
+		*type = ESIP_HOST_NAME;
+	else
+		return NULL;
+	return q;
 }
 
 #if ESIP_X86
@@ -324,23 +394,30 @@ esip__find_avx2(const char *p, const char *end, const char *rend, unsigned k)
 	return p < end ? p : end;
 }
 
-__attribute__((target("avx2"), always_inline)) static inline const char *
-esip__span_avx2(const char *p, const char *end, const char *rend, unsigned cls)
+/* Bit i set: octet i of v is outside class cls. */
+__attribute__((target("avx2"), always_inline)) static inline uint32_t
+esip__notin_avx2(__m256i v, unsigned cls)
 {
 	const __m256i rows = _mm256_broadcastsi128_si256(
 		_mm_loadu_si128((const __m128i *)(const void *)esip__vclass[__builtin_ctz(cls)]));
 	const __m256i bits = ESIP__V256(ESIP__VB_BITS);
 	const __m256i nib = ESIP__V256(ESIP__VB_NIBBLE);
+	__m256i row = _mm256_shuffle_epi8(rows, _mm256_and_si256(v, nib));
+	__m256i bit = _mm256_shuffle_epi8(bits, _mm256_and_si256(_mm256_srli_epi16(v, 4), nib));
+	uint32_t out = (uint32_t)_mm256_movemask_epi8(
+		_mm256_cmpeq_epi8(_mm256_and_si256(row, bit), _mm256_setzero_si256()));
 
+	if (cls & ESIP__CC_HIGH)
+		out &= ~(uint32_t)_mm256_movemask_epi8(v);
+	return out;
+}
+
+__attribute__((target("avx2"), always_inline)) static inline const char *
+esip__span_avx2(const char *p, const char *end, const char *rend, unsigned cls)
+{
 	while (p < end && rend - p >= 32) {
-		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
-		__m256i row = _mm256_shuffle_epi8(rows, _mm256_and_si256(v, nib));
-		__m256i bit = _mm256_shuffle_epi8(bits, _mm256_and_si256(_mm256_srli_epi16(v, 4), nib));
-		/* bit set: the octet is outside the class */
-		uint32_t out = (uint32_t)_mm256_movemask_epi8(
-			_mm256_cmpeq_epi8(_mm256_and_si256(row, bit), _mm256_setzero_si256()));
-		if (cls & ESIP__CC_HIGH)
-			out &= ~(uint32_t)_mm256_movemask_epi8(v);
+		uint32_t out =
+			esip__notin_avx2(_mm256_loadu_si256((const __m256i *)(const void *)p), cls);
 		if (out) {
 			p += __builtin_ctz(out);
 			return p < end ? p : end;
@@ -348,6 +425,88 @@ esip__span_avx2(const char *p, const char *end, const char *rend, unsigned cls)
 		p += 32;
 	}
 	return p < end ? scan_class(p, end, cls) : end;
+}
+
+/* esip__scan_ipv4's answer for a run [p, p + n) of digits and dots (dot
+ * i: bit i of dots): four parts of 1 to 3 digits, each up to 255. */
+static inline bool esip__ipv4_dots(const char *p, uint32_t n, uint32_t dots)
+{
+	uint32_t start = 0, part, e, len;
+
+	for (part = 0; part < 4; part++) {
+		if (part < 3) {
+			if (!dots)
+				return false;
+			e = (uint32_t)__builtin_ctz(dots);
+			dots &= dots - 1;
+		} else {
+			if (dots)
+				return false;
+			e = n;
+		}
+		len = e - start;
+		if (len - 1 > 2)
+			return false;
+		if (len == 3 && (unsigned)(p[start] - '0') * 100 + (unsigned)(p[start + 1] - '0') * 10 +
+					(unsigned)(p[start + 2] - '0') >
+				 255)
+			return false;
+		start = e + 1;
+	}
+	return true;
+}
+
+/*
+ * A host of up to 31 octets from one 32-byte load: its extent, then the
+ * hostname rules of esip__hostname_ok as bit masks (no empty label, no
+ * '-' at either end of a label, the top label begins with a letter; the
+ * RFC 1035 lengths cannot be exceeded), or, for a run of digits and dots,
+ * the IPv4 rules from the dot positions.  Longer hosts and hosts near the end of the input
+ * take the scalar path.
+ */
+__attribute__((target("avx2"), always_inline)) static inline const char *
+esip__host_avx2(const char *p, const char *end, const char *rend, uint8_t *type)
+{
+	__m256i v;
+	uint32_t out, n, k, all, dots, dash, bad;
+	int top;
+
+	if (rend - p < 32)
+		return esip__host_scalar(p, end, rend, type);
+	v = _mm256_loadu_si256((const __m256i *)(const void *)p);
+	out = esip__notin_avx2(v, CC_HOST);
+	if (!out)
+		return esip__host_scalar(p, end, rend, type);
+	n = (uint32_t)__builtin_ctz(out);
+	if (n > (uint32_t)(end - p))
+		n = (uint32_t)(end - p);
+	if (!n)
+		return NULL;
+	all = (1u << n) - 1;
+	dots = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, ESIP__V256(ESIP__VB_DOT))) & all;
+	if ((unsigned char)(*p - '0') <= 9 &&
+	    ((~esip__notin_avx2(v, CC_DIGIT) | dots) & all) == all) {
+		if (!esip__ipv4_dots(p, n, dots))
+			return NULL;
+		*type = ESIP_HOST_IPV4;
+		return p + n;
+	}
+	/* a trailing dot ends a fully qualified name */
+	k = (dots >> (n - 1)) & 1 ? n - 1 : n;
+	if (!k)
+		return NULL;
+	all = (1u << k) - 1;
+	dots &= all;
+	dash = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, ESIP__V256(ESIP__VB_DASH))) &
+	       all;
+	/* empty labels; '-' first or last in a label */
+	bad = (dots & ((dots >> 1) | 1u | 1u << (k - 1))) |
+	      (dash & (dots << 1 | dots >> 1 | 1u | 1u << (k - 1)));
+	top = dots ? 32 - __builtin_clz(dots) : 0;
+	if (bad || !cc((unsigned char)p[top], CC_ALPHA))
+		return NULL;
+	*type = ESIP_HOST_NAME;
+	return p + n;
 }
 #endif
 

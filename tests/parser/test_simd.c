@@ -225,6 +225,94 @@ START_TEST(spans_agree)
 }
 END_TEST
 
+typedef const char *(*host_fn)(const char *p, const char *end, const char *rend,
+				uint8_t *type);
+
+/* Every host scan on in[s, e) of a buffer of n bytes against a guard
+ * page, with the readable input ending at e and at n, gives the scalar
+ * one's answer (esip__host_scan's rules, checked in test_uri.c). */
+static void check_hosts(const char *in, size_t n, size_t s, size_t e)
+{
+	host_fn fn[2];
+	size_t k = 0, i, r;
+	uint8_t t0, t;
+
+	fn[k++] = esip__host_scalar;
+#if ESIP_X86
+	if (esip__scan_path_ok(ESIP__PATH_AVX2))
+		fn[k++] = esip__host_avx2;
+#endif
+	for (r = 0; r < 2; r++) {
+		const char *rend = r ? in + n : in + e;
+		const char *want = esip__host_scalar(in + s, in + e, rend, &t0);
+		for (i = 1; i < k; i++) {
+			const char *got = fn[i](in + s, in + e, rend, &t);
+			ck_assert_msg(got == want && (!got || t == t0), "host %zu '%.*s' [%zu,%zu)", i,
+				      (int)(e - s), in + s, s, e);
+		}
+	}
+}
+
+START_TEST(hosts_agree)
+{
+	static const char *const hosts[] = {
+		"a", "a.b", "a.b.", "a.b..", ".", "..", ".a", "a..b", "-a", "a-", "a-.b", "a.-b",
+		"a-b.c-d.example.com", "9abc", "abc.9", "abc.9a", "a.b9", "1.2.3.4", "1.2.3.4.",
+		"1.2.3.4.5", "256.1.1.1", "255.255.255.255", "1.2.3", "1.2.3.4a", "1.2.3.4-",
+		"01.002.3.4", "0001.2.3.4", "1..2.3", "192.0.2.128", "x", "X-Y.Z", "a_b",
+		"proxy2.biloxi.example.com", "abcdefghijklmnopqrstuvwxyz01234", /* 31 */
+		"abcdefghijklmnopqrstuvwxyz012345", /* 32 */
+		"abcdefghijklmnopqrstuvwxyz0123456789.example.com",
+	};
+	static const char tails[] = ":;>, \r[";
+	char b[128];
+	guard_buf g;
+	unsigned seed = 4242, round;
+	size_t i, j, n, len;
+
+	for (i = 0; i < sizeof hosts / sizeof hosts[0]; i++)
+		for (j = 0; j < sizeof tails; j++) {
+			/* the host, one delimiter (or none), then padding */
+			len = strlen(hosts[i]);
+			memcpy(b, hosts[i], len);
+			n = len;
+			if (j < sizeof tails - 1)
+				b[n++] = tails[j];
+			for (; n < len + 40; n++)
+				b[n] = 'z';
+			{
+				const char *in = guard_copy(&g, b, n);
+				check_hosts(in, n, 0, n);
+				check_hosts(in, n, 0, len);
+				if (len > 1)
+					check_hosts(in, n, 0, len - 1);
+				guard_free(&g);
+			}
+			/* and right at the end of the input */
+			{
+				const char *in = guard_copy(&g, b, len);
+				check_hosts(in, len, 0, len);
+				guard_free(&g);
+			}
+		}
+	/* random runs of host octets and delimiters */
+	for (round = 0; round < 3000; round++) {
+		static const char alpha[] = "a9.-Z0.5..--x";
+		n = 40 + round % 30;
+		for (i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			b[i] = (seed >> 16) % 41 ? alpha[(seed >> 16) % (sizeof alpha - 1)]
+						 : tails[(seed >> 20) % (sizeof tails - 1)];
+		}
+		{
+			const char *in = guard_copy(&g, b, n);
+			check_hosts(in, n, round % 3, n - round % 7);
+			guard_free(&g);
+		}
+	}
+}
+END_TEST
+
 START_TEST(path_choice)
 {
 	esip__scan_path best = esip__scan_best();
@@ -599,6 +687,7 @@ static Suite *suite_simd(void)
 	tcase_add_test(tc, swar_bytes_exact);
 	tcase_add_test(tc, scanners_agree);
 	tcase_add_test(tc, spans_agree);
+	tcase_add_test(tc, hosts_agree);
 	tcase_add_test(tc, path_choice);
 	tcase_add_test(tc, block_edges_every_shift);
 	tcase_add_test(tc, short_and_tail_inputs);

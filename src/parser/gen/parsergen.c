@@ -6,12 +6,13 @@
  *  1. esip__cc[256], the character-class table of scan.h, from the RFC 3261
  *     25.1 definitions written out plainly below;
  *  2. the tables of the header-name lookup of hname.h for headers.def:
- *     a hash of (length, first letter, last letter) picks a slot, found
- *     here by trying multipliers until every such triple has a slot of
- *     its own; each entry holds the WHOLE name, which the lookup always
- *     confirms with 8-byte masked compares.  A hash never decides on its
- *     own (a header named "khd" is not Content-Length).  The multipliers
- *     go to OUTPUT.h as macros, so the lookup hashes with constants.
+ *     a multiplicative hash of the name's first and last 8 bytes and its
+ *     length picks a slot; the multipliers are found here by trying a
+ *     fixed sequence until every spelling has a slot of its own, and go
+ *     to OUTPUT.h as macros, so the lookup hashes with constants.  Each
+ *     entry holds the WHOLE name, which the lookup always confirms with
+ *     8-byte masked compares: a hash never decides on its own (a header
+ *     named "khd" is not Content-Length).
  *
  * usage: parsergen OUTPUT.c OUTPUT.h
  */
@@ -23,7 +24,7 @@
 
 #include "../scan.h"
 
-#define HNAME_MASK 511u /* slots - 1 */
+#define HNAME_BITS 9    /* 512 slots */
 #define HNAME_MAXLEN 24 /* three overlapping words cover the name */
 
 struct hdr {
@@ -127,92 +128,100 @@ static struct key keys[2 * NHDRS];
 static size_t nkeys;
 static char compact_names[NHDRS][2];
 
-static unsigned hname_hash(unsigned a, unsigned b, unsigned c, const char *s, size_t len)
-{
-	return ((((unsigned char)s[0] | 0x20u) * a + ((unsigned char)s[len - 1] | 0x20u) * b +
-		 (unsigned)len * c) &
-		HNAME_MASK);
-}
-
-static bool same_triple(const struct key *x, const struct key *y)
-{
-	return x->len == y->len && x->s[0] == y->s[0] && x->s[x->len - 1] == y->s[y->len - 1];
-}
-
-/* The first multipliers (a, b, c) that put every (length, first, last
- * letter) triple in a slot of its own.  Names that share a triple
- * (Refer-To and Reply-To) cannot be told apart by it: they share the
- * slot and are chained. */
-static bool find_hash(unsigned *ra, unsigned *rb, unsigned *rc)
-{
-	static size_t owner[HNAME_MASK + 1]; /* key index + 1 per slot */
-	unsigned a, b, c;
-	size_t i;
-
-	for (a = 1; a < 256; a++)
-		for (b = 1; b < 256; b++)
-			for (c = 1; c < 256; c++) {
-				memset(owner, 0, sizeof owner);
-				for (i = 0; i < nkeys; i++) {
-					unsigned h = hname_hash(a, b, c, keys[i].s, keys[i].len);
-					if (owner[h] && !same_triple(&keys[owner[h] - 1], &keys[i]))
-						break;
-					owner[h] = i + 1;
-				}
-				if (i == nkeys) {
-					*ra = a, *rb = b, *rc = c;
-					return true;
-				}
-			}
-	return false;
-}
-
-/* A little-endian word of name[off, off + 8) (past len: 0): its
- * lower-case bytes, or 0x20 where it has a letter (fold). */
-static uint64_t name_word(const char *name, size_t len, size_t off, bool fold)
+/* The little-endian word of name[off, off + 8), bytes past len 0: its
+ * lower-case bytes (FOLD_WANT), 0x20 where it has a letter (FOLD_MASK),
+ * or its bytes | 0x20 as the hash folds them (FOLD_HASH). */
+enum fold { FOLD_WANT, FOLD_MASK, FOLD_HASH };
+static uint64_t name_word(const char *name, size_t len, size_t off, enum fold f)
 {
 	uint64_t v = 0;
 	size_t i;
 
 	for (i = 0; i < 8 && off + i < len; i++) {
 		int c = (unsigned char)name[off + i];
-		v |= (uint64_t)(fold ? (alpha(c) ? 0x20u : 0u) : (unsigned)lower(c)) << (8 * i);
+		unsigned b = f == FOLD_WANT   ? (unsigned)lower(c)
+			     : f == FOLD_MASK ? (alpha(c) ? 0x20u : 0u)
+					      : (unsigned)c | 0x20u;
+		v |= (uint64_t)b << (8 * i);
 	}
 	return v;
 }
 
-/* hname.h's three words: offsets 0, mid and len - 8 (len >= 8), else
- * word 0 alone. */
-static void emit_words(FILE *o, const char *name, size_t len, bool fold)
+/* hname.h's hash, written out the same way. */
+static unsigned hname_hash(uint64_t k1, uint64_t k2, const char *s, size_t len)
+{
+	uint64_t a = name_word(s, len, 0, FOLD_HASH);
+	uint64_t b = len >= 8 ? name_word(s, len, len - 8, FOLD_HASH) : 0;
+
+	return (unsigned)((a * k1 + (b + len) * k2) >> (64 - HNAME_BITS));
+}
+
+/* A fixed sequence of odd multipliers (splitmix64): the output does not
+ * change from one build to the next. */
+static uint64_t next_mult(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return (z ^ (z >> 31)) | 1;
+}
+
+/* The first multipliers that give every spelling a slot of its own. */
+static bool find_hash(uint64_t *rk1, uint64_t *rk2)
+{
+	static bool taken[1u << HNAME_BITS];
+	uint64_t state = 1, k1, k2;
+	size_t i, tries;
+
+	for (tries = 0; tries < 1000000; tries++) {
+		k1 = next_mult(&state);
+		k2 = next_mult(&state);
+		memset(taken, 0, sizeof taken);
+		for (i = 0; i < nkeys; i++) {
+			unsigned h = hname_hash(k1, k2, keys[i].s, keys[i].len);
+			if (taken[h])
+				break;
+			taken[h] = true;
+		}
+		if (i == nkeys) {
+			*rk1 = k1, *rk2 = k2;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* hname.h's three words: offsets 0, mid and len - 8 for names of 8
+ * bytes or more (mid 8 over 16 bytes, else len - 8), else word 0. */
+static void emit_words(FILE *o, const char *name, size_t len, enum fold f)
 {
 	size_t mid = len > 16 ? 8 : len - 8;
 
 	if (len >= 8)
 		fprintf(o, "{0x%016llxull, 0x%016llxull, 0x%016llxull}",
-			(unsigned long long)name_word(name, len, 0, fold),
-			(unsigned long long)name_word(name, len, mid, fold),
-			(unsigned long long)name_word(name, len, len - 8, fold));
+			(unsigned long long)name_word(name, len, 0, f),
+			(unsigned long long)name_word(name, len, mid, f),
+			(unsigned long long)name_word(name, len, len - 8, f));
 	else
-		fprintf(o, "{0x%016llxull, 0, 0}",
-			(unsigned long long)name_word(name, len, 0, fold));
+		fprintf(o, "{0x%016llxull, 0, 0}", (unsigned long long)name_word(name, len, 0, f));
 }
 
-/* The name lookup of hname.h: a slot per (length, first, last letter)
- * hash, chained entries, each the whole name to confirm. */
+/* The tables of hname.h: the slot of each spelling's hash, and each
+ * spelling's whole name to confirm. */
 static int emit_hname(FILE *o, FILE *h)
 {
-	uint8_t slot[HNAME_MASK + 1] = {0}, next[2 * NHDRS + 1] = {0};
-	unsigned a, b, c;
+	uint8_t slot[1u << HNAME_BITS] = {0};
+	uint64_t k1, k2;
 	size_t i, maxlen = 0;
 
 	for (i = 0; i < NHDRS; i++) {
-		size_t len = strlen(hdrs[i].name);
-		char *s = malloc(len + 1), *d;
+		size_t len = strlen(hdrs[i].name), j;
+		char *s = malloc(len + 1);
 		if (!s)
 			return -1;
-		for (d = s; *hdrs[i].name && (size_t)(d - s) < len; d++)
-			*d = (char)lower((unsigned char)hdrs[i].name[d - s]);
-		*d = 0;
+		for (j = 0; j <= len; j++)
+			s[j] = (char)lower((unsigned char)hdrs[i].name[j]);
 		keys[nkeys++] = (struct key){s, len, i};
 		if (len > maxlen)
 			maxlen = len;
@@ -221,38 +230,32 @@ static int emit_hname(FILE *o, FILE *h)
 			keys[nkeys++] = (struct key){compact_names[i], 1, i};
 		}
 	}
-	if (maxlen > HNAME_MAXLEN) {
-		fprintf(stderr, "parsergen: a header name is longer than %d\n", HNAME_MAXLEN);
+	if (maxlen > HNAME_MAXLEN || nkeys > 255) {
+		fprintf(stderr, "parsergen: header names over %d bytes or over 255 spellings\n",
+			HNAME_MAXLEN);
 		return -1;
 	}
-	if (!find_hash(&a, &b, &c)) {
+	if (!find_hash(&k1, &k2)) {
 		fprintf(stderr, "parsergen: no header-name hash found\n");
 		return -1;
 	}
-	/* entries 1..nkeys; a slot holds the first, next[] the chain */
-	for (i = nkeys; i-- > 0;) {
-		unsigned hv = hname_hash(a, b, c, keys[i].s, keys[i].len);
-		next[i + 1] = slot[hv];
-		slot[hv] = (uint8_t)(i + 1);
-	}
-	fprintf(h, "#define ESIP__HNAME_A %uu\n#define ESIP__HNAME_B %uu\n#define ESIP__HNAME_C %uu\n"
-		   "#define ESIP__HNAME_MASK %uu\n#define ESIP__HNAME_MAXLEN %zuu\n",
-		a, b, c, HNAME_MASK, maxlen);
-	fprintf(o, "const uint8_t esip__hname_slot[%u] = {", HNAME_MASK + 1);
-	for (i = 0; i <= HNAME_MASK; i++)
+	for (i = 0; i < nkeys; i++)
+		slot[hname_hash(k1, k2, keys[i].s, keys[i].len)] = (uint8_t)(i + 1);
+	fprintf(h, "#define ESIP__HNAME_K1 0x%016llxull\n#define ESIP__HNAME_K2 0x%016llxull\n"
+		   "#define ESIP__HNAME_BITS %u\n#define ESIP__HNAME_MAXLEN %zuu\n",
+		(unsigned long long)k1, (unsigned long long)k2, HNAME_BITS, maxlen);
+	fprintf(o, "const uint8_t esip__hname_slot[%u] = {", 1u << HNAME_BITS);
+	for (i = 0; i < 1u << HNAME_BITS; i++)
 		fprintf(o, "%s%u,", i % 16 ? " " : "\n\t", slot[i]);
-	fprintf(o, "\n};\n\nconst esip__hname esip__hname_tab[%zu] = {\n\t{{0}, {0}, 0, 0, 0, 0, 0, {0}},\n",
+	fprintf(o, "\n};\n\nconst esip__hname esip__hname_tab[%zu] = {\n\t{{0}, {0}, 0, 0, {0}},\n",
 		nkeys + 1);
 	for (i = 0; i < nkeys; i++) {
 		fprintf(o, "\t{");
-		emit_words(o, keys[i].s, keys[i].len, false);
+		emit_words(o, keys[i].s, keys[i].len, FOLD_WANT);
 		fprintf(o, ", ");
-		emit_words(o, keys[i].s, keys[i].len, true);
-		fprintf(o, ", 0x%016llxull, %zu, %zu, ESIP_HDR_%s, %u, {0}}, /* %s */\n",
-			keys[i].len < 8 ? (unsigned long long)(~0ull >> (64 - 8 * keys[i].len)) : 0ull,
-			keys[i].len,
-			keys[i].len > 16 ? (size_t)8 : keys[i].len >= 8 ? keys[i].len - 8 : 0,
-			hdrs[keys[i].hdr].id, next[i + 1], keys[i].s);
+		emit_words(o, keys[i].s, keys[i].len, FOLD_MASK);
+		fprintf(o, ", %zu, ESIP_HDR_%s, {0}}, /* %s */\n", keys[i].len,
+			hdrs[keys[i].hdr].id, keys[i].s);
 	}
 	fprintf(o, "};\n");
 	return 0;
