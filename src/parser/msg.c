@@ -459,13 +459,34 @@ PATH_INLINE bool line_unfolded(const char *eol, const char *end, const char **ne
  * to m->hdrs and parses the up-front ones.  A malformed line is noted and
  * skipped; STEP_FRAMING if the value makes framing impossible.
  */
+PATH_INLINE int field_append(pstate *ps, const char *line, const char *name_end,
+			     const char *colon, const char *eol, esip_hdr_id id, path_fns P)
+{
+	esip_msg *m = ps->m;
+	esip_hdr *h = &m->hdrs[m->nhdrs++];
+	const char *v = colon + 1, *ve = eol;
+
+	h->name = mkstr(line, name_end);
+	/* HCOLON = *( SP / HTAB ) ":" SWS, mostly one SP; LWS is trimmed
+	 * from both ends of the value */
+	if (v < eol && *v == ' ')
+		v++;
+	if (v < eol && cc((unsigned char)*v, CC_LWS))
+		v = skip_lws(v, eol);
+	if (ve > v && cc((unsigned char)ve[-1], CC_LWS))
+		ve = rtrim_lws(v, ve);
+	h->value = mkstr(v, ve);
+	h->id = (uint16_t)id;
+	if (key_hdr[id] && key_header(ps, h, P) < 0)
+		return STEP_FRAMING;
+	return 0;
+}
+
 PATH_INLINE int field_store(pstate *ps, const char *line, const char *colon, const char *eol,
 			    path_fns P)
 {
-	esip_msg *m = ps->m;
-	const char *name_end, *v, *ve;
+	const char *name_end;
 	esip_hdr_id id;
-	esip_hdr *h;
 
 	if (!colon) {
 		note_err(ps, ESIP_EBAD_HEADER, line, "header line without colon");
@@ -481,23 +502,28 @@ PATH_INLINE int field_store(pstate *ps, const char *line, const char *colon, con
 		note_err(ps, ESIP_EBAD_HEADER, line, "malformed header name");
 		return 0;
 	}
-	h = &m->hdrs[m->nhdrs++];
-	h->name = mkstr(line, name_end);
-	/* HCOLON = *( SP / HTAB ) ":" SWS, mostly one SP; LWS is trimmed
-	 * from both ends of the value */
-	v = colon + 1;
-	if (v < eol && *v == ' ')
-		v++;
-	if (v < eol && cc((unsigned char)*v, CC_LWS))
-		v = skip_lws(v, eol);
-	ve = eol;
-	if (ve > v && cc((unsigned char)ve[-1], CC_LWS))
-		ve = rtrim_lws(v, ve);
-	h->value = mkstr(v, ve);
-	h->id = (uint16_t)id;
-	if (key_hdr[id] && key_header(ps, h, P) < 0)
-		return STEP_FRAMING;
-	return 0;
+	return field_append(ps, line, name_end, colon, eol, id, P);
+}
+
+/* A header field of any form (folded, over a limit, malformed, at the
+ * end of the input), field_store after its extent and the limits: 0,
+ * STEP_NEED_MORE, STEP_FRAMING or an error.  Not inlined into the paths:
+ * it scans with the scalar scanner and parses with the reference
+ * parsers, which give the same results as every path's own. */
+static int field_general(pstate *ps, const char *line, const char *eol, const char *colon,
+			 const char **next, size_t max_line, uint32_t max_headers)
+{
+	static const path_fns ref = {esip__eol_scalar,
+				     {esip__span_scalar, esip__find_scalar, esip__host_scalar},
+				     false};
+
+	if (!line_unfolded(eol, ps->end, next) && field_extent(ps, &eol, next, ref.eol))
+		return STEP_NEED_MORE;
+	if ((size_t)(eol - line) > max_line)
+		return fail(ps, ESIP_ELINE_TOO_LONG, line, "header line too long");
+	if (ps->m->nhdrs >= max_headers)
+		return fail(ps, ESIP_ETOO_MANY_HEADERS, line, "too many header fields");
+	return field_store(ps, line, colon, eol, ref);
 }
 
 /*
@@ -508,9 +534,10 @@ PATH_INLINE int field_store(pstate *ps, const char *line, const char *colon, con
 PATH_INLINE int header_lines_step(pstate *ps, const char **pp, const char **hend,
 				  const esip_parse_limits *lim, path_fns P)
 {
+	esip_msg *m = ps->m;
 	const char *p = *pp, *end = ps->end;
-	uint32_t max_headers = lim->max_headers < ps->m->hdrs_cap ? lim->max_headers
-								  : ps->m->hdrs_cap;
+	const uint32_t max_headers = lim->max_headers < m->hdrs_cap ? lim->max_headers : m->hdrs_cap;
+	const size_t max_line = lim->max_line_len;
 	int rc;
 
 	for (;;) {
@@ -533,16 +560,34 @@ PATH_INLINE int header_lines_step(pstate *ps, const char **pp, const char **hend
 		/* the colon is found by the same scan (it cannot be folded
 		 * away: HCOLON = *( SP / HTAB ) ":" SWS) */
 		eol = P.eol(line, end, &colon);
-		if (!line_unfolded(eol, end, &next) && field_extent(ps, &eol, &next, P.eol))
+		/* the common line, the general path's tests in one: it ends
+		 * before the input does and is not folded (field_extent's
+		 * answer from three bytes), it is within the limits, and its
+		 * name is a token that ends at the colon */
+		if (__builtin_expect(end - eol >= 3 && (uintptr_t)colon > (uintptr_t)line &&
+					     (size_t)(eol - line) <= max_line &&
+					     m->nhdrs < max_headers,
+				     1)) {
+			next = eol + 1 + (eol[0] == '\r' && eol[1] == '\n');
+			if (__builtin_expect(*next != ' ' && *next != '\t' && colon[-1] != ' ' &&
+						     colon[-1] != '\t',
+					     1)) {
+				esip_hdr_id id = esip__hname_lookup(line, (size_t)(colon - line),
+								    (size_t)(end - line));
+				if (id != ESIP_HDR_OTHER || scan_token(line, colon) == colon) {
+					if (field_append(ps, line, colon, colon, eol, id, P))
+						return STEP_FRAMING;
+					p = next;
+					continue;
+				}
+			}
+		}
+		rc = field_general(ps, line, eol, colon, &next, max_line, max_headers);
+		if (rc == STEP_NEED_MORE)
 			break;
-		p = next;
-		if ((size_t)(eol - line) > lim->max_line_len)
-			return fail(ps, ESIP_ELINE_TOO_LONG, line, "header line too long");
-		if (ps->m->nhdrs >= max_headers)
-			return fail(ps, ESIP_ETOO_MANY_HEADERS, line, "too many header fields");
-		rc = field_store(ps, line, colon, eol, P);
 		if (rc)
 			return rc;
+		p = next;
 	}
 	*pp = p;
 	return STEP_NEED_MORE;
