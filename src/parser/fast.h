@@ -83,32 +83,6 @@ FAST_INLINE const char *fast_port(const char *p, const char *end, uint16_t *port
 	return p;
 }
 
-/* ---- header parameters --------------------------------------------- */
-
-/*
- * One generic-param = token [ "=" gen-value ] at p, as esip_param_next
- * takes it when there is no LWS and no quoted value.  Returns the byte
- * after it (the caller checks for ';', ',' or the end) or NULL.
- */
-FAST_INLINE const char *fast_hparam(const char *p, const char *end, const char *rend,
-				    esip_str *name, esip_str *val, esip__vscan V)
-{
-	const char *q = V.span(p, end, rend, CC_TOKEN), *v;
-
-	if (q == p)
-		return NULL;
-	*name = mkstr(p, q);
-	*val = ESIP_STR_NULL;
-	if (q < end && *q == '=') {
-		v = q + 1;
-		q = V.span(v, end, rend, CC_GENVAL);
-		if (q == v)
-			return NULL;
-		*val = mkstr(v, q);
-	}
-	return q;
-}
-
 /* ---- Via ---------------------------------------------------------- */
 
 /* esip__via_param, the names compared with one load when 8 bytes are
@@ -169,7 +143,7 @@ FAST_INLINE const char *fast_via(const char *p, const char *end, const char *ren
 	if (q < end && *q == ';') {
 		ps = q + 1;
 		do {
-			q = fast_hparam(q + 1, end, rend, &n, &val, V);
+			q = V.param(q + 1, end, rend, &n, &val);
 			if (!q)
 				return NULL;
 			fast_via_param(v, n, val, rend);
@@ -242,8 +216,8 @@ FAST_INLINE bool fast_nameaddr(const char *p, const char *end, const char *rend,
 		return false;
 	/* a URI never contains '>' (RFC 3261 25.1) */
 	gt = V.find(lt + 1, end, rend, ESIP__VB_RANGLE);
-	if (gt == end || gt == lt + 1 || cc((unsigned char)lt[1], CC_LWS) ||
-	    cc((unsigned char)gt[-1], CC_LWS))
+	if (gt == end || gt == lt + 1 || (unsigned char)lt[1] <= ' ' ||
+	    (unsigned char)gt[-1] <= ' ')
 		return false;
 	na->uri = mkstr(lt + 1, gt);
 	na->angle = true;
@@ -254,7 +228,7 @@ FAST_INLINE bool fast_nameaddr(const char *p, const char *end, const char *rend,
 		return false;
 	ps = q + 1;
 	do {
-		q = fast_hparam(q + 1, end, rend, &n, &val, V);
+		q = V.param(q + 1, end, rend, &n, &val);
 		if (!q)
 			return false;
 		/* tag-param = "tag" EQUAL token (RFC 3261 25.1) */

@@ -161,7 +161,7 @@ PATH_INLINE bool fast_start_line(pstate *ps, const char *p, const char *e, path_
 	esip_msg *m = ps->m;
 	const char *q, *u;
 
-	if (e - p < 11 || cc((unsigned char)e[-1], CC_LWS))
+	if (e - p < 11 || (unsigned char)e[-1] <= ' ')
 		return false;
 	if ((ld64(p) | FOLD_SIP) == W8('s', 'i', 'p', '/', '2', '.', '0', ' ')) {
 		unsigned st;
@@ -468,12 +468,13 @@ PATH_INLINE int field_append(pstate *ps, const char *line, const char *name_end,
 
 	h->name = mkstr(line, name_end);
 	/* HCOLON = *( SP / HTAB ) ":" SWS, mostly one SP; LWS is trimmed
-	 * from both ends of the value */
+	 * from both ends of the value (LWS octets are all <= SP: the
+	 * others that are take the scans, which stop at once) */
 	if (v < eol && *v == ' ')
 		v++;
-	if (v < eol && cc((unsigned char)*v, CC_LWS))
+	if (v < eol && (unsigned char)*v <= ' ')
 		v = skip_lws(v, eol);
-	if (ve > v && cc((unsigned char)ve[-1], CC_LWS))
+	if (ve > v && (unsigned char)ve[-1] <= ' ')
 		ve = rtrim_lws(v, ve);
 	h->value = mkstr(v, ve);
 	h->id = (uint16_t)id;
@@ -514,7 +515,7 @@ static int field_general(pstate *ps, const char *line, const char *eol, const ch
 			 const char **next, size_t max_line, uint32_t max_headers)
 {
 	static const path_fns ref = {esip__eol_scalar,
-				     {esip__span_scalar, esip__find_scalar, esip__host_scalar},
+				     {esip__span_scalar, esip__find_scalar, esip__host_scalar, esip__param_scalar},
 				     false};
 
 	if (!line_unfolded(eol, ps->end, next) && field_extent(ps, &eol, next, ref.eol))
@@ -707,14 +708,14 @@ static int parse_ref(esip_msg *m, const char *buf, size_t len, unsigned flags,
 		     const esip_parse_limits *lim)
 {
 	return parse(m, buf, len, flags, lim,
-		     (path_fns){esip__eol_scalar, {esip__span_scalar, esip__find_scalar, esip__host_scalar}, false});
+		     (path_fns){esip__eol_scalar, {esip__span_scalar, esip__find_scalar, esip__host_scalar, esip__param_scalar}, false});
 }
 
 static int parse_scalar(esip_msg *m, const char *buf, size_t len, unsigned flags,
 			const esip_parse_limits *lim)
 {
 	return parse(m, buf, len, flags, lim,
-		     (path_fns){esip__eol_scalar, {esip__span_scalar, esip__find_scalar, esip__host_scalar}, true});
+		     (path_fns){esip__eol_scalar, {esip__span_scalar, esip__find_scalar, esip__host_scalar, esip__param_scalar}, true});
 }
 
 #if ESIP_X86
@@ -723,7 +724,7 @@ parse_sse2(esip_msg *m, const char *buf, size_t len, unsigned flags,
 	   const esip_parse_limits *lim)
 {
 	return parse(m, buf, len, flags, lim,
-		     (path_fns){esip__eol_sse2, {esip__span_scalar, esip__find_sse2, esip__host_scalar}, true});
+		     (path_fns){esip__eol_sse2, {esip__span_scalar, esip__find_sse2, esip__host_scalar, esip__param_scalar}, true});
 }
 
 __attribute__((target("avx2"))) static int
@@ -731,7 +732,7 @@ parse_avx2(esip_msg *m, const char *buf, size_t len, unsigned flags,
 	   const esip_parse_limits *lim)
 {
 	return parse(m, buf, len, flags, lim,
-		     (path_fns){esip__eol_avx2, {esip__span_avx2, esip__find_avx2, esip__host_avx2}, true});
+		     (path_fns){esip__eol_avx2, {esip__span_avx2, esip__find_avx2, esip__host_avx2, esip__param_avx2}, true});
 }
 #endif
 

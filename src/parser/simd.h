@@ -309,11 +309,20 @@ typedef const char *(*esip__find_fn)(const char *p, const char *end, const char 
 typedef const char *(*esip__host_fn)(const char *p, const char *end, const char *rend,
 				     uint8_t *type);
 
+/* param(p, end, rend, name, val): one generic-param = token [ "="
+ * gen-value ] at p (RFC 3261 25.1) with no LWS and no quoted value, as
+ * esip_param_next reads such a one: sets *name and *val (p NULL without
+ * '=') and returns its end; NULL when the name, or the value after '=',
+ * is empty. */
+typedef const char *(*esip__param_fn)(const char *p, const char *end, const char *rend,
+				      esip_str *name, esip_str *val);
+
 /* The value scans of a path. */
 typedef struct esip__vscan {
 	esip__span_fn span;
 	esip__find_fn find;
 	esip__host_fn host;
+	esip__param_fn param;
 } esip__vscan;
 
 /* Row k, low nibble l: bit h set when octet (h << 4 | l) is in class
@@ -351,6 +360,34 @@ static inline const char *esip__host_scalar(const char *p, const char *end, cons
 	else
 		return NULL;
 	return q;
+}
+
+/* The generic-param of param() with two spans of the path (scalar: the
+ * class table). */
+static inline __attribute__((always_inline)) const char *
+esip__param_spans(const char *p, const char *end, const char *rend, esip_str *name,
+		  esip_str *val, esip__span_fn span)
+{
+	const char *q = span(p, end, rend, CC_TOKEN), *v;
+
+	if (q == p)
+		return NULL;
+	*name = esip_str_make(p, (size_t)(q - p));
+	*val = ESIP_STR_NULL;
+	if (q < end && *q == '=') {
+		v = q + 1;
+		q = span(v, end, rend, CC_GENVAL);
+		if (q == v)
+			return NULL;
+		*val = esip_str_make(v, (size_t)(q - v));
+	}
+	return q;
+}
+
+static inline const char *esip__param_scalar(const char *p, const char *end, const char *rend,
+					     esip_str *name, esip_str *val)
+{
+	return esip__param_spans(p, end, rend, name, val, esip__span_scalar);
 }
 
 #if ESIP_X86
@@ -398,12 +435,13 @@ esip__find_avx2(const char *p, const char *end, const char *rend, unsigned k)
 __attribute__((target("avx2"), always_inline)) static inline uint32_t
 esip__notin_avx2(__m256i v, unsigned cls)
 {
-	const __m256i rows = _mm256_broadcastsi128_si256(
-		_mm_loadu_si128((const __m128i *)(const void *)esip__vclass[__builtin_ctz(cls)]));
-	const __m256i bits = ESIP__V256(ESIP__VB_BITS);
 	const __m256i nib = ESIP__V256(ESIP__VB_NIBBLE);
-	__m256i row = _mm256_shuffle_epi8(rows, _mm256_and_si256(v, nib));
-	__m256i bit = _mm256_shuffle_epi8(bits, _mm256_and_si256(_mm256_srli_epi16(v, 4), nib));
+	__m256i row = _mm256_shuffle_epi8(
+		_mm256_broadcastsi128_si256(_mm_loadu_si128(
+			(const __m128i *)(const void *)esip__vclass[__builtin_ctz(cls)])),
+		_mm256_and_si256(v, nib));
+	__m256i bit = _mm256_shuffle_epi8(ESIP__V256(ESIP__VB_BITS),
+					  _mm256_and_si256(_mm256_srli_epi16(v, 4), nib));
 	uint32_t out = (uint32_t)_mm256_movemask_epi8(
 		_mm256_cmpeq_epi8(_mm256_and_si256(row, bit), _mm256_setzero_si256()));
 
@@ -425,6 +463,60 @@ esip__span_avx2(const char *p, const char *end, const char *rend, unsigned cls)
 		p += 32;
 	}
 	return p < end ? scan_class(p, end, cls) : end;
+}
+
+/* Bit i set: octet i of v is outside class cls, from the nibble split
+ * of v (lo, and bit = 1 << high nibble) shared between classes. */
+__attribute__((target("avx2"), always_inline)) static inline uint32_t
+esip__notin_split_avx2(__m256i lo, __m256i bit, unsigned cls)
+{
+	const __m256i rows = _mm256_broadcastsi128_si256(
+		_mm_loadu_si128((const __m128i *)(const void *)esip__vclass[__builtin_ctz(cls)]));
+
+	return (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+		_mm256_and_si256(_mm256_shuffle_epi8(rows, lo), bit), _mm256_setzero_si256()));
+}
+
+/* One load for a whole parameter of up to 30 octets: the token and
+ * gen-value classes share the nibble split; longer ones, and ones near
+ * the end of the input, take two spans. */
+__attribute__((target("avx2"), always_inline)) static inline const char *
+esip__param_avx2(const char *p, const char *end, const char *rend, esip_str *name,
+		 esip_str *val)
+{
+	const __m256i nib = ESIP__V256(ESIP__VB_NIBBLE);
+	__m256i v, lo, bit;
+	uint32_t nt, ng, n, e, lim;
+
+	if (rend - p < 32)
+		return esip__param_spans(p, end, rend, name, val, esip__span_avx2);
+	v = _mm256_loadu_si256((const __m256i *)(const void *)p);
+	lo = _mm256_and_si256(v, nib);
+	bit = _mm256_shuffle_epi8(ESIP__V256(ESIP__VB_BITS),
+				  _mm256_and_si256(_mm256_srli_epi16(v, 4), nib));
+	nt = esip__notin_split_avx2(lo, bit, CC_TOKEN);
+	ng = esip__notin_split_avx2(lo, bit, CC_GENVAL);
+	lim = end - p < 32 ? (uint32_t)(end - p) : 32;
+	if (!nt && end - p > 32)
+		return esip__param_spans(p, end, rend, name, val, esip__span_avx2);
+	n = nt ? (uint32_t)__builtin_ctz(nt) : 32;
+	if (n > lim)
+		n = lim;
+	if (!n)
+		return NULL;
+	*name = esip_str_make(p, n);
+	*val = ESIP_STR_NULL;
+	if (n == lim || p[n] != '=')
+		return p + n;
+	if (n == 31 || !(ng >>= n + 1)) /* the value goes past the load */
+		return esip__param_spans(p, end, rend, name, val, esip__span_avx2);
+	e = n + 1 + (uint32_t)__builtin_ctz(ng);
+	if (e > lim)
+		e = lim;
+	if (e == n + 1)
+		return NULL;
+	*val = esip_str_make(p + n + 1, e - n - 1);
+	return p + e;
 }
 
 /* esip__scan_ipv4's answer for a run [p, p + n) of digits and dots (dot

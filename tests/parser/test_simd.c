@@ -253,6 +253,54 @@ static void check_hosts(const char *in, size_t n, size_t s, size_t e)
 	}
 }
 
+/* A scan checked on in[s, e) of n bytes against a guard page. */
+typedef void (*check_fn)(const char *in, size_t n, size_t s, size_t e);
+
+/*
+ * check on each spelling of list, followed by each delimiter of tails
+ * (and by none) and 40 bytes of padding, for every end from 0 to past
+ * the spelling; and on the spelling alone at the end of the input.  Then
+ * on 3000 random runs of alpha with delimiters among them.
+ */
+static void each_spelling(const char *const *list, size_t count, const char *tails,
+			  const char *alpha, check_fn check)
+{
+	char b[128];
+	guard_buf g;
+	unsigned seed = 4242, round;
+	size_t i, j, n, len, e, nt = strlen(tails), na = strlen(alpha);
+
+	for (i = 0; i < count; i++)
+		for (j = 0; j <= nt; j++) {
+			const char *in;
+			len = strlen(list[i]);
+			memcpy(b, list[i], len);
+			n = len;
+			if (j < nt)
+				b[n++] = tails[j];
+			for (; n < len + 40; n++)
+				b[n] = 'z';
+			in = guard_copy(&g, b, n);
+			for (e = 0; e <= n; e += e < len + 2 ? 1 : 7)
+				check(in, n, 0, e);
+			guard_free(&g);
+			in = guard_copy(&g, b, len);
+			check(in, len, 0, len);
+			guard_free(&g);
+		}
+	for (round = 0; round < 3000; round++) {
+		const char *in;
+		n = 40 + round % 30;
+		for (i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			b[i] = (seed >> 16) % 41 ? alpha[(seed >> 16) % na] : tails[(seed >> 20) % nt];
+		}
+		in = guard_copy(&g, b, n);
+		check(in, n, round % 3, n - round % 7);
+		guard_free(&g);
+	}
+}
+
 START_TEST(hosts_agree)
 {
 	static const char *const hosts[] = {
@@ -264,52 +312,59 @@ START_TEST(hosts_agree)
 		"abcdefghijklmnopqrstuvwxyz012345", /* 32 */
 		"abcdefghijklmnopqrstuvwxyz0123456789.example.com",
 	};
-	static const char tails[] = ":;>, \r[";
-	char b[128];
-	guard_buf g;
-	unsigned seed = 4242, round;
-	size_t i, j, n, len;
 
-	for (i = 0; i < sizeof hosts / sizeof hosts[0]; i++)
-		for (j = 0; j < sizeof tails; j++) {
-			/* the host, one delimiter (or none), then padding */
-			len = strlen(hosts[i]);
-			memcpy(b, hosts[i], len);
-			n = len;
-			if (j < sizeof tails - 1)
-				b[n++] = tails[j];
-			for (; n < len + 40; n++)
-				b[n] = 'z';
-			{
-				const char *in = guard_copy(&g, b, n);
-				check_hosts(in, n, 0, n);
-				check_hosts(in, n, 0, len);
-				if (len > 1)
-					check_hosts(in, n, 0, len - 1);
-				guard_free(&g);
-			}
-			/* and right at the end of the input */
-			{
-				const char *in = guard_copy(&g, b, len);
-				check_hosts(in, len, 0, len);
-				guard_free(&g);
-			}
-		}
-	/* random runs of host octets and delimiters */
-	for (round = 0; round < 3000; round++) {
-		static const char alpha[] = "a9.-Z0.5..--x";
-		n = 40 + round % 30;
-		for (i = 0; i < n; i++) {
-			seed = seed * 1103515245u + 12345u;
-			b[i] = (seed >> 16) % 41 ? alpha[(seed >> 16) % (sizeof alpha - 1)]
-						 : tails[(seed >> 20) % (sizeof tails - 1)];
-		}
-		{
-			const char *in = guard_copy(&g, b, n);
-			check_hosts(in, n, round % 3, n - round % 7);
-			guard_free(&g);
+	each_spelling(hosts, sizeof hosts / sizeof hosts[0], ":;>, \r[", "a9.-Z0.5..--x",
+		      check_hosts);
+}
+END_TEST
+
+typedef const char *(*param_fn)(const char *p, const char *end, const char *rend,
+				 esip_str *name, esip_str *val);
+
+/* Every parameter scan on in[s, e) of n bytes against a guard page, with
+ * the readable input ending at e and at n, gives the scalar one's
+ * answer (esip_param_next's, checked by fast_values_agree). */
+static void check_params(const char *in, size_t n, size_t s, size_t e)
+{
+	param_fn fn[2];
+	size_t k = 0, i, r;
+
+	fn[k++] = esip__param_scalar;
+#if ESIP_X86
+	if (esip__scan_path_ok(ESIP__PATH_AVX2))
+		fn[k++] = esip__param_avx2;
+#endif
+	for (r = 0; r < 2; r++) {
+		const char *rend = r ? in + n : in + e;
+		esip_str n0 = ESIP_STR_NULL, v0 = ESIP_STR_NULL, n1, v1;
+		const char *want = esip__param_scalar(in + s, in + e, rend, &n0, &v0);
+		for (i = 1; i < k; i++) {
+			const char *got;
+			n1 = v1 = ESIP_STR_NULL;
+			got = fn[i](in + s, in + e, rend, &n1, &v1);
+			ck_assert_msg(got == want, "param '%.*s' [%zu,%zu)", (int)(e - s), in + s, s,
+				      e);
+			if (got)
+				ck_assert(n1.p == n0.p && n1.len == n0.len && v1.p == v0.p &&
+					  v1.len == v0.len);
 		}
 	}
+}
+
+START_TEST(params_agree)
+{
+	static const char *const params[] = {
+		"branch=z9hG4bK776asdhds", "rport", "rport=5060", "received=192.0.2.9",
+		"received=[2001:db8::9]", "tag=1928301774", "lr", "x=", "=x", "", "a=b=c",
+		"a==b", "maddr=h.example.com", "x=\"q\"", "x=a\"b", "transport=tcp",
+		"branch=z9hG4bK-a-long-branch-value-well-over-thirty-two-bytes",
+		"a-long-parameter-name-of-over-thirty-two-bytes=v",
+		"abcdefghijklmnopqrstuvwxyz01234=v", "abcdefghijklmnopqrstuvwxyz0123=v",
+		"ab=cdefghijklmnopqrstuvwxyz01234", "ab=cdefghijklmnopqrstuvwxyz012345",
+	};
+
+	each_spelling(params, sizeof params / sizeof params[0], ";, \r\n>\"=",
+		      "ab=;c:[]9-.=\"z", check_params);
 }
 END_TEST
 
@@ -688,6 +743,7 @@ static Suite *suite_simd(void)
 	tcase_add_test(tc, scanners_agree);
 	tcase_add_test(tc, spans_agree);
 	tcase_add_test(tc, hosts_agree);
+	tcase_add_test(tc, params_agree);
 	tcase_add_test(tc, path_choice);
 	tcase_add_test(tc, block_edges_every_shift);
 	tcase_add_test(tc, short_and_tail_inputs);
