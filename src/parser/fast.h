@@ -75,10 +75,10 @@ FAST_INLINE const char *fast_port(const char *p, const char *end, uint16_t *port
 	const char *s = p;
 	unsigned v = 0;
 
-	while (p < end && (unsigned char)(*p - '0') <= 9 && p - s < 5)
+	while (p < end && (unsigned char)(*p - '0') <= 9)
 		v = v * 10 + (unsigned)(*p++ - '0');
-	if (p == s || v - 1 >= 65535 || (p < end && (unsigned char)(*p - '0') <= 9))
-		return NULL;
+	if (p == s || p - s > 5 || v - 1 >= 65535)
+		return NULL; /* (v is meaningless past 5 digits) */
 	*port = (uint16_t)v;
 	return p;
 }
@@ -331,10 +331,10 @@ FAST_INLINE bool fast_cseq(const char *p, const char *end, const char *rend, uin
 	const char *q = p, *mp;
 	uint32_t v = 0;
 
-	while (q < end && (unsigned char)(*q - '0') <= 9 && q - p < 9)
+	while (q < end && (unsigned char)(*q - '0') <= 9)
 		v = v * 10 + (uint32_t)(*q++ - '0');
-	if (q == p || end - q < 2 || *q != ' ')
-		return false;
+	if (q == p || q - p > 9 || end - q < 2 || *q != ' ')
+		return false; /* (v is meaningless past 9 digits) */
 	mp = q + 1;
 	q = V.span(mp, end, rend, CC_TOKEN);
 	if (q == mp || q != end)

@@ -42,8 +42,8 @@ typedef struct esip__hname {
 extern const uint8_t esip__hname_slot[1u << ESIP__HNAME_BITS];
 extern const esip__hname esip__hname_tab[];
 
-/* The hash folds every byte with 0x20 (the confirming compare folds
- * letters only). */
+/* The hash folds every byte with 0x20, the bytes after a short name too
+ * (the confirming compare folds letters only). */
 #define ESIP__HNAME_FOLD 0x2020202020202020ull
 
 /* Header name [p, p + n), 1 <= n <= ESIP__HNAME_MAXLEN, with at least 8
@@ -53,11 +53,19 @@ static inline __attribute__((always_inline)) esip_hdr_id esip__hname_lookup8(con
 	const esip__hname *e;
 	uint64_t w0 = ld64(p), wl, d;
 
+	/* the bytes of a name under 8 bytes */
+	static const uint64_t keep[8] = {0,
+					 0xffull,
+					 0xffffull,
+					 0xffffffull,
+					 0xffffffffull,
+					 0xffffffffffull,
+					 0xffffffffffffull,
+					 0xffffffffffffffull};
+
 	if (n < 8) {
-		w0 &= ~(uint64_t)0 >> (64 - 8 * n); /* the name's bytes alone */
-		e = &esip__hname_tab[esip__hname_slot[(((w0 | ESIP__HNAME_FOLD) &
-							~(uint64_t)0 >> (64 - 8 * n)) *
-							       ESIP__HNAME_K1 +
+		w0 &= keep[n];
+		e = &esip__hname_tab[esip__hname_slot[((w0 | ESIP__HNAME_FOLD) * ESIP__HNAME_K1 +
 						       n * ESIP__HNAME_K2) >>
 						      (64 - ESIP__HNAME_BITS)]];
 		return e->len == n && (w0 | e->fold[0]) == e->want[0] ? (esip_hdr_id)e->id

@@ -527,6 +527,10 @@ static int field_general(pstate *ps, const char *line, const char *eol, const ch
 	return field_store(ps, line, colon, eol, ref);
 }
 
+/* SP and HTAB: 1 (a name that ends in white space, a folded line); CR and
+ * LF: 2 (a line end) -- one load a test on the line walk. */
+static const uint8_t wsp[256] = {[' '] = 1, ['\t'] = 1, ['\r'] = 2, ['\n'] = 2};
+
 /*
  * The header fields, up to and including the empty line.  *pp: in, the
  * first header line; out, where the scan stopped.  *hend: the first byte
@@ -552,7 +556,7 @@ PATH_INLINE int header_lines_step(pstate *ps, const char **pp, const char **hend
 			*hend = p;
 			return 0;
 		}
-		if (*p == '\r' || *p == '\n') {
+		if (wsp[(unsigned char)*p] & 2) {
 			if (ps->stream && *p == '\r' && p + 1 == end)
 				break;
 			*hend = p + eol_len(p, end);
@@ -569,9 +573,13 @@ PATH_INLINE int header_lines_step(pstate *ps, const char **pp, const char **hend
 					     (size_t)(eol - line) <= max_line &&
 					     m->nhdrs < max_headers,
 				     1)) {
-			next = eol + 1 + (eol[0] == '\r' && eol[1] == '\n');
-			if (__builtin_expect(*next != ' ' && *next != '\t' && colon[-1] != ' ' &&
-						     colon[-1] != '\t',
+			/* CRLF, or a bare CR or LF (eol_len); one 16-bit compare */
+			next = eol + 1 +
+			       (((unsigned char)eol[0] | (unsigned)(unsigned char)eol[1] << 8) ==
+				('\r' | '\n' << 8));
+			if (__builtin_expect(!((wsp[(unsigned char)*next] |
+						wsp[(unsigned char)colon[-1]]) &
+					       1),
 					     1)) {
 				esip_hdr_id id = esip__hname_lookup(line, (size_t)(colon - line),
 								    (size_t)(end - line));

@@ -130,15 +130,16 @@ static char compact_names[NHDRS][2];
 
 /* The little-endian word of name[off, off + 8), bytes past len 0: its
  * lower-case bytes (FOLD_WANT), 0x20 where it has a letter (FOLD_MASK),
- * or its bytes | 0x20 as the hash folds them (FOLD_HASH). */
+ * or its bytes | 0x20 as the hash folds them, bytes past len 0x20 too
+ * (FOLD_HASH). */
 enum fold { FOLD_WANT, FOLD_MASK, FOLD_HASH };
 static uint64_t name_word(const char *name, size_t len, size_t off, enum fold f)
 {
 	uint64_t v = 0;
 	size_t i;
 
-	for (i = 0; i < 8 && off + i < len; i++) {
-		int c = (unsigned char)name[off + i];
+	for (i = 0; i < 8; i++) {
+		int c = off + i < len ? (unsigned char)name[off + i] : 0;
 		unsigned b = f == FOLD_WANT   ? (unsigned)lower(c)
 			     : f == FOLD_MASK ? (alpha(c) ? 0x20u : 0u)
 					      : (unsigned)c | 0x20u;
