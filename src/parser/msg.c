@@ -459,11 +459,9 @@ PATH_INLINE bool line_unfolded(const char *eol, const char *end, const char **ne
  * to m->hdrs and parses the up-front ones.  A malformed line is noted and
  * skipped; STEP_FRAMING if the value makes framing impossible.
  */
-PATH_INLINE int field_append(pstate *ps, const char *line, const char *name_end,
+PATH_INLINE int field_append(pstate *ps, esip_hdr *h, const char *line, const char *name_end,
 			     const char *colon, const char *eol, esip_hdr_id id, path_fns P)
 {
-	esip_msg *m = ps->m;
-	esip_hdr *h = &m->hdrs[m->nhdrs++];
 	const char *v = colon + 1, *ve = eol;
 
 	h->name = mkstr(line, name_end);
@@ -503,7 +501,7 @@ PATH_INLINE int field_store(pstate *ps, const char *line, const char *colon, con
 		note_err(ps, ESIP_EBAD_HEADER, line, "malformed header name");
 		return 0;
 	}
-	return field_append(ps, line, name_end, colon, eol, id, P);
+	return field_append(ps, &ps->m->hdrs[ps->m->nhdrs++], line, name_end, colon, eol, id, P);
 }
 
 /* A header field of any form (folded, over a limit, malformed, at the
@@ -543,20 +541,25 @@ PATH_INLINE int header_lines_step(pstate *ps, const char **pp, const char **hend
 	const char *p = *pp, *end = ps->end;
 	const uint32_t max_headers = lim->max_headers < m->hdrs_cap ? lim->max_headers : m->hdrs_cap;
 	const size_t max_line = lim->max_line_len;
+	/* the next header slot, kept here and written back to m->nhdrs
+	 * before anything else may look at it */
+	esip_hdr *h = m->hdrs + m->nhdrs, *const h_end = m->hdrs + max_headers;
 	int rc;
 
 	for (;;) {
 		const char *line = p, *eol, *colon, *next;
 
-		if (p == end) {
-			/* datagram without the empty line: accept the header
-			 * section as ended by the datagram (robustness) */
-			if (ps->stream)
-				break;
-			*hend = p;
-			return 0;
-		}
-		if (wsp[(unsigned char)*p] & 2) {
+		if (p == end || wsp[(unsigned char)*p] & 2) {
+			m->nhdrs = (uint32_t)(h - m->hdrs);
+			if (p == end) {
+				/* datagram without the empty line: accept the
+				 * header section as ended by the datagram
+				 * (robustness) */
+				if (ps->stream)
+					break;
+				*hend = p;
+				return 0;
+			}
 			if (ps->stream && *p == '\r' && p + 1 == end)
 				break;
 			*hend = p + eol_len(p, end);
@@ -570,8 +573,7 @@ PATH_INLINE int header_lines_step(pstate *ps, const char **pp, const char **hend
 		 * answer from three bytes), it is within the limits, and its
 		 * name is a token that ends at the colon */
 		if (__builtin_expect(end - eol >= 3 && (uintptr_t)colon > (uintptr_t)line &&
-					     (size_t)(eol - line) <= max_line &&
-					     m->nhdrs < max_headers,
+					     (size_t)(eol - line) <= max_line && h < h_end,
 				     1)) {
 			/* CRLF, or a bare CR or LF (eol_len); one 16-bit compare */
 			next = eol + 1 +
@@ -584,18 +586,22 @@ PATH_INLINE int header_lines_step(pstate *ps, const char **pp, const char **hend
 				esip_hdr_id id = esip__hname_lookup(line, (size_t)(colon - line),
 								    (size_t)(end - line));
 				if (id != ESIP_HDR_OTHER || scan_token(line, colon) == colon) {
-					if (field_append(ps, line, colon, colon, eol, id, P))
+					if (field_append(ps, h++, line, colon, colon, eol, id, P)) {
+						m->nhdrs = (uint32_t)(h - m->hdrs);
 						return STEP_FRAMING;
+					}
 					p = next;
 					continue;
 				}
 			}
 		}
+		m->nhdrs = (uint32_t)(h - m->hdrs);
 		rc = field_general(ps, line, eol, colon, &next, max_line, max_headers);
 		if (rc == STEP_NEED_MORE)
 			break;
 		if (rc)
 			return rc;
+		h = m->hdrs + m->nhdrs;
 		p = next;
 	}
 	*pp = p;
