@@ -22,6 +22,18 @@
 
 #include <esip/parser.h>
 
+/* bench/profile_parser.sh with ESIP_PATH=scalar|sse2|avx2|ref compiles
+ * this adapter with one of the parser's paths forced (src/parser/simd.h)
+ * to count that path's instructions; harness runs use esip_msg_parse,
+ * which takes the best path this CPU has. */
+#ifdef ESIP_BENCH_PATH
+#include "simd.h"
+#define PARSE(m, b, l) \
+	esip__msg_parse_path((m), (b), (l), ESIP_PARSE_DATAGRAM, NULL, ESIP_BENCH_PATH)
+#else
+#define PARSE(m, b, l) esip_msg_parse((m), (b), (l), ESIP_PARSE_DATAGRAM, NULL)
+#endif
+
 const char bench_lib_name[] = "esip";
 const unsigned bench_lib_fields = F_ALL;
 
@@ -46,7 +58,7 @@ int bench_parse(const char *buf, size_t len, fields_sink sink, void *ctx)
 	esip_msg *m = &slot;
 	sip_fields f;
 
-	if (esip_msg_parse(m, buf, len, ESIP_PARSE_DATAGRAM, NULL) <= 0)
+	if (PARSE(m, buf, len) <= 0)
 		return -1;
 	f.is_request = m->kind == ESIP_MSG_REQUEST;
 	f.method = from_str(m->method);

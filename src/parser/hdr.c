@@ -3,8 +3,7 @@
 
 #include <string.h>
 
-#include "parse_int.h"
-#include "scan.h"
+#include "hname.h"
 
 static const char *const hdr_names[ESIP_HDR__COUNT] = {
 	[ESIP_HDR_OTHER] = NULL,
@@ -25,11 +24,19 @@ static const uint8_t hdr_flags[ESIP_HDR__COUNT] = {
 #undef ESIP_HDR
 };
 
+esip_hdr_id esip__hname_lookup_short(const char *p, size_t n)
+{
+	char b[ESIP__HNAME_MAXLEN + 8] = {0};
+
+	memcpy(b, p, n);
+	return esip__hname_lookup8(b, n);
+}
+
 esip_hdr_id esip_hdr_lookup(esip_str name)
 {
 	if (!name.p || !name.len)
 		return ESIP_HDR_OTHER;
-	return esip__hdr_lookup(name.p, name.len, name.len);
+	return esip__hname_lookup(name.p, name.len, name.len);
 }
 
 const char *esip_hdr_name(esip_hdr_id id)

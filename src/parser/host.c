@@ -10,37 +10,13 @@
  * RFC 5118 4.10 notes that RFC 3261's IPv6address ABNF admits an extra
  * colon ("2001:db8:::192.0.2.1"); elements should tolerate it, so we do.
  */
+#include "host.h"
 #include "parse_int.h"
 #include "scan.h"
 
-#define MAX_HOST_LEN 255  /* RFC 1035 2.3.4 */
-#define MAX_LABEL_LEN 63
-
-/* Scans dotted-quad IPv4 at p; returns the byte after it or NULL. */
-static const char *scan_ipv4(const char *p, const char *end)
-{
-	int part;
-
-	for (part = 0; part < 4; part++) {
-		unsigned v = 0, digits = 0;
-		if (part) {
-			if (p >= end || *p != '.')
-				return NULL;
-			p++;
-		}
-		while (p < end && (unsigned char)(*p - '0') <= 9 && digits < 4) {
-			v = v * 10 + (unsigned)(*p++ - '0');
-			digits++;
-		}
-		if (!digits || digits > 3 || v > 255)
-			return NULL;
-	}
-	return p;
-}
-
 static bool ipv4_ok(const char *p, const char *end)
 {
-	return scan_ipv4(p, end) == end;
+	return esip__scan_ipv4(p, end) == end;
 }
 
 static bool ipv6_ok(const char *p, const char *end)
@@ -86,30 +62,6 @@ static bool ipv6_ok(const char *p, const char *end)
 	return gaps ? groups <= 7 : groups == 8;
 }
 
-static bool hostname_ok(const char *p, const char *end)
-{
-	const char *label = p;
-	bool top_alpha = false;
-
-	if (p == end || end - p > MAX_HOST_LEN)
-		return false;
-	if (end[-1] == '.')
-		end--; /* trailing dot of a fully qualified name */
-	while (label < end) {
-		const char *q = label;
-		while (q < end && *q != '.')
-			q++;
-		if (q == label || q - label > MAX_LABEL_LEN || *label == '-' ||
-		    q[-1] == '-')
-			return false;
-		top_alpha = cc((unsigned char)*label, CC_ALPHA);
-		label = q < end ? q + 1 : q;
-		if (q < end && label == end)
-			return false;
-	}
-	return top_alpha;
-}
-
 uint8_t esip__host_classify(esip_str h)
 {
 	const char *p = h.p, *end = str_end(h);
@@ -118,7 +70,7 @@ uint8_t esip__host_classify(esip_str h)
 		return ESIP_HOST_NONE;
 	if (ipv4_ok(p, end))
 		return ESIP_HOST_IPV4;
-	if (scan_class(p, end, CC_HOST) == end && hostname_ok(p, end))
+	if (scan_class(p, end, CC_HOST) == end && esip__hostname_ok(p, end))
 		return ESIP_HOST_NAME;
 	return ipv6_ok(p, end) ? ESIP_HOST_IPV6 : ESIP_HOST_NONE;
 }
@@ -143,7 +95,7 @@ const char *esip__host_scan(const char *p, const char *end, esip_str *host,
 	/* IPv4address: tried first when the host starts with a digit, and
 	 * taken when no other host character follows it */
 	if (cc((unsigned char)*p, CC_DIGIT)) {
-		q = scan_ipv4(p, end);
+		q = esip__scan_ipv4(p, end);
 		if (q && (q == end || !cc((unsigned char)*q, CC_HOST))) {
 			*type = ESIP_HOST_IPV4;
 			*host = mkstr(p, q);
@@ -151,7 +103,7 @@ const char *esip__host_scan(const char *p, const char *end, esip_str *host,
 		}
 	}
 	q = scan_class(p, end, CC_HOST);
-	if (!hostname_ok(p, q))
+	if (!esip__hostname_ok(p, q))
 		return NULL;
 	*type = ESIP_HOST_NAME;
 	*host = mkstr(p, q);

@@ -41,6 +41,7 @@ enum {
 	CC_GENVAL = 1u << 16 /* gen-value of a header param: token, host chars
 			      * ':' '[' ']' (RFC 3261 25.1 gen-value) */
 };
+#define ESIP__NCLASS 17 /* class bits above */
 
 /* The class of every octet; generated at build time by gen/parsergen.c,
  * which holds the definitions of the classes above. */
@@ -217,6 +218,18 @@ static inline bool str_ieq_lit(esip_str s, const char *lit, size_t n)
 /* One past the last byte of s; for an absent view (p == NULL) it is NULL,
  * without the undefined NULL + 0 arithmetic. */
 static inline const char *str_end(esip_str s) { return s.len ? s.p + s.len : s.p; }
+
+/* The 8 bytes at p (8 readable) as a little-endian word. */
+static inline uint64_t ld64(const char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	return v;
+}
 
 static inline esip_str mkstr(const char *p, const char *e)
 {

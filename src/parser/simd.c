@@ -7,6 +7,23 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#define ROW(c)                                                                        \
+	{c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c,                             \
+	 c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c}
+_Alignas(32) const uint8_t esip__vbyte[ESIP__VB__COUNT][32] = {
+	[ESIP__VB_CR] = ROW('\r'),
+	[ESIP__VB_LF] = ROW('\n'),
+	[ESIP__VB_COLON] = ROW(':'),
+	[ESIP__VB_COMMA] = ROW(','),
+	[ESIP__VB_RANGLE] = ROW('>'),
+	[ESIP__VB_DOT] = ROW('.'),
+	[ESIP__VB_DASH] = ROW('-'),
+	[ESIP__VB_NIBBLE] = ROW(0x0f),
+	[ESIP__VB_BITS] = {1, 2, 4, 8, 16, 32, 64, 128, 0, 0, 0, 0, 0, 0, 0, 0,
+			   1, 2, 4, 8, 16, 32, 64, 128, 0, 0, 0, 0, 0, 0, 0, 0},
+};
+#undef ROW
+
 #if ESIP_X86
 /* __builtin_cpu_supports reads what libgcc's (or compiler-rt's) start-up
  * constructor read with cpuid, including the OS's XSAVE state for AVX;
@@ -20,6 +37,7 @@ bool esip__scan_path_ok(esip__scan_path path)
 	switch (path) {
 	case ESIP__PATH_AUTO:
 	case ESIP__PATH_SCALAR:
+	case ESIP__PATH_REF:
 		return true;
 #if ESIP_X86
 	case ESIP__PATH_SSE2:
@@ -35,7 +53,7 @@ bool esip__scan_path_ok(esip__scan_path path)
 const char *esip__scan_path_name(esip__scan_path path)
 {
 	static const char *const names[ESIP__PATH__COUNT] = {"auto", "scalar", "sse2",
-							     "avx2"};
+							     "avx2", "ref"};
 
 	return (unsigned)path < ESIP__PATH__COUNT ? names[path] : NULL;
 }
@@ -85,8 +103,8 @@ esip__scan_path esip__msg_paths_disagree(const char *buf, size_t len, unsigned f
 
 	memset(&ref, 0, sizeof ref);
 	esip_msg_init(&ref, ref_hdrs, ESIP__CHECK_HDRS);
-	ref_rc = esip__msg_parse_path(&ref, buf, len, flags, lim, ESIP__PATH_SCALAR);
-	for (path = ESIP__PATH_SCALAR + 1; path < ESIP__PATH__COUNT; path++) {
+	ref_rc = esip__msg_parse_path(&ref, buf, len, flags, lim, ESIP__PATH_REF);
+	for (path = ESIP__PATH_SCALAR; path < ESIP__PATH_REF; path++) {
 		if (!esip__scan_path_ok((esip__scan_path)path))
 			continue;
 		memset(&m, 0, sizeof m);

@@ -68,29 +68,8 @@ int esip_via_parse(esip_str s, esip_via *v)
 		return ESIP_EBAD_VIA;
 	v->params = mkstr(p + 1, end);
 	esip_param_iter_init(&it, v->params);
-	while ((rc = esip_param_next(&it, &n, &val)) == 1) {
-		switch (n.len) {
-		case 3:
-			if (STR_IEQ_ALPHA(n, "ttl"))
-				v->ttl = val;
-			break;
-		case 5:
-			if (STR_IEQ_ALPHA(n, "maddr"))
-				v->maddr = val;
-			else if (STR_IEQ_ALPHA(n, "rport"))
-				/* bare ";rport" asks for the port (RFC 3581 3) */
-				v->rport = val.p ? val : mkstr(n.p + n.len, n.p + n.len);
-			break;
-		case 6:
-			if (STR_IEQ_ALPHA(n, "branch"))
-				v->branch = val;
-			break;
-		case 8:
-			if (STR_IEQ_ALPHA(n, "received"))
-				v->received = val;
-			break;
-		}
-	}
+	while ((rc = esip_param_next(&it, &n, &val)) == 1)
+		esip__via_param(v, n, val);
 	if (rc < 0)
 		return ESIP_EBAD_VIA;
 	if (v->branch.p && (!v->branch.len || v->branch.p[0] == '"'))
