@@ -654,10 +654,32 @@ static void transfers(void)
 		simnet_run_until(net, 1900);
 		esip_call_unref(x);
 	}
+	/* A calls E, whose application never decides a REFER: at the
+	 * subscription's expiry E declines it (603) and its dialog leaves
+	 * referred (RFC 3515 2.4.2, RFC 6665 4.2.2) */
+	{
+		uatnode e;
+		esip_ua_config ask;
+		esip_call *ae;
+
+		esip_ua_config_init(&ask);
+		ask.refer_policy = ESIP_POLICY_ASK;
+		ask.refer_expires_ms = 100;
+		uat_node_init(&e, net, "erin", 5064, &ask);
+		e.policy.accept_after = 0;
+		ae = uat_call_to(&a, &e, ESIP_TP_UDP, SDP);
+		simnet_run_until(net, 1950);
+		esip_ua_call_refer(ae, uri, NULL, NULL, simnet_now(net));
+		simnet_run_until(net, 1960);
+		ck_assert_int_eq(esip_ua_call_state(uat_last_call(&e)), ESIP_CALL_REFERRED);
+		simnet_run_until(net, 2100);
+		ck_assert_int_eq(esip_ua_call_state(uat_last_call(&e)), ESIP_CALL_ESTABLISHED);
+		uat_node_deinit(&e);
+	}
 	/* the UA goes with calls up: terminate in several states */
 	c.policy.ring = 180;
 	uat_call_to(&a, &c, ESIP_TP_UDP, SDP);
-	simnet_run_until(net, 2000);
+	simnet_run_until(net, 2200);
 	uat_node_deinit(&a);
 	uat_node_deinit(&b);
 	uat_node_deinit(&c);
