@@ -301,11 +301,17 @@ static void fz_event(void *ud, const esip_ua_event *ev)
 			decide_now(w, c, ev->kind);
 		return;
 	}
-	/* any other event is about a live call, in the state last reported */
-	assert(!esip_call_state_is_final(fc->state));
-	assert(ev->state == fc->state);
-	if (ev->kind == ESIP_UA_INCOMING_CALL)
-		assert(fc->state == ESIP_CALL_INCOMING);
+	if (ev->kind == ESIP_UA_INCOMING_CALL) {
+		/* a call's first event, before its first state report (idle ->
+		 * incoming), which follows it */
+		assert(fc->state == ESIP_CALL_IDLE);
+		assert(ev->state == ESIP_CALL_INCOMING);
+	} else {
+		/* any other event is about a live call, in the state last
+		 * reported */
+		assert(!esip_call_state_is_final(fc->state));
+		assert(ev->state == fc->state);
+	}
 	if (w->in_callback && !w->freed &&
 	    (ev->kind == ESIP_UA_INCOMING_CALL || ev->kind == ESIP_UA_CALL_REFER))
 		decide_now(w, c, ev->kind);
