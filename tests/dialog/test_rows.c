@@ -572,7 +572,7 @@ static void uac_replacing(void)
 static void transfers(void)
 {
 	simnet *net = simnet_new(7);
-	uatnode a, b, c, d;
+	uatnode a, b, c, d, e;
 	esip_ua_config rej;
 	esip_call *ab, *ba;
 	char uri[64];
@@ -658,7 +658,6 @@ static void transfers(void)
 	 * subscription's expiry E declines it (603) and its dialog leaves
 	 * referred (RFC 3515 2.4.2, RFC 6665 4.2.2) */
 	{
-		uatnode e;
 		esip_ua_config ask;
 		esip_call *ae;
 
@@ -674,7 +673,6 @@ static void transfers(void)
 		ck_assert_int_eq(esip_ua_call_state(uat_last_call(&e)), ESIP_CALL_REFERRED);
 		simnet_run_until(net, 2100);
 		ck_assert_int_eq(esip_ua_call_state(uat_last_call(&e)), ESIP_CALL_ESTABLISHED);
-		uat_node_deinit(&e);
 	}
 	/* the UA goes with calls up: terminate in several states */
 	c.policy.ring = 180;
@@ -684,6 +682,7 @@ static void transfers(void)
 	uat_node_deinit(&b);
 	uat_node_deinit(&c);
 	uat_node_deinit(&d);
+	uat_node_deinit(&e);
 	simnet_free(net);
 }
 

@@ -183,13 +183,14 @@ START_TEST(spans_agree)
 	static const size_t at[] = {0, 1, 15, 16, 17, 31, 32, 33, 40, 63, 64, 69};
 	static const size_t from[] = {0, 1, 16, 33};
 	enum { N = 70 };
+	static const char zero[N];
 	guard_buf g;
 	char *b;
 	unsigned k, v, seed = 777;
 	size_t i, j, round;
 
 	/* one guard-page buffer, made writable again and rewritten in place */
-	b = (char *)guard_copy(&g, "", N);
+	b = (char *)guard_copy(&g, zero, N);
 	ck_assert_int_eq(mprotect(g.map, g.maplen - (size_t)sysconf(_SC_PAGESIZE),
 				  PROT_READ | PROT_WRITE),
 			 0);
