@@ -98,7 +98,7 @@ static void on_trace(void *ud, const esip_trace_msg *t)
 	       t->outgoing ? "->" : "<-", peer, t->len, (int)t->len, t->bytes);
 }
 
-static void short_id(const char *call_id, char out[16])
+void ua_short_id(const char *call_id, char out[16])
 {
 	size_t n = strlen(call_id);
 
@@ -194,16 +194,6 @@ static ua_media media_for(const ua_app *app, const char *peer_uri)
 
 /* ---- calls ------------------------------------------------------------------------- */
 
-ua_call *ua_call_find(ua_app *app, esip_call *c)
-{
-	ua_call *uc;
-
-	for (uc = app->calls; uc; uc = uc->next)
-		if (uc->call == c)
-			return uc;
-	return NULL;
-}
-
 void ua_call_label(ua_app *app, esip_call *c, char out[16])
 {
 	ua_call *uc = ua_call_find(app, c);
@@ -211,44 +201,7 @@ void ua_call_label(ua_app *app, esip_call *c, char out[16])
 	if (uc)
 		snprintf(out, 16, "%s", uc->id);
 	else
-		short_id(esip_call_id(c), out);
-}
-
-ua_call *ua_call_hold(ua_app *app, esip_call *c, ua_role role)
-{
-	ua_call *uc = calloc(1, sizeof *uc);
-
-	if (!uc)
-		return NULL;
-	esip_call_ref(c);
-	uc->call = c;
-	uc->role = role;
-	short_id(esip_call_id(c), uc->id);
-	uc->next = app->calls;
-	app->calls = uc;
-	return uc;
-}
-
-static void call_forget(ua_app *app, ua_call *uc)
-{
-	ua_call **pp, *o;
-
-	for (pp = &app->calls; *pp; pp = &(*pp)->next)
-		if (*pp == uc) {
-			*pp = uc->next;
-			break;
-		}
-	for (o = app->calls; o; o = o->next)
-		if (o->consult == uc)
-			o->consult = NULL;
-	esip_call_unref(uc->call);
-	free(uc);
-}
-
-void ua_schedule(ua_call *uc, ua_act act, long after_ms)
-{
-	uc->todo = act;
-	uc->due = ua_now_ms() + (uint64_t)after_ms;
+		ua_short_id(esip_call_id(c), out);
 }
 
 void ua_call_hangup(ua_call *uc)
@@ -256,7 +209,7 @@ void ua_call_hangup(ua_call *uc)
 	int rc = esip_call_hangup(uc->call);
 	char ts[32];
 
-	uc->todo = ACT_NONE;
+	ua_unschedule(uc);
 	if (rc == 0)
 		uc->hung_up = true;
 	else if (rc != ESIP_ESTATE)
@@ -271,7 +224,7 @@ static void call_answer(ua_app *app, ua_call *uc)
 	long n;
 	int rc;
 
-	uc->todo = ACT_NONE;
+	ua_unschedule(uc);
 	if (app->o->reject_code) {
 		rc = esip_call_reject(uc->call, (unsigned)app->o->reject_code, NULL);
 		if (rc == 0)
@@ -460,7 +413,7 @@ static void on_state(void *ud, esip_call *c, const esip_call_event *ev)
 		call_ended(app, uc, ev);
 	else
 		count_end(app, uc, ev);
-	call_forget(app, uc);
+	ua_call_forget(app, uc);
 }
 
 static void on_request(void *ud, esip_call *c, const char *method, int status)
@@ -495,15 +448,15 @@ void ua_begin_stop(ua_app *app, bool interrupted)
 static void run_due(ua_app *app)
 {
 	uint64_t now = ua_now_ms();
-	ua_call *uc, *next;
+	ua_call *uc;
 
-	for (uc = app->calls; uc; uc = next) {
-		next = uc->next; /* what runs here defers its callbacks */
-		if (uc->todo == ACT_NONE || uc->due > now)
-			continue;
-		if (uc->todo == ACT_ANSWER)
+	/* what runs here defers its callbacks; it may schedule others */
+	while ((uc = ua_next_due(app)) && uc->due <= now) {
+		ua_act act = uc->todo;
+		ua_unschedule(uc);
+		if (act == ACT_ANSWER)
 			call_answer(app, uc);
-		else if (uc->todo == ACT_TRANSFER)
+		else if (act == ACT_TRANSFER)
 			ua_xfer_send(app, uc);
 		else
 			ua_call_hangup(uc);
@@ -514,11 +467,10 @@ static int poll_timeout(ua_app *app, uint64_t deadline)
 {
 	uint64_t now = ua_now_ms(), next = UINT64_MAX;
 	int t = esip_stack_timeout_ms(app->s);
-	ua_call *uc;
+	const ua_call *uc = ua_next_due(app);
 
-	for (uc = app->calls; uc; uc = uc->next)
-		if (uc->todo != ACT_NONE && uc->due < next)
-			next = uc->due;
+	if (uc)
+		next = uc->due;
 	if (!app->stopping && deadline < next)
 		next = deadline;
 	if (app->stopping && app->stop_at < next)
@@ -805,8 +757,7 @@ int main(int argc, char **argv)
 	/* calls still up (the grace ran out) end with the stack: their last
 	 * state changes may still come, so our records go after it */
 	esip_stack_free(app.s);
-	while (app.calls)
-		call_forget(&app, app.calls);
+	ua_calls_free(&app);
 	close(media_fd);
 	free(app.sdp_file);
 	fflush(stdout);

@@ -30,8 +30,13 @@ typedef enum ua_role {
 typedef enum ua_xfer { XF_NONE, XF_REFERRING, XF_DONE, XF_FAILED } ua_xfer;
 
 /* A call we hold a reference to, until it reaches a final state. */
+typedef struct ua_app ua_app;
+
 typedef struct ua_call {
-	struct ua_call *next;
+	struct ua_call *next, *prev; /* every call (ua_app.calls) */
+	struct ua_call *hnext;       /* the same hash slot */
+	ua_app *app;
+	long heap_at;                /* in ua_app.due, -1 if nothing is due */
 	esip_call *call;
 	char id[16];          /* the Call-ID, shortened for the lines */
 	ua_role role;
@@ -45,10 +50,17 @@ typedef struct ua_call {
 	struct ua_call *consult; /* attended: the call the REFER hands over */
 } ua_call;
 
-typedef struct ua_app {
+struct ua_app {
 	const ua_opts *o;
 	esip_stack *s;
+	/* the calls held (ua_calls.c): a list, a hash by handle, and those
+	 * with something due in a heap by due time */
 	ua_call *calls;
+	size_t n_calls;
+	ua_call **slots;
+	size_t n_slots;
+	ua_call **due;
+	size_t n_due, due_cap;
 	char *sdp_file;       /* --sdp contents (CRLF) or NULL */
 	size_t sdp_file_len;
 	ua_media media;
@@ -76,20 +88,17 @@ typedef struct ua_app {
 	/* listen mode */
 	unsigned n_in, n_answered, n_rejected, n_cancelled, n_peer_bye, n_our_bye, n_other;
 	unsigned n_replaced, n_xfer_ok, n_xfer_failed, n_referred;
-} ua_app;
+};
 
 /* ---- esip-ua.c ---------------------------------------------------------------- */
 
 /* Milliseconds since start; "12.345" (seconds since start). */
 uint64_t ua_now_ms(void);
 const char *ua_stamp(char buf[32]);
-/* The call we hold for c, or NULL. */
-ua_call *ua_call_find(ua_app *app, esip_call *c);
 /* The id of c for the lines: ours, or its Call-ID shortened. */
 void ua_call_label(ua_app *app, esip_call *c, char out[16]);
-/* Holds c (a reference of ours) in role; NULL when out of memory. */
-ua_call *ua_call_hold(ua_app *app, esip_call *c, ua_role role);
-void ua_schedule(ua_call *uc, ua_act act, long after_ms);
+/* A Call-ID shortened for the lines. */
+void ua_short_id(const char *call_id, char out[16]);
 void ua_call_hangup(ua_call *uc);
 /* Places a call to uri in role (our SDP offer, the -H headers); prints it.
  * NULL with a message on stderr and *rc an exit status. */
@@ -98,6 +107,23 @@ ua_call *ua_call_place(ua_app *app, const char *uri, ua_role role, int *rc);
 void ua_start_call(ua_app *app);
 /* Ends the run: hangs every call up, unregisters, waits for both. */
 void ua_begin_stop(ua_app *app, bool interrupted);
+
+/* ---- ua_calls.c: the calls held ---------------------------------------------------- */
+
+/* The call we hold for c, or NULL. */
+ua_call *ua_call_find(ua_app *app, esip_call *c);
+/* Holds c (a reference of ours) in role; NULL when out of memory. */
+ua_call *ua_call_hold(ua_app *app, esip_call *c, ua_role role);
+/* Lets go of it (its reference, its record). */
+void ua_call_forget(ua_app *app, ua_call *uc);
+/* Forgets every call and frees the table. */
+void ua_calls_free(ua_app *app);
+/* act is due for uc in after_ms (replacing what was due); unschedule:
+ * nothing is (todo = ACT_NONE). */
+void ua_schedule(ua_call *uc, ua_act act, long after_ms);
+void ua_unschedule(ua_call *uc);
+/* The call whose todo is due first, NULL if none. */
+ua_call *ua_next_due(const ua_app *app);
 
 /* ---- ua_transfer.c: REFER out (blind, attended) and in --------------------------- */
 

@@ -127,7 +127,7 @@ void ua_xfer_send(ua_app *app, ua_call *uc)
 	char ts[32], to[512], why[300];
 	int rc;
 
-	uc->todo = ACT_NONE;
+	ua_unschedule(uc);
 	if (uc->consult) {
 		/* RFC 5589 7.1: Refer-To is the target's contact, with Replaces
 		 * naming our dialog with it (the stack escapes it) */
@@ -247,7 +247,7 @@ void ua_xfer_call_ended(ua_app *app, ua_call *uc, const esip_call_event *ev)
 	if (!first || first->xfer != XF_NONE)
 		return; /* the REFER went: the target ends this call (RFC 3891 3) */
 	/* nothing to join the first call with any more */
-	first->todo = ACT_NONE;
+	ua_unschedule(first);
 	if (ev->status)
 		snprintf(why, sizeof why, "the call to %s ended before the REFER (%s %d %s)",
 			 app->o->consult, ev->event, ev->status, ev->reason);
