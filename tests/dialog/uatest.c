@@ -603,6 +603,22 @@ const char *uat_raw_last(const uatraw *r, const char *prefix)
 	return NULL;
 }
 
+const char *uat_raw_last_response(const uatraw *r, const char *method)
+{
+	char cseq[64];
+	size_t i;
+
+	for (i = r->n; i > 0 && r->n - i < UAT_RAW_KEEP; i--) {
+		const char *m = r->msgs[(i - 1) % UAT_RAW_KEEP], *sp;
+		if (strncmp(m, "SIP/2.0 ", 8) || !uat_raw_hdr(m, "CSeq", cseq, sizeof cseq))
+			continue;
+		sp = strrchr(cseq, ' ');
+		if (sp && !strcmp(sp + 1, method))
+			return m;
+	}
+	return NULL;
+}
+
 bool uat_raw_hdr(const char *msg, const char *name, char *out, size_t cap)
 {
 	size_t nl = strlen(name);

@@ -166,6 +166,8 @@ void uat_raw_send_tp(uatraw *r, const esip_addr *to, esip_tp tp, const char *tex
  * if none); *hdr copies the value of header name of it into out. */
 const char *uat_raw_last(const uatraw *r, const char *prefix);
 bool uat_raw_hdr(const char *msg, const char *name, char *out, size_t cap);
+/* The last received response whose CSeq names method (NULL if none). */
+const char *uat_raw_last_response(const uatraw *r, const char *method);
 /* A response to request m (Via, From, To (+ to_tag if it has none),
  * Call-ID, CSeq copied), with extra header lines (CRLF-ended, may be
  * NULL), sent back to rx->peer. */
