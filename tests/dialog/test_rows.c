@@ -1224,6 +1224,42 @@ static void reg_unregister(esip_reg_state from, unsigned status)
 	world_down(&w);
 }
 
+/* The UA freed with a registration in state st (registering,
+ * refreshing: a binding may be there, it is removed once without waiting
+ * for the answer; failed, unregistering: nothing more is sent). */
+static void reg_freed(esip_reg_state st)
+{
+	world w;
+	esip_reg *g;
+	size_t n;
+
+	world_up(&w, NULL);
+	g = a_registers(&w, 120, false);
+	if (st == ESIP_REG_REFRESHING) {
+		reg_answer(&w, 200, "Expires: 120\r\n", false);
+		run(&w, 88000);
+	} else if (st == ESIP_REG_FAILED) {
+		reg_answer(&w, 403, NULL, false);
+	} else if (st == ESIP_REG_UNREGISTERING) {
+		reg_answer(&w, 200, "Expires: 120\r\n", false);
+		ck_assert_int_eq(esip_ua_unregister(g, simnet_now(w.net)), 0);
+		run(&w, 5);
+	}
+	ck_assert_int_eq(esip_reg_get_state(g), st);
+	n = simnet_count_sent(w.net, w.a.id, w.r.id, "REGISTER");
+	uat_node_deinit(&w.a);
+	reg_is(&w, ESIP_REG_UNREGISTERED, st == ESIP_REG_FAILED ? 403 : st == ESIP_REG_REGISTERING ? 0 : 200,
+	       0);
+	run(&w, 5);
+	if (st == ESIP_REG_REGISTERING || st == ESIP_REG_REFRESHING) {
+		ck_assert_uint_eq(simnet_count_sent(w.net, w.a.id, w.r.id, "REGISTER"), n + 1);
+		ck_assert_uint_eq(reg_asks(&w), 0);
+	} else {
+		ck_assert_uint_eq(simnet_count_sent(w.net, w.a.id, w.r.id, "REGISTER"), n);
+	}
+	world_down(&w);
+}
+
 /* A binding over TCP whose connection closes is made again at once
  * (registered conn_lost); the UA freed with it bound removes it, once,
  * without waiting (live terminate). */
@@ -1248,6 +1284,11 @@ static void reg_tcp(void)
 	reg_answer(&w, 200, "Expires: 3600\r\n", true);
 	reg_is(&w, ESIP_REG_REGISTERED, 200, 3600);
 	uat_node_deinit(&w.a);
+	/* regression: the REGISTER with Expires: 0 was sent outside the
+	 * machine, which then ended from unregistering (the trace named a
+	 * state the registration never was in) */
+	ck_assert(was_seen("REG", "registered", "terminate"));
+	reg_is(&w, ESIP_REG_UNREGISTERED, 200, 0);
 	run(&w, 5);
 	ck_assert_uint_eq(simnet_count_sent(w.net, w.a.id, w.r.id, "REGISTER"), 3);
 	ck_assert_uint_eq(reg_asks(&w), 0);
@@ -1440,6 +1481,10 @@ START_TEST(every_row)
 	SCENARIO(reg_unregister(ESIP_REG_REFRESHING, 423));
 	SCENARIO(reg_unregister(ESIP_REG_REGISTERED, 500));
 	SCENARIO(reg_tcp());
+	SCENARIO(reg_freed(ESIP_REG_REGISTERING));
+	SCENARIO(reg_freed(ESIP_REG_REFRESHING));
+	SCENARIO(reg_freed(ESIP_REG_FAILED));
+	SCENARIO(reg_freed(ESIP_REG_UNREGISTERING));
 	uat_set_trace(NULL);
 
 	/* every machine of the UA core: dialog.def, the request machine,
