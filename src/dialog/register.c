@@ -102,6 +102,14 @@ void esip__rega_gone(void *ctx, const void *arg, esip_fsm_fx *f)
 	fx(f, ESIP_FX_REPORT, RGR_STATE, 0);
 }
 
+void esip__rega_remove_once(void *ctx, const void *arg, esip_fsm_fx *f)
+{
+	/* 10.2.2: the binding is removed; the REGISTER runs on alone once the
+	 * registration is gone (reg_event detaches it) */
+	fx(f, ESIP_FX_TIMER_STOP, 0, 0);
+	fx(f, ESIP_FX_SEND, RG_UNREGISTER, 0);
+}
+
 void esip__rega_drop(void *ctx, const void *arg, esip_fsm_fx *f)
 {
 	fx(f, ESIP_FX_TIMER_STOP, 0, 0);
@@ -438,12 +446,8 @@ void esip__reg_free_all(esip_ua *ua, uint64_t now)
 	while (ua->regs) {
 		esip_reg *g = ua->regs;
 		ua->regs = g->next;
-		/* a binding still there is removed, once, without waiting */
-		if (g->state == reg_S_registered || g->state == reg_S_refreshing ||
-		    g->state == reg_S_registering) {
-			g->state = reg_S_unregistering;
-			send_register(g, true, now);
-		}
+		/* a binding still there is removed, once, without waiting
+		 * (reg.def: terminate) */
 		reg_event(g, reg_E_terminate, now);
 		esip_timer_stop(ua->wheel, &g->t);
 		if (g->req)

@@ -27,10 +27,6 @@ typedef struct srv {
 static void on_msg(uatraw *r, const esip_msg *m, const esip_rx_info *rx, uint64_t now)
 {
 	srv *s = r->ud;
-	esip_auth_credentials cr;
-	esip_auth_secret sec;
-	char line[1024];
-	esip_buf b;
 	int rc;
 
 	if (m->kind != ESIP_MSG_REQUEST || m->method_id == ESIP_METHOD_ACK)
@@ -39,12 +35,7 @@ static void on_msg(uatraw *r, const esip_msg *m, const esip_rx_info *rx, uint64_
 		uat_raw_reply(r, m, rx, 200, "srvtag", NULL);
 		return;
 	}
-	memset(&sec, 0, sizeof sec);
-	sec.username = ESIP_STR("alice");
-	sec.password = ESIP_STR("alice-pw");
-	rc = esip_auth_server_find(m, s->proxy, ESIP_STR("esip.test"), &cr);
-	if (rc == 0)
-		rc = esip_auth_server_verify(&s->as, m, &cr, &sec, now);
+	rc = uat_raw_authorize(r, &s->as, m, rx, s->proxy, "alice", "alice-pw", now);
 	if (rc == 0) {
 		s->accepted++;
 		s->last_cseq = m->cseq;
@@ -56,12 +47,6 @@ static void on_msg(uatraw *r, const esip_msg *m, const esip_rx_info *rx, uint64_
 	if (rc != ESIP_ENOTFOUND)
 		s->refused++;
 	s->challenges++;
-	esip_buf_init_fixed(&b, line, sizeof line);
-	ck_assert_int_eq(esip_auth_server_challenge(&s->as, s->proxy, ESIP_STR("esip.test"),
-						    rc == ESIP_ESTALE, now, &b),
-			 0);
-	line[b.len] = 0;
-	uat_raw_reply(r, m, rx, s->proxy ? 407 : 401, "srvtag", line);
 }
 
 typedef struct env {

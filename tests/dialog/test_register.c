@@ -233,23 +233,8 @@ END_TEST
 
 static void challenge_all(uatraw *r, const esip_msg *m, const esip_rx_info *rx, uint64_t now)
 {
-	esip_auth_server *as = r->ud;
-	esip_auth_credentials cr;
-	esip_auth_secret sec;
-	char line[1024];
-	esip_buf b;
-
-	memset(&sec, 0, sizeof sec);
-	sec.password = ESIP_STR("alice-pw");
-	if (esip_auth_server_find(m, false, ESIP_STR("esip.test"), &cr) == 0 &&
-	    esip_auth_server_verify(as, m, &cr, &sec, now) == 0) {
+	if (uat_raw_authorize(r, r->ud, m, rx, false, "alice", "alice-pw", now) == 0)
 		uat_raw_reply(r, m, rx, 200, "rtag", "Expires: 600\r\n");
-		return;
-	}
-	esip_buf_init_fixed(&b, line, sizeof line);
-	esip_auth_server_challenge(as, false, ESIP_STR("esip.test"), false, now, &b);
-	line[b.len] = 0;
-	uat_raw_reply(r, m, rx, 401, "rtag", line);
 }
 
 START_TEST(register_401_answered)

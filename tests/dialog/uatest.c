@@ -24,10 +24,51 @@ static int node_resolve(void *ud, const char *host, uint16_t port, esip_tp tp, u
 	static uint64_t next = 1;
 	uatnode *n = ud;
 
-	if (!n->resolve_hang)
+	if (n->resolve_hang) {
+		*id = next++; /* never answered */
+		return 0;
+	}
+	if (!n->resolve_to.len && !n->resolve_err)
 		return ESIP_ERESOLVE;
-	*id = next++; /* never answered */
+	/* answered at the next run, never inside the core's own call */
+	ck_assert_uint_lt(n->n_lookups, UAT_MAX_LOOKUPS);
+	*id = next++;
+	n->lookups[n->n_lookups].id = *id;
+	n->lookups[n->n_lookups++].port = port;
 	return 0;
+}
+
+static void node_resolve_cancel(void *ud, uint64_t id)
+{
+	uatnode *n = ud;
+	size_t i;
+
+	for (i = 0; i < n->n_lookups; i++)
+		if (n->lookups[i].id == id) {
+			n->lookups[i] = n->lookups[--n->n_lookups];
+			return;
+		}
+}
+
+static void answer_lookups(uatnode *n, uint64_t now)
+{
+	while (n->n_lookups) {
+		esip_addr a = n->resolve_to;
+		n->n_lookups--;
+		/* RFC 3263 4.2 without SRV: the host's address, the port the
+		 * lookup was for */
+		esip_addr_set_port(&a, n->lookups[n->n_lookups].port);
+		esip_ua_resolved(n->ua, n->lookups[n->n_lookups].id, n->resolve_err,
+				 n->resolve_err ? NULL : &a, n->resolve_err ? 0 : 1, now);
+	}
+}
+
+/* RFC 3261 18.1.1: a UDP request over the MTU threshold goes over TCP */
+static esip_tp node_request_tp(void *ud, esip_tp tp, size_t len)
+{
+	uatnode *n = ud;
+
+	return tp == ESIP_TP_UDP && n->tcp_over && len > n->tcp_over ? ESIP_TP_TCP : tp;
 }
 
 /* ---- the node's callbacks -------------------------------------------------------- */
@@ -173,6 +214,8 @@ static uint64_t node_next(void *ud)
 	for (i = 0; i < n->n_actions; i++)
 		if (n->actions[i].at < t)
 			t = n->actions[i].at;
+	if (n->n_lookups)
+		t = simnet_now(n->net);
 	return t == UINT64_MAX ? SIMNET_NEVER : t;
 }
 
@@ -180,6 +223,7 @@ static void node_run(void *ud, uint64_t now)
 {
 	uatnode *n = ud;
 
+	answer_lookups(n, now);
 	run_actions(n, now);
 	esip_timerwheel_run(&n->wheel, now);
 }
@@ -231,6 +275,8 @@ bool uat_node_try_init(uatnode *n, simnet *net, const char *name, uint16_t port,
 	cb.local = node_local;
 	cb.event = node_event;
 	cb.resolve = node_resolve;
+	cb.resolve_cancel = node_resolve_cancel;
+	cb.request_tp = node_request_tp;
 	n->resolve_hang = g_resolve_hang;
 	if (g_trace)
 		cb.trace = node_trace;
@@ -557,6 +603,22 @@ const char *uat_raw_last(const uatraw *r, const char *prefix)
 	return NULL;
 }
 
+const char *uat_raw_last_response(const uatraw *r, const char *method)
+{
+	char cseq[64];
+	size_t i;
+
+	for (i = r->n; i > 0 && r->n - i < UAT_RAW_KEEP; i--) {
+		const char *m = r->msgs[(i - 1) % UAT_RAW_KEEP], *sp;
+		if (strncmp(m, "SIP/2.0 ", 8) || !uat_raw_hdr(m, "CSeq", cseq, sizeof cseq))
+			continue;
+		sp = strrchr(cseq, ' ');
+		if (sp && !strcmp(sp + 1, method))
+			return m;
+	}
+	return NULL;
+}
+
 bool uat_raw_hdr(const char *msg, const char *name, char *out, size_t cap)
 {
 	size_t nl = strlen(name);
@@ -576,6 +638,33 @@ bool uat_raw_hdr(const char *msg, const char *name, char *out, size_t cap)
 		}
 	}
 	return false;
+}
+
+int uat_raw_authorize(uatraw *r, esip_auth_server *as, const esip_msg *m,
+		      const esip_rx_info *rx, bool proxy, const char *user, const char *password,
+		      uint64_t now)
+{
+	esip_auth_credentials cr;
+	esip_auth_secret sec;
+	char line[1024];
+	esip_buf b;
+	int rc;
+
+	memset(&sec, 0, sizeof sec);
+	sec.username = esip_str_cstr(user);
+	sec.password = esip_str_cstr(password);
+	rc = esip_auth_server_find(m, proxy, ESIP_STR("esip.test"), &cr);
+	if (rc == 0)
+		rc = esip_auth_server_verify(as, m, &cr, &sec, now);
+	if (rc == 0)
+		return 0;
+	esip_buf_init_fixed(&b, line, sizeof line);
+	ck_assert_int_eq(esip_auth_server_challenge(as, proxy, ESIP_STR("esip.test"),
+						    rc == ESIP_ESTALE, now, &b),
+			 0);
+	line[b.len] = 0;
+	uat_raw_reply(r, m, rx, proxy ? 407 : 401, "authtag", line);
+	return rc;
 }
 
 esip_call *uat_call_of(const uatnode *n, size_t nth) { return nth < n->n_calls ? n->calls[nth] : NULL; }

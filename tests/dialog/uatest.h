@@ -18,6 +18,7 @@
 #define UAT_MAX_EVENTS 512
 #define UAT_MAX_CALLS 256
 #define UAT_MAX_ACTIONS 64
+#define UAT_MAX_LOOKUPS 8
 
 typedef struct uat_event {
 	esip_ua_event_kind kind;
@@ -72,6 +73,19 @@ typedef struct uatnode {
 	int last_response;
 	bool lenient;           /* actions may fail (allocation sweeps) */
 	bool resolve_hang;      /* host names are looked up for ever */
+	/* Else, when resolve_to is set (or resolve_err non-zero), a lookup
+	 * is answered at the node's next run with that address (or error),
+	 * as a resolver would (the port the lookup was for); with neither,
+	 * it fails at once. */
+	esip_addr resolve_to;
+	int resolve_err;
+	struct {
+		uint64_t id;
+		uint16_t port;
+	} lookups[UAT_MAX_LOOKUPS]; /* started, not yet answered */
+	size_t n_lookups;
+	size_t tcp_over;        /* > 0: a UDP request over this many bytes goes
+				 * over TCP (RFC 3261 18.1.1; the stack says 1300) */
 } uatnode;
 
 /* Every state machine transition of every node created afterwards
@@ -128,8 +142,6 @@ typedef struct uatproxy {
 void uat_proxy_init(uatproxy *p, simnet *net, const char *name, uint16_t port);
 void uat_proxy_add(uatproxy *p, const uatnode *target);
 
-#endif
-
 /* ---- a raw peer: sends hand-written messages, keeps what it receives ---- */
 #define UAT_RAW_KEEP 64
 typedef struct uatraw {
@@ -154,11 +166,25 @@ void uat_raw_send_tp(uatraw *r, const esip_addr *to, esip_tp tp, const char *tex
  * if none); *hdr copies the value of header name of it into out. */
 const char *uat_raw_last(const uatraw *r, const char *prefix);
 bool uat_raw_hdr(const char *msg, const char *name, char *out, size_t cap);
+/* The last received response whose CSeq names method (NULL if none). */
+const char *uat_raw_last_response(const uatraw *r, const char *method);
 /* A response to request m (Via, From, To (+ to_tag if it has none),
  * Call-ID, CSeq copied), with extra header lines (CRLF-ended, may be
  * NULL), sent back to rx->peer. */
 void uat_raw_reply(uatraw *r, const esip_msg *m, const esip_rx_info *rx, unsigned status,
 		   const char *to_tag, const char *extra);
 
+/* A Digest server on the raw peer (RFC 3261 22.2, 22.3; realm
+ * "esip.test"): 0 when request m carries credentials the server accepts
+ * for user and password (as a proxy: Proxy-Authorization), and the caller
+ * answers it; else m has been answered 401 (407 as a proxy) with a fresh
+ * challenge (stale when its nonce was) and the result says why:
+ * ESIP_ENOTFOUND (no credentials) or the verification's error. */
+int uat_raw_authorize(uatraw *r, esip_auth_server *as, const esip_msg *m,
+		      const esip_rx_info *rx, bool proxy, const char *user, const char *password,
+		      uint64_t now);
+
 /* The node's nth call (0 = the first it saw), NULL if none. */
 esip_call *uat_call_of(const uatnode *n, size_t nth);
+
+#endif
