@@ -332,7 +332,8 @@ static void note_tag(bench *b, const char *p, size_t len)
 {
 	const char *to, *t, *e;
 
-	if (len < 12 || memcmp(p, "SIP/2.0 200", 11))
+	/* the first 200 of the call is the INVITE's (then the BYE's) */
+	if (b->tag_len || len < 12 || memcmp(p, "SIP/2.0 200", 11))
 		return;
 	to = memmem(p, len, "\r\nTo: ", 6);
 	if (!to)
@@ -374,7 +375,7 @@ static int n_local(void *ud, esip_tp tp, const esip_addr *dst, esip_ua_local *ou
 {
 	node *n = ud;
 
-	snprintf(out->host, sizeof out->host, "%s", n->host);
+	memcpy(out->host, n->host, strlen(n->host) + 1);
 	out->port = 5060;
 	out->listener = 1;
 	return 0;

@@ -8,6 +8,9 @@
 # calls    SIPp's built-in uac (INVITE, 100/180/200, ACK, BYE, 200) at
 #          fixed rates over UDP and TCP against
 #            esip-ua --answer-after 0   (examples/esip-ua.c)
+#            bench-uas                  the stack alone answering (bench/bench_uas.c:
+#                                       esip-ua without its per-call printing,
+#                                       SDP making and call list)
 #            sipp-uas                   SIPp's built-in uas
 #            kam-stateful               Kamailio, tm (../shared/bench/load)
 #          every responder running for the whole invocation, the runs
@@ -21,7 +24,8 @@
 #          system calls per call (perf stat raw_syscalls:sys_enter).
 # conc     CONC_CALLS (10000 then 100000) calls at CONC_RATE held at once
 #          (SIPp -d) over UDP against a fresh responder each: esip-ua,
-#          sipp-uas, kam-dialog (Kamailio with the dialog module); the
+#          bench-uas (-c/-m/-b: room for 150,000 calls), sipp-uas, kam-dialog
+#          (Kamailio with the dialog module); the
 #          responder's RSS (PSS and shm for Kamailio) sampled every second,
 #          bytes per held dialog = (peak - base) / calls.  Each call is held
 #          long enough that every call is up at once and, for esip, the
@@ -32,10 +36,10 @@
 #
 # Environment (defaults):
 #   RATES="500 1500"  calls/s per run     TRANSPORTS="udp tcp"
-#   DURATION=10 (s per run)  REPEAT=3     RESPONDERS="esip-ua sipp-uas kam-stateful"
+#   DURATION=10 (s per run)  REPEAT=3     RESPONDERS="esip-ua bench-uas sipp-uas kam-stateful"
 #   ESIP_SETTLE_S=34  KAM_SETTLE_S=6      (deferred work measured after a run)
 #   CONC_CALLS="10000 100000" CONC_RATE=2000 CONC_EXTRA_S=40
-#   CONC_RESPONDERS="esip-ua sipp-uas kam-dialog"
+#   CONC_RESPONDERS="esip-ua bench-uas sipp-uas kam-dialog"
 #   OPT_RATES="4000 12000" OPT_RESPONDERS="esip-responder kamailio"
 #   BASE_PORT=26000  OUT=/tmp/esip-calls.<random>  BUILD=build-bench
 #   ESIP_UA_OUT=/dev/null  (esip-ua prints a line per state change)
@@ -60,13 +64,13 @@ RATES=${RATES:-500 1500}
 TRANSPORTS=${TRANSPORTS:-udp tcp}
 DURATION=${DURATION:-10}
 REPEAT=${REPEAT:-3}
-RESPONDERS=${RESPONDERS:-esip-ua sipp-uas kam-stateful}
+RESPONDERS=${RESPONDERS:-esip-ua bench-uas sipp-uas kam-stateful}
 ESIP_SETTLE_S=${ESIP_SETTLE_S:-34}
 KAM_SETTLE_S=${KAM_SETTLE_S:-6}
 CONC_CALLS=${CONC_CALLS:-10000 100000}
 CONC_RATE=${CONC_RATE:-2000}
 CONC_EXTRA_S=${CONC_EXTRA_S:-40}
-CONC_RESPONDERS=${CONC_RESPONDERS:-esip-ua sipp-uas kam-dialog}
+CONC_RESPONDERS=${CONC_RESPONDERS:-esip-ua bench-uas sipp-uas kam-dialog}
 OPT_RATES=${OPT_RATES:-4000 12000}
 OPT_RESPONDERS=${OPT_RESPONDERS:-esip-responder kamailio}
 BASE_PORT=${BASE_PORT:-26000}
@@ -90,9 +94,10 @@ if [ ! -d "$P/$BUILD" ]; then
 	meson setup "$P/$BUILD" "$P" --buildtype=release -Doptimization=2 \
 		-Db_ndebug=true -Dtests=false >/dev/null || exit 2
 fi
-ninja -C "$P/$BUILD" examples/esip-ua examples/esip-responder >/dev/null || exit 2
+ninja -C "$P/$BUILD" examples/esip-ua examples/esip-responder bench/bench-uas >/dev/null || exit 2
 UA_BIN=$P/$BUILD/examples/esip-ua
 RESP_BIN=$P/$BUILD/examples/esip-responder
+BUAS_BIN=$P/$BUILD/bench/bench-uas
 
 STARTED=()
 cleanup() {
@@ -139,6 +144,16 @@ start_esip_ua() { # PORT OUTDIR [BINARY]
 	wait_listen "$port" udp 10 && wait_listen "$port" tcp 5 || { cat "$out/esip-ua.err" >&2; return 1; }
 }
 
+start_bench_uas() { # PORT OUTDIR
+	local port=$1 out=$2
+	mkdir -p "$out"
+	"$BUAS_BIN" -l "udp:127.0.0.1:$port" -l "tcp:127.0.0.1:$port" -d "$MAX_LIFE_S" \
+		-c 150000 -m 400000 -b 1024 > "$out/bench-uas.log" 2>&1 &
+	RPID=$!
+	STARTED+=("$RPID")
+	wait_listen "$port" udp 10 && wait_listen "$port" tcp 5 || { cat "$out/bench-uas.log" >&2; return 1; }
+}
+
 start_esip_responder() { # PORT OUTDIR [BINARY]
 	local port=$1 out=$2 bin=${3:-$RESP_BIN}
 	mkdir -p "$out"
@@ -176,9 +191,9 @@ work_pid() {
 run_one() {
 	local mode=$1 label=$2 rpid=$3 port=$4 tp=$5 rate=$6 dir=$7 scen=${8:-uac} settle=0
 	local perf_pid="" sc=nan
-	case "$label" in esip-*) settle=$ESIP_SETTLE_S ;; kam*) settle=$KAM_SETTLE_S ;; esac
+	case "$label" in esip-*|bench-uas) settle=$ESIP_SETTLE_S ;; kam*) settle=$KAM_SETTLE_S ;; esac
 	[ "$mode" = options ] && [ "$label" = esip-responder ] && settle=$ESIP_SETTLE_S
-	if [ $have_perf = 1 ] && [[ $label == esip-* ]]; then
+	if [ $have_perf = 1 ] && [[ $label == esip-* || $label == bench-uas ]]; then
 		perf stat -x, -e raw_syscalls:sys_enter -p "$(work_pid "$rpid")" -o "$dir.perf" \
 			>/dev/null 2>&1 &
 		perf_pid=$!
@@ -285,6 +300,7 @@ calls_mode() {
 		esip-ua-base)
 			start_esip_ua "$p" "$OUT/$name" "$BASE_BUILD/examples/esip-ua" || return 1
 			both "$name" "$p" ;;
+		bench-uas) start_bench_uas "$p" "$OUT/$name" || return 1; both "$name" "$p" ;;
 		sipp-uas)
 			for tp in $TRANSPORTS; do
 				p=$((p + 1))
@@ -352,6 +368,7 @@ conc_mode() {
 			ctl=-
 			case "$name" in
 			esip-ua) start_esip_ua "$p" "$out" || return 1 ;;
+			bench-uas) start_bench_uas "$p" "$out" || return 1 ;;
 			sipp-uas) start_sipp "$p" "$out" udp || return 1 ;;
 			kam-dialog)
 				[ $have_kam = 1 ] || { log "kamailio not installed: kam-dialog skipped"; continue; }
