@@ -273,11 +273,11 @@ int esip_transport_watch(esip_transport *t, int fd, void (*cb)(void *ud), void *
 
 /*
  * Blocks up to timeout_ms (-1: no limit, 0: poll) until the transport has
- * work, and keeps the readiness it saw for the next
- * esip_transport_process(), which then needs no epoll_wait of its own:
- * one system call per wake-up instead of two.  Returns the number of
- * events seen (0 on timeout or EINTR), ESIP_ESTATE inside process, or
- * ESIP_ESYS.
+ * work, and keeps the readiness it saw - also none, on a timeout - for
+ * the next esip_transport_process(), which then needs no epoll_wait of
+ * its own: one system call per wake-up instead of two (what becomes
+ * ready in between is the next wait's).  Returns the number of events
+ * seen (0 on timeout or EINTR), ESIP_ESTATE inside process, or ESIP_ESYS.
  */
 int esip_transport_wait(esip_transport *t, int timeout_ms);
 

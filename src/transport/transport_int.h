@@ -100,6 +100,9 @@ struct esip_transport {
 	 * process(); esip_transport_watch: the owner's fd and callback */
 	struct epoll_event waited[EPOLL_BATCH];
 	int n_waited;
+	bool have_waited;   /* waited[0, n_waited) is a wait's result, maybe
+			     * empty (a timeout: nothing is ready, no second
+			     * epoll_wait either) */
 	void (*watch_cb)(void *ud);
 	void *watch_ud;
 	uint64_t now;
