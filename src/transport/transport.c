@@ -401,7 +401,6 @@ int esip_transport_process(esip_transport *t, uint64_t now)
 {
 	struct epoll_event evs[EPOLL_BATCH];
 	int n, i, round, handled = 0;
-	size_t k;
 
 	if (!t)
 		return ESIP_EINVAL;
@@ -437,10 +436,8 @@ int esip_transport_process(esip_transport *t, uint64_t now)
 		if (n < EPOLL_BATCH)
 			break;
 	}
-	/* datagrams produced by the callbacks leave in batches */
-	for (k = 0; k < ESIP_TRANSPORT_MAX_LISTENERS; k++)
-		if (t->ls[k].id && t->ls[k].tp == ESIP_TP_UDP)
-			esip__udp_flush(t, &t->ls[k]);
+	/* what the callbacks sent leaves in batches */
+	esip_transport_flush(t);
 	t->in_process = false;
 	return handled;
 }
@@ -506,6 +503,7 @@ void esip_transport_flush(esip_transport *t)
 	for (k = 0; k < ESIP_TRANSPORT_MAX_LISTENERS; k++)
 		if (t->ls[k].id && t->ls[k].tp == ESIP_TP_UDP)
 			esip__udp_flush(t, &t->ls[k]);
+	esip__tcp_flush(t);
 }
 
 bool esip_transport_conn_alive(const esip_transport *t, uint32_t conn)
