@@ -223,6 +223,17 @@ int esip_txn_build_cancel(const esip_txn *invite, esip_buf *b);
  */
 int esip_txn_respond(esip_txn *txn, const esip_response_spec *spec, uint64_t now);
 
+/*
+ * The TU has the ACK for the 2xx it sent on this INVITE server
+ * transaction (RFC 6026 7.1: its 2xx retransmissions end there).  The
+ * transaction frees its copy of the 2xx and, until Timer L, only absorbs
+ * INVITE retransmissions; a 2xx passed to esip_txn_respond() after this
+ * gets ESIP_ESTATE.  Nothing happens for another transaction or before
+ * a 2xx.  An ACK for a 2xx does not match the INVITE's transaction
+ * (17.2.3), so the layer cannot know this by itself.
+ */
+void esip_txn_confirm(esip_txn *txn);
+
 /* Stateless response to a request that did not become a transaction
  * (e.g. a request that failed to parse but is framed). */
 int esip_txl_respond_stateless(esip_txl *txl, const esip_msg *req, const esip_rx_info *rx,

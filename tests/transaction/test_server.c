@@ -9,6 +9,7 @@
  * server sends is seen in simnet's log (to the node-less peer address).
  */
 #include "txtest.h"
+#include "txn_int.h" /* esip__txl_check */
 
 #include <stdio.h>
 #include <string.h>
@@ -266,6 +267,63 @@ START_TEST(tu_retransmits_2xx_in_accepted)
 	ck_assert_int_eq(esip_txn_respond(t, &spec, simnet_now(net)), 0);
 	ck_assert_int_eq(esip_txn_respond(t, &spec, simnet_now(net)), 0);
 	ck_assert_uint_eq(sent("SIP/2.0 200"), 4);
+}
+END_TEST
+
+/* RFC 6026 7.1: once the TU has the ACK it sends no 2xx again, so
+ * esip_txn_confirm() drops the copy; the transaction still absorbs INVITE
+ * retransmissions (answering none) and Timer L still ends it.  It keeps
+ * its To tag: a CANCEL that arrives late still gets the INVITE's (9.2). */
+START_TEST(confirm_drops_the_2xx)
+{
+	esip_response_spec spec;
+	esip_hdr h[64];
+	esip_msg m;
+	esip_txn *t;
+	uint64_t before;
+	char tag[64];
+
+	memset(&spec, 0, sizeof spec);
+	spec.status = 200;
+	ck_assert_int_eq(inject("INVITE", "z9hG4bKc1", NULL), 0); /* answered later */
+	t = bob.last_server;
+	ck_assert_int_eq(esip_txn_respond(t, &spec, simnet_now(net)), 0);
+	ck_assert_uint_eq(sent("SIP/2.0 200"), 1);
+	simnet_run_until(net, 1);
+	esip_msg_init(&m, h, 64);
+	ck_assert_int_gt(esip_msg_parse(&m, last_rx, last_rx_len, ESIP_PARSE_DATAGRAM, NULL), 0);
+	snprintf(tag, sizeof tag, "%.*s", ESIP_STR_FMT(m.to.tag));
+	ck_assert_uint_gt(strlen(tag), 0);
+	before = stats().bytes_live;
+	esip_txn_confirm(t);
+	ck_assert_uint_lt(stats().bytes_live + 100, before); /* the 2xx is gone */
+	ck_assert_int_eq(esip__txl_check(bob.txl), 0);
+	ck_assert_int_eq(esip_txn_respond(t, &spec, simnet_now(net)), ESIP_ESTATE);
+	ck_assert_int_eq(inject("INVITE", "z9hG4bKc1", NULL), 0);
+	ck_assert_uint_eq(sent("SIP/2.0 200"), 1);
+	ck_assert_uint_eq(txt_count(&bob, ESIP_TXE_REQUEST), 1);
+	esip_txn_confirm(t); /* again: nothing more to drop */
+	ck_assert_int_eq(esip__txl_check(bob.txl), 0);
+	/* 9.2: a late CANCEL's 200 carries the INVITE's To tag */
+	ck_assert_int_eq(inject("CANCEL", "z9hG4bKc1", NULL), 0);
+	simnet_run_until(net, 2);
+	esip_msg_init(&m, h, 64);
+	ck_assert_int_gt(esip_msg_parse(&m, last_rx, last_rx_len, ESIP_PARSE_DATAGRAM, NULL), 0);
+	ck_assert(esip_str_eq_cstr(m.cseq_method, "CANCEL"));
+	ck_assert(esip_str_eq_cstr(m.to.tag, tag));
+	ck_assert_int_eq(esip__txl_check(bob.txl), 0);
+	simnet_run_until(net, 31999);
+	ck_assert_uint_eq(txt_live(&bob), 2);
+	simnet_run_until(net, 32000); /* Timer L of the INVITE */
+	ck_assert_uint_eq(txt_live(&bob), 1);
+	simnet_run_until(net, 32002); /* Timer J of the CANCEL */
+	ck_assert_uint_eq(txt_live(&bob), 0);
+	/* a transaction that sent no 2xx is left alone */
+	ck_assert_int_eq(inject("OPTIONS", "z9hG4bKc2", NULL), 0);
+	t = bob.last_server;
+	before = stats().bytes_live;
+	esip_txn_confirm(t);
+	ck_assert_uint_eq(stats().bytes_live, before);
 }
 END_TEST
 
@@ -1190,6 +1248,7 @@ static Suite *suite_server(void)
 	tcase_add_test(tc, ack_confirms_then_timer_i);
 	tcase_add_test(tc, accepted_state_rfc6026);
 	tcase_add_test(tc, tu_retransmits_2xx_in_accepted);
+	tcase_add_test(tc, confirm_drops_the_2xx);
 	tcase_add_test(tc, ack_for_2xx_is_not_a_transaction);
 	tcase_add_test(tc, late_response_from_skeleton);
 	tcase_add_test(tc, same_to_tag_for_every_response);
