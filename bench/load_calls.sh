@@ -41,6 +41,7 @@
 #   CONC_CALLS="10000 100000" CONC_RATE=2000 CONC_EXTRA_S=40
 #   CONC_RESPONDERS="esip-ua bench-uas sipp-uas kam-dialog"
 #   OPT_RATES="4000 12000" OPT_RESPONDERS="esip-responder kamailio"
+#   WARMUP=1 (an unrecorded run per responder and transport first)
 #   BASE_PORT=26000  OUT=/tmp/esip-calls.<random>  BUILD=build-bench
 #   ESIP_UA_OUT=/dev/null  (esip-ua prints a line per state change)
 #   BASE_BUILD=dir  a build of another commit: responders esip-ua-base and
@@ -74,6 +75,7 @@ CONC_RESPONDERS=${CONC_RESPONDERS:-esip-ua bench-uas sipp-uas kam-dialog}
 OPT_RATES=${OPT_RATES:-4000 12000}
 OPT_RESPONDERS=${OPT_RESPONDERS:-esip-responder kamailio}
 BASE_PORT=${BASE_PORT:-26000}
+WARMUP=${WARMUP:-1}
 BUILD=${BUILD:-build-bench}
 BASE_BUILD=${BASE_BUILD:-}
 ESIP_UA_OUT=${ESIP_UA_OUT:-/dev/null}
@@ -198,17 +200,20 @@ run_one() {
 			>/dev/null 2>&1 &
 		perf_pid=$!
 	fi
+	read -r st0 tot0 < <(steal_jiffies)
 	SCENARIO=$scen RESP_PIDS=$rpid RESP_SETTLE_S=$settle OUTDIR=$dir UAC_PORT=$((port + 500)) \
 		LABEL="$label/$tp/$rate" "$LOAD/run_uas_load.sh" 127.0.0.1 "$port" "$tp" "$rate" \
 		"$DURATION" 2>&1 | tail -n 1 | tee -a "$OUT/log.txt"
+	read -r st1 tot1 < <(steal_jiffies)
 	if [ -n "$perf_pid" ]; then
 		kill -INT "$perf_pid" 2>/dev/null
 		wait "$perf_pid" 2>/dev/null
 		sc=$(awk -F, '/raw_syscalls/{print $1}' "$dir.perf" 2>/dev/null)
 	fi
-	python3 - "$dir/summary.json" "$mode" "$label" "$tp" "$rate" "${sc:-nan}" >> "$OUT/$mode.tsv" <<'PY'
+	python3 - "$dir/summary.json" "$mode" "$label" "$tp" "$rate" "${sc:-nan}" \
+		"$((st1 - st0))" "$((tot1 - tot0))" >> "$OUT/$mode.tsv" <<'PY'
 import json, sys
-f, mode, label, tp, rate, sc = sys.argv[1:]
+f, mode, label, tp, rate, sc, steal, total = sys.argv[1:]
 try:
     r = json.load(open(f))
 except (OSError, ValueError):
@@ -225,20 +230,27 @@ print("\t".join(str(x) for x in (
     label, tp, rate, g("achieved_cps"), g("ok"), g("failed"), g("retrans"),
     g("resp_cpu_us_per_call"), g("resp_cpu_us_per_call_incl_settle"),
     g("uac_cpu_us_per_call"), "%.2f" % scpc, g("others_pct_of_all_cores"),
+    "%.1f" % (100.0 * int(steal) / int(total)) if int(total) > 0 else "nan",
     "PASS" if r.get("pass") else "FAIL")))
 PY
 	sleep 2
 }
 
-TSV_HEAD='responder\ttp\trate\tachieved\tok\tfailed\tretrans\tus_per_call\tus_per_call_settle\tsipp_uac_us\tsyscalls_per_call\tothers_pct\tresult'
+TSV_HEAD='responder\ttp\trate\tachieved\tok\tfailed\tretrans\tus_per_call\tus_per_call_settle\tsipp_uac_us\tsyscalls_per_call\tothers_pct\tsteal_pct\tresult'
+
+# stolen and total jiffies of all CPUs (/proc/stat): the hypervisor's
+# share, which the CPU times measured inside this VM do not show
+steal_jiffies() {
+	awk '/^cpu /{t=0; for (i = 2; i <= NF; i++) t += $i; print $9, t}' /proc/stat
+}
 
 summarise() { # TSV TITLE
 	python3 - "$1" "$2" <<'PY' | tee -a "$OUT/summary.md"
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 print("\n### %s (%s)\n" % (sys.argv[2], sys.argv[1]))
-print("| responder | tp | rate/s | runs | CPU us/call median (min-max) | syscalls/call | failed calls | others' CPU % median | all passed |")
-print("|---|---|---:|---:|---|---:|---:|---:|---|")
+print("| responder | tp | rate/s | runs | CPU us/call median (min-max) | syscalls/call | failed calls | others' CPU % median | steal % median | all passed |")
+print("|---|---|---:|---:|---|---:|---:|---:|---:|---|")
 groups = {}
 for r in rows:
     groups.setdefault((r["responder"], r["tp"], int(r["rate"])), []).append(r)
@@ -255,12 +267,15 @@ for k in sorted(groups, key=lambda k: (k[1], k[2], k[0])):
     sc = [s for s in sc if s == s]
     oth = [fl(r["others_pct"]) for r in g]
     oth = [o for o in oth if o == o]
+    stl = [fl(r["steal_pct"]) for r in g]
+    stl = [x for x in stl if x == x]
     failed = sum(int(fl(r["failed"])) if fl(r["failed"]) == fl(r["failed"]) else 0 for r in g)
-    print("| %s | %s | %d | %d | %s | %s | %d | %s | %s |" % (
+    print("| %s | %s | %d | %d | %s | %s | %d | %s | %s | %s |" % (
         k[0], k[1], k[2], len(g),
         "%.1f (%.1f-%.1f)" % (statistics.median(us), min(us), max(us)) if us else "-",
         "%.1f" % statistics.median(sc) if sc else "-", failed,
         "%.0f" % statistics.median(oth) if oth else "-",
+        "%.1f" % statistics.median(stl) if stl else "-",
         "yes" if all(r["result"] == "PASS" for r in g) else "no"))
 PY
 }
@@ -270,10 +285,24 @@ PY
 declare -A PID PORT
 
 # matrix MODE "RATES" "RESPONDERS" SCENARIO: REPEAT x transports x rates x
-# responders runs against the responders PID/PORT hold (by name/tp)
+# responders runs against the responders PID/PORT hold (by name/tp); with
+# WARMUP=1 first one unrecorded run per responder and transport at the
+# highest rate (its heap grows to the steady state: page faults and, in a
+# thread's malloc arena, an mprotect per new page are not the calls')
 matrix() {
-	local mode=$1 rates=$2 names=$3 scen=$4 rep tp rate name
+	local mode=$1 rates=$2 names=$3 scen=$4 rep tp rate name top=0
 	printf "$TSV_HEAD\n" > "$OUT/$mode.tsv"
+	for rate in $rates; do [ "$rate" -gt "$top" ] && top=$rate; done
+	if [ "$WARMUP" = 1 ]; then
+		for tp in $TRANSPORTS; do
+			for name in $names; do
+				[ -n "${PID[$name/$tp]:-}" ] || continue
+				log "== $mode: warm-up, $name over $tp at $top/s ($(date +%T))"
+				run_one "$mode-warmup" "$name" "${PID[$name/$tp]}" "${PORT[$name/$tp]}" "$tp" \
+					"$top" "$OUT/$mode/warmup-$name-$tp" "$scen"
+			done
+		done
+	fi
 	for ((rep = 1; rep <= REPEAT; rep++)); do
 		for tp in $TRANSPORTS; do
 			for rate in $rates; do
