@@ -113,6 +113,13 @@ typedef struct esip_txl_config {
 	 * about twice max_bytes. */
 	uint64_t max_bytes;
 	uint32_t retry_after_s;    /* in the 503 over either limit; 0 = 5 */
+	/* The timers that only end a transaction's absorbing state (D, I,
+	 * J, K, L, M) are rounded up to a multiple of this many ms of the
+	 * owner's clock, so that those of many transactions expire together
+	 * and wake the owner's loop once (esip/stack.h sets 64; 0 = exact).
+	 * A transaction then lives up to that much longer, absorbing
+	 * retransmissions; no timeout or retransmission moves. */
+	uint32_t cleanup_slot_ms;
 	const esip_allocator *alloc;
 } esip_txl_config;
 

@@ -572,6 +572,75 @@ START_TEST(over_limit_503)
 }
 END_TEST
 
+/* cleanup_slot_ms: the end of an absorbing state (here Timer J of a NIST
+ * and Timer L of an IST, 64*T1, from the queue of such ends, lifeq.c)
+ * comes at the next multiple of the slot, so that many transactions
+ * answered in different milliseconds end at once; retransmissions and
+ * timeouts keep their times (Timer G of a 486 still doubles from T1, its
+ * Timer H, in the timeouts' queue, is exact). */
+START_TEST(cleanup_timers_in_slots)
+{
+	static const uint64_t g[] = {10, 510, 1510}; /* the 486 and two Timer G */
+	esip_txl_config c;
+	esip_response_spec spec;
+	txnode carol;
+	char req[2048];
+	uint64_t got[8];
+	size_t len;
+
+	esip_txl_config_init(&c);
+	c.cleanup_slot_ms = 64;
+	txt_node_init(&carol, net, "carol", 5080, &c);
+	simnet_run_until(net, 10);
+	len = make(req, sizeof req, "OPTIONS", "z9hG4bKslot1", NULL, NULL);
+	ck_assert_int_eq(txt_inject(&carol, req, len, &peer, ESIP_TP_UDP, 0), 0);
+	len = make(req, sizeof req, "INVITE", "z9hG4bKslot2", NULL, NULL);
+	ck_assert_int_eq(txt_inject(&carol, req, len, &peer, ESIP_TP_UDP, 0), 0);
+	len = make(req, sizeof req, "INVITE", "z9hG4bKslot3", NULL, NULL);
+	ck_assert_int_eq(txt_inject(&carol, req, len, &peer, ESIP_TP_UDP, 0), 0);
+	memset(&spec, 0, sizeof spec);
+	spec.status = 200;
+	ck_assert_int_eq(esip_txn_respond(txt_find(&carol, ESIP_TXE_REQUEST, 0)->txn, &spec, 10), 0);
+	ck_assert_int_eq(esip_txn_respond(txt_find(&carol, ESIP_TXE_REQUEST, 1)->txn, &spec, 10), 0);
+	spec.status = 486;
+	ck_assert_int_eq(esip_txn_respond(txt_find(&carol, ESIP_TXE_REQUEST, 2)->txn, &spec, 10), 0);
+	/* two more OPTIONS, answered at 40 (in the same slot) and 70 (the next) */
+	simnet_run_until(net, 40);
+	len = make(req, sizeof req, "OPTIONS", "z9hG4bKslot4", NULL, NULL);
+	ck_assert_int_eq(txt_inject(&carol, req, len, &peer, ESIP_TP_UDP, 0), 0);
+	spec.status = 200;
+	ck_assert_int_eq(esip_txn_respond(txt_find(&carol, ESIP_TXE_REQUEST, 3)->txn, &spec, 40), 0);
+	simnet_run_until(net, 70);
+	len = make(req, sizeof req, "OPTIONS", "z9hG4bKslot5", NULL, NULL);
+	ck_assert_int_eq(txt_inject(&carol, req, len, &peer, ESIP_TP_UDP, 0), 0);
+	ck_assert_int_eq(esip_txn_respond(txt_find(&carol, ESIP_TXE_REQUEST, 4)->txn, &spec, 70), 0);
+	ck_assert_int_eq(esip__txl_check(carol.txl), 0);
+	simnet_run_until(net, 1600);
+	ck_assert_uint_eq(simnet_log_times(net, carol.id, SIMNET_ANY, "SIP/2.0 486", got, 8), 3);
+	ck_assert_uint_eq(got[0], g[0]);
+	ck_assert_uint_eq(got[1], g[1]);
+	ck_assert_uint_eq(got[2], g[2]);
+	/* Timer H (a timeout, no ACK) keeps its time: 10 + 64*T1 */
+	simnet_run_until(net, 32010);
+	ck_assert_uint_eq(txt_count(&carol, ESIP_TXE_TIMEOUT), 1);
+	ck_assert_uint_eq(txt_find(&carol, ESIP_TXE_TIMEOUT, 0)->now, 32010);
+	/* J and L were due at 32010, the second J at 32040: they end at
+	 * 32064, together; the J due at 32070 at 32128 */
+	simnet_run_until(net, 32063);
+	ck_assert_uint_eq(txt_live(&carol), 4);
+	simnet_run_until(net, 32064);
+	ck_assert_uint_eq(txt_live(&carol), 1);
+	ck_assert_uint_eq(txt_find(&carol, ESIP_TXE_TERMINATED, 1)->now, 32064);
+	ck_assert_uint_eq(txt_find(&carol, ESIP_TXE_TERMINATED, 2)->now, 32064);
+	ck_assert_uint_eq(txt_find(&carol, ESIP_TXE_TERMINATED, 3)->now, 32064);
+	simnet_run_until(net, 32127);
+	ck_assert_uint_eq(txt_live(&carol), 1);
+	simnet_run_until(net, 32128);
+	ck_assert_uint_eq(txt_live(&carol), 0);
+	txt_node_deinit(&carol);
+}
+END_TEST
+
 START_TEST(stateless_response)
 {
 	static const char bad[] = "OPTIONS sip:bob@h SIP/2.0\r\n"
@@ -1249,6 +1318,7 @@ static Suite *suite_server(void)
 	tcase_add_test(tc, accepted_state_rfc6026);
 	tcase_add_test(tc, tu_retransmits_2xx_in_accepted);
 	tcase_add_test(tc, confirm_drops_the_2xx);
+	tcase_add_test(tc, cleanup_timers_in_slots);
 	tcase_add_test(tc, ack_for_2xx_is_not_a_transaction);
 	tcase_add_test(tc, late_response_from_skeleton);
 	tcase_add_test(tc, same_to_tag_for_every_response);
