@@ -22,6 +22,8 @@
  *                every 61 ms, so at every phase of a 64 ms level-0 block)
  * The wheel allocates nothing, so no heap calls are counted here.
  */
+#include "bench_util.h"
+
 #include <esip/core.h>
 
 #include <stdio.h>
@@ -63,18 +65,6 @@ static uint64_t sip_duration(uint64_t *s)
 	if (rnd(s) % 2)
 		return fixed[rnd(s) % (sizeof fixed / sizeof fixed[0])];
 	return rnd(s) % 64001;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof *v, cmp_double);
-	return v[n / 2];
 }
 
 enum { START, REARM, STOP, BURST, JUMP, STEADY, NEXT, NFIG };
@@ -182,7 +172,7 @@ int main(int argc, char **argv)
 	printf("timer wheel: %zu timers, SIP-like durations 0..64 s, median of %d rounds\n", n,
 	       rounds);
 	for (k = 0; k < NFIG; k++)
-		printf("  %-12s %8.1f ns%s\n", names[k], median(fig[k], rounds),
+		printf("  %-12s %8.1f ns%s\n", names[k], bench_median(fig[k], rounds),
 		       k == BURST || k == JUMP || k == STEADY ? " per timer" : "");
 	return sink == 42; /* keeps the next_expiry calls */
 }

@@ -29,6 +29,8 @@
  * process's CPU time (the steadier figure on a machine shared with other
  * work).
  */
+#include "bench_util.h"
+
 #include <esip/transaction.h>
 
 #include <malloc.h>
@@ -150,14 +152,6 @@ static void feed(bench *b, esip_tp tp, uint64_t now)
 	esip_txl_recv(b->txl, &m, rx, now);
 }
 
-static double clock_s(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static uint32_t live(const bench *b)
 {
 	esip_txl_stats st;
@@ -184,8 +178,8 @@ static double run(const char *tpl, unsigned status, esip_tp tp, uint64_t n, int 
 	double t0, t1, c0, c1;
 
 	setup(&b, tpl, status);
-	c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
-	t0 = clock_s(CLOCK_MONOTONIC);
+	c0 = bench_clock_s(CLOCK_PROCESS_CPUTIME_ID);
+	t0 = bench_now_s();
 	for (i = 0; i < n; i++) {
 		set_branch(&b, i);
 		feed(&b, tp, now);
@@ -198,8 +192,8 @@ static double run(const char *tpl, unsigned status, esip_tp tp, uint64_t n, int 
 	}
 	now += 64 * 500 + 1;
 	esip_timerwheel_run(&b.wheel, now);
-	t1 = clock_s(CLOCK_MONOTONIC);
-	c1 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+	t1 = bench_now_s();
+	c1 = bench_clock_s(CLOCK_PROCESS_CPUTIME_ID);
 	if (live(&b) != 0 || b.sent < n) {
 		fprintf(stderr, "bench: %u transactions left, %llu sent\n", live(&b),
 			(unsigned long long)b.sent);
@@ -231,18 +225,6 @@ static void memory(const char *tpl, unsigned status, uint64_t n, double *layer, 
 	*layer = (double)st.bytes_live / (double)live(&b);
 	*heap = (double)(after - before) / (double)live(&b);
 	esip_txl_free(b.txl);
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof *v, cmp_d);
-	return v[n / 2];
 }
 
 int main(int argc, char **argv)
@@ -293,8 +275,8 @@ int main(int argc, char **argv)
 		for (r = 0; r < rounds; r++)
 			v[r] = run(cases[i].tpl, cases[i].status, cases[i].tp, n, cases[i].retrans,
 				   per_ms ? per_ms : 1, &c[r]);
-		med = median(v, rounds);
-		cmed = median(c, rounds);
+		med = bench_median(v, rounds);
+		cmed = bench_median(c, rounds);
 		printf("%-40s %10.0f %14.0f %10.0f %14.0f\n", cases[i].name, med, 1e9 / med, cmed,
 		       1e9 / cmed);
 	}

@@ -144,7 +144,9 @@ typedef struct esip_stack_config {
 				      * every call handle. */
 } esip_stack_config;
 
-/* Fills c with defaults (no listen addresses). */
+/* Fills c with defaults (no listen addresses); ua.txl.cleanup_slot_ms is
+ * 64 here (esip/transaction.h: transactions end their absorbing states
+ * in 64 ms slots, so that their ends wake the loop together). */
 void esip_stack_config_init(esip_stack_config *c);
 
 /* Creates the stack: binds every listen address.  Errors: ESIP_EINVAL

@@ -113,6 +113,13 @@ typedef struct esip_txl_config {
 	 * about twice max_bytes. */
 	uint64_t max_bytes;
 	uint32_t retry_after_s;    /* in the 503 over either limit; 0 = 5 */
+	/* The timers that only end a transaction's absorbing state (D, I,
+	 * J, K, L, M) are rounded up to a multiple of this many ms of the
+	 * owner's clock, so that those of many transactions expire together
+	 * and wake the owner's loop once (esip/stack.h sets 64; 0 = exact).
+	 * A transaction then lives up to that much longer, absorbing
+	 * retransmissions; no timeout or retransmission moves. */
+	uint32_t cleanup_slot_ms;
 	const esip_allocator *alloc;
 } esip_txl_config;
 
@@ -222,6 +229,17 @@ int esip_txn_build_cancel(const esip_txn *invite, esip_buf *b);
  * transaction (8.2.6.2), the one an RFC 2543 ACK is matched by (17.2.3).
  */
 int esip_txn_respond(esip_txn *txn, const esip_response_spec *spec, uint64_t now);
+
+/*
+ * The TU has the ACK for the 2xx it sent on this INVITE server
+ * transaction (RFC 6026 7.1: its 2xx retransmissions end there).  The
+ * transaction frees its copy of the 2xx and, until Timer L, only absorbs
+ * INVITE retransmissions; a 2xx passed to esip_txn_respond() after this
+ * gets ESIP_ESTATE.  Nothing happens for another transaction or before
+ * a 2xx.  An ACK for a 2xx does not match the INVITE's transaction
+ * (17.2.3), so the layer cannot know this by itself.
+ */
+void esip_txn_confirm(esip_txn *txn);
 
 /* Stateless response to a request that did not become a transaction
  * (e.g. a request that failed to parse but is framed). */

@@ -273,11 +273,11 @@ int esip_transport_watch(esip_transport *t, int fd, void (*cb)(void *ud), void *
 
 /*
  * Blocks up to timeout_ms (-1: no limit, 0: poll) until the transport has
- * work, and keeps the readiness it saw for the next
- * esip_transport_process(), which then needs no epoll_wait of its own:
- * one system call per wake-up instead of two.  Returns the number of
- * events seen (0 on timeout or EINTR), ESIP_ESTATE inside process, or
- * ESIP_ESYS.
+ * work, and keeps the readiness it saw - also none, on a timeout - for
+ * the next esip_transport_process(), which then needs no epoll_wait of
+ * its own: one system call per wake-up instead of two (what becomes
+ * ready in between is the next wait's).  Returns the number of events
+ * seen (0 on timeout or EINTR), ESIP_ESTATE inside process, or ESIP_ESYS.
  */
 int esip_transport_wait(esip_transport *t, int timeout_ms);
 
@@ -291,8 +291,10 @@ int esip_transport_wait(esip_transport *t, int timeout_ms);
  *    writable (up to max_udp_queue bytes wait for it).
  *  - TCP: on dest->conn if it is open, else on an open connection to
  *    dest->addr (RFC 3261 18.1, 18.2.2: reused by remote address), else
- *    on a new non-blocking connection to dest->addr.  Bytes are written at
- *    once when possible, the rest queued until writable or connected.
+ *    on a new non-blocking connection to dest->addr.  Queued, and written
+ *    at esip_transport_flush() with whatever else went to that connection
+ *    since (one send() for them all; process() flushes at its end); what
+ *    the socket does not take waits until writable, or connected.
  * *conn_out (optional) receives the connection id (0 for UDP).
  * Returns 0 or:
  *   ESIP_EINVAL     bytes NULL with len > 0, dest NULL, no usable address,
@@ -306,9 +308,9 @@ int esip_transport_wait(esip_transport *t, int timeout_ms);
  *                   conn_closed follows), or all connections' output
  *                   over max_tcp_output (the message is dropped; the
  *                   connection is failed only if part of it was written);
- *   ESIP_ETRANSPORT TCP: dest->conn is dead and dest->addr is unset, the
- *                   connect() or the write failed at once (a failed
- *                   existing connection gets its conn_closed too);
+ *   ESIP_ETRANSPORT TCP: dest->conn is dead and dest->addr is unset, or
+ *                   the connect() failed at once (a write that fails
+ *                   at the flush fails its connection: conn_closed);
  *   ESIP_ENOMEM, ESIP_ESYS (socket() failed, e.g. EMFILE).
  * A failure after this returns (refused, reset, timeout) comes as
  * conn_closed.
@@ -316,8 +318,9 @@ int esip_transport_wait(esip_transport *t, int timeout_ms);
 int esip_transport_send(esip_transport *t, const esip_dest *dest, const void *bytes,
 			size_t len, uint64_t now, uint32_t *conn_out);
 
-/* Hands the queued datagrams to the kernel now (sendmmsg per listener).
- * Call it after sends made outside esip_transport_process(). */
+/* Hands what is queued to the kernel now: the datagrams (sendmmsg per
+ * listener) and each connection's output (a send() each).  Call it after
+ * sends made outside esip_transport_process(). */
 void esip_transport_flush(esip_transport *t);
 
 /* True if connection id is open or connecting (not closed or failed). */
@@ -376,7 +379,8 @@ typedef struct esip_transport_stats {
 	uint64_t tcp_framing_errors;   /* streams closed for bad framing */
 	uint64_t tcp_buffer_overflows; /* output over max_tcp_buffer */
 	uint64_t tcp_output_full;      /* sends refused: max_tcp_output */
-	uint64_t tcp_queued_sends;     /* sends not written whole at once */
+	uint64_t tcp_queued_sends;     /* sends that found their connection
+				        * connecting or its output blocked */
 	uint64_t tcp_msgs_in, tcp_msgs_out;
 	uint64_t tcp_bytes_in, tcp_bytes_out;
 	uint64_t keepalives_answered;  /* RFC 5626 CRLFCRLF pings answered */

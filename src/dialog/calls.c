@@ -12,8 +12,17 @@ static uint64_t call_hash(const esip_ua *ua, esip_str call_id, esip_str local_ta
 {
 	esip_hash_state st;
 	uint32_t n = (uint32_t)call_id.len;
+	unsigned char b[160];
 
-	/* lengths in, so ("ab","c") and ("a","bc") differ */
+	/* lengths in, so ("ab","c") and ("a","bc") differ; gathered in one
+	 * buffer when they fit (a hash call per part costs more than the
+	 * copy), the same bytes streamed otherwise */
+	if (sizeof n + call_id.len + local_tag.len <= sizeof b) {
+		memcpy(b, &n, sizeof n);
+		memcpy(b + sizeof n, call_id.p, call_id.len);
+		memcpy(b + sizeof n + call_id.len, local_tag.p, local_tag.len);
+		return esip_hash(&ua->hkey, b, sizeof n + call_id.len + local_tag.len);
+	}
 	esip_hash_begin(&st, &ua->hkey);
 	esip_hash_update(&st, &n, sizeof n);
 	esip_hash_update(&st, call_id.p, call_id.len);

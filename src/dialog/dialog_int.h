@@ -455,7 +455,9 @@ enum dlg_send {
 	DS_FORK_ACK_BYE, /* ACK and BYE the dialog of the 2xx at hand */
 	DS_PROVISIONAL,  /* value = status: on our INVITE server transaction */
 	DS_FINAL,        /* value = status: final response to the INVITE */
-	DS_ANSWER        /* value = status: response to the request at hand */
+	DS_ANSWER,       /* value = status: response to the request at hand */
+	DS_ACKED_2XX     /* the ACK came: the INVITE server transaction drops its
+			  * 2xx copy (RFC 6026 7.1, esip_txn_confirm) */
 };
 enum dlg_timer {
 	DT_NONE = 0,

@@ -279,6 +279,7 @@ void esip__dlga_confirm_uas(void *ctx, const void *arg, esip_fsm_fx *fx)
 	keep_remote_sdp(c, A(arg));
 	stop(fx, DT_2XX);
 	stop(fx, DT_ACK_WAIT);
+	send_fx(fx, DS_ACKED_2XX, 0);
 	/* the application hears of the ACK (the request hook) */
 	report(fx, DR_REQUEST, 0);
 	/* 15: a callee that hung up before the ACK sends its BYE now */

@@ -229,6 +229,13 @@ static void do_send(esip_call *c, unsigned what, uint32_t value, const dlg_arg *
 	case DS_ANSWER:
 		answer_request(c, a, value, now);
 		break;
+	case DS_ACKED_2XX:
+		/* no 2xx goes out on it again: until Timer L it only absorbs
+		 * INVITE retransmissions (a thousand held calls hold a
+		 * thousand 2xx copies for 64*T1 otherwise) */
+		if (c->ist)
+			esip_txn_confirm(c->ist);
+		break;
 	}
 }
 

@@ -73,6 +73,10 @@ void esip_stack_config_init(esip_stack_config *c)
 {
 	memset(c, 0, sizeof *c);
 	esip_ua_config_init(&c->ua);
+	/* a transaction's end of absorbing (Timer D, I, J, K, L, M) in 64 ms
+	 * slots: at 1,000 calls/s their expiries (two a call, 32 s later)
+	 * woke the loop up to every millisecond; now 16 times a second */
+	c->ua.txl.cleanup_slot_ms = 64;
 	esip_transport_config_init(&c->transport);
 	c->log_level = ESIP_LOG_INFO;
 }
@@ -229,23 +233,59 @@ fail:
 	return rc;
 }
 
-/* One iteration under the lock: read what is ready, run due timers,
- * flush.  Returns the next timeout in ms (-1 = none). */
-static int iterate_locked(esip_stack *s)
+/* How long the loop may wait for I/O: until the next timer (-1 = none),
+ * 0 while callbacks wait to run.  Under the lock. */
+static int wait_ms_locked(esip_stack *s)
 {
-	uint64_t now = esip__stack_now(), next;
+	uint64_t next = esip_timerwheel_next_expiry(&s->wheel), now;
 
-	s->now = now;
-	esip_transport_process(s->tp, now);
-	esip_timerwheel_run(&s->wheel, now);
-	esip_transport_flush(s->tp);
-	next = esip_timerwheel_next_expiry(&s->wheel);
+	if (s->cb_head)
+		return 0;
 	if (next == UINT64_MAX)
 		return -1;
 	now = esip__stack_now();
 	if (next <= now)
 		return 0;
 	return next - now > STK_MAX_WAIT_MS ? STK_MAX_WAIT_MS : (int)(next - now);
+}
+
+/* One iteration under the lock: read what is ready, run due timers,
+ * flush. */
+static void iterate_locked(esip_stack *s)
+{
+	uint64_t now = esip__stack_now();
+
+	s->now = now;
+	esip_transport_process(s->tp, now);
+	esip_timerwheel_run(&s->wheel, now);
+	esip_transport_flush(s->tp);
+}
+
+/* Rounds of callbacks one iteration runs before it polls again (a
+ * callback's public call may queue more callbacks). */
+#define STK_CB_ROUNDS 4
+
+/*
+ * Runs the queued callbacks with the lock released, then flushes what
+ * they sent: their public calls, made on the loop thread, neither flush
+ * nor wake the loop (esip__stack_leave), so the answers of all the
+ * callbacks of an iteration leave in one batch and the loop wakes no
+ * extra time.  The callbacks' calls may queue more callbacks: a few
+ * rounds here, the rest with the next iteration.  Called and returns with
+ * the lock held.
+ */
+static void run_callbacks_locked(esip_stack *s)
+{
+	int round;
+
+	for (round = 0; round < STK_CB_ROUNDS && s->cb_head; round++) {
+		stk_cb *cbs = esip__stack_take_callbacks(s);
+		pthread_mutex_unlock(&s->lock);
+		esip__stack_run_callbacks(s, cbs);
+		pthread_mutex_lock(&s->lock);
+		if (s->tp)
+			esip_transport_flush(s->tp);
+	}
 }
 
 /* The stack's own thread: it waits in the transport's epoll directly
@@ -257,12 +297,12 @@ static void *loop_main(void *arg)
 
 	pthread_mutex_lock(&s->lock);
 	while (!s->stop_requested) {
-		int timeout = iterate_locked(s);
-		stk_cb *cbs = esip__stack_take_callbacks(s);
+		int timeout;
+
+		iterate_locked(s);
+		run_callbacks_locked(s);
+		timeout = wait_ms_locked(s);
 		pthread_mutex_unlock(&s->lock);
-		esip__stack_run_callbacks(s, cbs);
-		if (cbs)
-			timeout = 0; /* a callback may have started something */
 		if (!s->stop_requested && esip_transport_wait(s->tp, timeout) < 0) {
 			int e = errno;
 			pthread_mutex_lock(&s->lock);
@@ -415,27 +455,18 @@ int esip_stack_fd(esip_stack *s) { return s ? s->epfd : -1; }
 
 int esip_stack_timeout_ms(esip_stack *s)
 {
-	uint64_t next, now;
 	int t;
 
 	if (!s)
 		return -1;
 	pthread_mutex_lock(&s->lock);
-	next = esip_timerwheel_next_expiry(&s->wheel);
-	now = esip__stack_now();
-	if (s->cb_head)
-		t = 0;
-	else if (next == UINT64_MAX)
-		t = -1;
-	else
-		t = next <= now ? 0 : next - now > STK_MAX_WAIT_MS ? STK_MAX_WAIT_MS : (int)(next - now);
+	t = wait_ms_locked(s);
 	pthread_mutex_unlock(&s->lock);
 	return t;
 }
 
 int esip_stack_process(esip_stack *s)
 {
-	stk_cb *cbs;
 	bool destroy_it;
 
 	if (!s)
@@ -448,10 +479,7 @@ int esip_stack_process(esip_stack *s)
 	s->in_process = true; /* callbacks one at a time: no thread starts now */
 	s->process_thread = pthread_self();
 	iterate_locked(s);
-	cbs = esip__stack_take_callbacks(s);
-	pthread_mutex_unlock(&s->lock);
-	esip__stack_run_callbacks(s, cbs);
-	pthread_mutex_lock(&s->lock);
+	run_callbacks_locked(s);
 	s->in_process = false;
 	destroy_it = s->free_pending;
 	pthread_cond_broadcast(&s->cond);
@@ -492,6 +520,14 @@ int esip__stack_enter(esip_stack *s)
 
 void esip__stack_leave(esip_stack *s)
 {
+	/* from a callback: the loop flushes when its callbacks are done and
+	 * computes its next wait then (run_callbacks_locked); a flush and an
+	 * eventfd write per call here would cost two system calls and a
+	 * wake-up each */
+	if (on_loop_thread(s)) {
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
 	esip_transport_flush(s->tp);
 	/* wake the loop before the unlock, never after: once unlocked, what
 	 * this call started may already have made the loop run a callback

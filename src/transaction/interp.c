@@ -92,7 +92,7 @@ static void life_stop(esip_txn *t)
 	esip_txl *txl = t->txl;
 
 	if (t->flags2 & TXF2_LIFE_QUEUED)
-		esip__lifeq_stop(&txl->lifeq[(t->flags2 & TXF2_LIFE_Q1) ? 1 : 0], t);
+		esip__lifeq_stop(&txl->lifeq[(t->flags2 & TXF2_LIFE_QMASK) >> TXF2_LIFE_QSHIFT], t);
 	else
 		esip_timer_stop(txl->wheel, &t->t_life);
 }
@@ -331,6 +331,7 @@ static void do_send(esip_txn *t, unsigned what, const esip_msg *msg, uint64_t no
 static void timer_start(esip_txn *t, unsigned tm, uint32_t ms, uint64_t now)
 {
 	esip_timerwheel *w = t->txl->wheel;
+	bool cleanup = TM_IS_CLEANUP(tm);
 	int q;
 
 	if (ms == 0) {
@@ -343,19 +344,22 @@ static void timer_start(esip_txn *t, unsigned tm, uint32_t ms, uint64_t now)
 		esip_timer_start(w, &t->t_retx, now + ms);
 		return;
 	}
-	/* a life timer: in the queue of its duration if there is one */
+	/* a life timer: in the queue of its duration and kind if there is
+	 * one (lifeq.c); an end of absorbing may come a little later, in
+	 * cleanup_slot_ms slots, so that many end (and wake the owner)
+	 * together */
 	timer_stop(t, t->life_id);
 	t->life_id = (uint8_t)tm;
-	for (q = 0; q < 2; q++) {
-		if (ms == t->txl->lifeq[q].ms && esip__lifeq_start(&t->txl->lifeq[q], t, now)) {
-			if (q)
-				t->flags2 |= TXF2_LIFE_Q1;
-			else
-				t->flags2 &= (uint8_t)~TXF2_LIFE_Q1;
+	for (q = 0; q < LQ__COUNT; q++) {
+		txn_lifeq *lq = &t->txl->lifeq[q];
+		if (ms == lq->ms && cleanup == lq->cleanup && esip__lifeq_start(lq, t, now)) {
+			t->flags2 = (uint8_t)((t->flags2 & ~TXF2_LIFE_QMASK) |
+					      ((unsigned)q << TXF2_LIFE_QSHIFT));
 			return;
 		}
 	}
-	esip_timer_start(w, &t->t_life, now + ms);
+	esip_timer_start(w, &t->t_life,
+			 txn_slot_round(now + ms, cleanup ? t->txl->cfg.cleanup_slot_ms : 0));
 }
 
 static void destroy(esip_txn *t)

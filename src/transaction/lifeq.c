@@ -13,6 +13,13 @@
  * appended (hot) and when it fires.  With 64,000 transactions waiting
  * for Timer J this is most of what the wheel costs (bench/README.md).
  *
+ * The ends of absorbing states (Timer D, I, J, K, L, M) have queues of
+ * their own, whose expiries are rounded up to cleanup_slot_ms: the head
+ * timer then fires once per slot for all the transactions that end in
+ * it, not once per millisecond that one ends in (at 1,000 calls/s two
+ * ends a call, 32 s later, woke the owner's loop nearly every ms).  A
+ * rounded expiry never passes a later one, so the queue keeps its order.
+ *
  * A timer whose expiry would come before the tail's (the owner passed an
  * older `now`), or of another duration, goes to the wheel as before;
  * esip_timer_active() and the life_id invariants of esip__txl_check hold
@@ -70,12 +77,14 @@ static void on_due(esip_timer *tm, uint64_t now)
 	rearm(q);
 }
 
-void esip__lifeq_init(txn_lifeq *q, esip_txl *txl, uint32_t ms)
+void esip__lifeq_init(txn_lifeq *q, esip_txl *txl, uint32_t ms, bool cleanup, uint32_t slot)
 {
 	memset(q, 0, sizeof *q);
 	q->head.next = q->head.prev = &q->head;
 	q->txl = txl;
 	q->ms = ms;
+	q->cleanup = cleanup;
+	q->slot = cleanup ? slot : 0;
 	esip_timer_init(&q->timer, on_due);
 }
 
@@ -88,7 +97,7 @@ void esip__lifeq_deinit(txn_lifeq *q)
 
 bool esip__lifeq_start(txn_lifeq *q, esip_txn *t, uint64_t now)
 {
-	uint64_t expire = now + q->ms;
+	uint64_t expire = txn_slot_round(now + q->ms, q->slot);
 	esip_tlink *l = &t->t_life.link;
 	bool was_empty = q->head.next == &q->head;
 

@@ -291,6 +291,32 @@ int esip_txn_respond(esip_txn *t, const esip_response_spec *spec, uint64_t now)
 	return 0;
 }
 
+void esip_txn_confirm(esip_txn *t)
+{
+	char *p;
+
+	/* an INVITE server transaction that sent a 2xx is in Accepted (or
+	 * dead): what it keeps for Timer L is its key and its To tag (9.2:
+	 * the 200 to a late CANCEL carries the INVITE's tag) */
+	if (!t || t->kind != ESIP_TXN_IST || t->status < 200 || t->status >= 300 || !t->out_len)
+		return;
+	t->out_len = 0;
+	if (!t->tag_len) {
+		esip__txn_account(t, -(int64_t)t->out_cap);
+		esip_free(t->txl->alloc, t->out);
+		t->out = NULL;
+		t->out_cap = 0;
+		return;
+	}
+	/* a shrink: should it fail, the old block stays, counted as it was */
+	p = esip_realloc(t->txl->alloc, t->out, t->tag_len);
+	if (!p)
+		return;
+	esip__txn_account(t, (int64_t)t->tag_len - (int64_t)t->out_cap);
+	t->out = p;
+	t->out_cap = t->tag_len;
+}
+
 /* ---- stateless responses ------------------------------------------------- */
 
 int esip_txl_respond_stateless(esip_txl *txl, const esip_msg *req, const esip_rx_info *rx,

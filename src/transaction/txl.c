@@ -113,9 +113,12 @@ int esip_txl_new(const esip_txl_config *c, const esip_txl_callbacks *cb, void *u
 		esip_htab_deinit(&txl->table);
 		goto fail;
 	}
-	/* Timer J, H, L, M (B, D, F by default) and I, K: see lifeq.c */
-	esip__lifeq_init(&txl->lifeq[0], txl, 64 * txl->cfg.t1_ms);
-	esip__lifeq_init(&txl->lifeq[1], txl, txl->cfg.t4_ms);
+	/* Timer H (B, F by default); I, K; J, L, M (D by default): lifeq.c */
+	esip__lifeq_init(&txl->lifeq[LQ_TIMEOUT], txl, 64 * txl->cfg.t1_ms, false, 0);
+	esip__lifeq_init(&txl->lifeq[LQ_END_T4], txl, txl->cfg.t4_ms, true,
+			 txl->cfg.cleanup_slot_ms);
+	esip__lifeq_init(&txl->lifeq[LQ_END_64T1], txl, 64 * txl->cfg.t1_ms, true,
+			 txl->cfg.cleanup_slot_ms);
 	rc = esip_buf_init_dyn(&txl->scratch, a, 1024, 1u << 20);
 	if (rc < 0) {
 		esip_htab_deinit(&txl->routes);
@@ -142,8 +145,8 @@ void esip_txl_free(esip_txl *txl)
 	if (!txl)
 		return;
 	esip_htab_foreach(&txl->table, free_one, NULL);
-	esip__lifeq_deinit(&txl->lifeq[0]);
-	esip__lifeq_deinit(&txl->lifeq[1]);
+	for (int q = 0; q < LQ__COUNT; q++)
+		esip__lifeq_deinit(&txl->lifeq[q]);
 	esip_htab_deinit(&txl->table);
 	esip_htab_deinit(&txl->routes); /* emptied as the transactions went */
 	esip_buf_free(&txl->scratch);

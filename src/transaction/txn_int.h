@@ -52,6 +52,16 @@ enum txn_timer {
 	TM_ALL = 0xff  /* TIMER_STOP: both */
 };
 #define TM_IS_RETX(id) ((id) >= TM_A && (id) <= TM_TRYING)
+/* The timers that end an absorbing state (esip_txl_config.cleanup_slot_ms). */
+#define TM_IS_CLEANUP(id)                                                              \
+	((id) == TM_D || (id) == TM_I || (id) == TM_J || (id) == TM_K || (id) == TM_L ||  \
+	 (id) == TM_M)
+
+/* at rounded up to a multiple of slot ms (0: at itself). */
+static inline uint64_t txn_slot_round(uint64_t at, uint32_t slot)
+{
+	return slot ? (at + slot - 1) / slot * slot : at;
+}
 
 /* ---- machines (machines.c) -------------------------------------------- */
 /* The four tables' enums (esip__ict_S_Calling, esip__nist_E_timer_j, ...)
@@ -99,7 +109,8 @@ enum {
 #define TXF2_CONN_UNLISTED 0x01u /* belongs in a list of conns.c, in none (no memory) */
 #define TXF2_IN_WALK 0x02u       /* held in the list of esip_txl_conn_failed's walk */
 #define TXF2_LIFE_QUEUED 0x04u   /* t_life is in a txn_lifeq, not in the wheel */
-#define TXF2_LIFE_Q1 0x08u       /* ... in txl->lifeq[1] (else [0]) */
+#define TXF2_LIFE_QSHIFT 5       /* ... in txl->lifeq[(flags2 & QMASK) >> QSHIFT] */
+#define TXF2_LIFE_QMASK 0x60u
 #define TXF2_TRYING_OUT 0x10u    /* server: its last response is the layer's
 				  * 100 Trying, built again when needed */
 
@@ -177,8 +188,19 @@ typedef struct txn_lifeq {
 	esip_timer timer; /* in the wheel, at the head's expiry */
 	esip_txl *txl;
 	uint32_t ms;      /* the duration */
+	uint32_t slot;    /* expiries rounded up to a multiple of it (0 = exact) */
+	bool cleanup;     /* for the ends of absorbing states (TM_IS_CLEANUP) */
 	bool firing;      /* inside its expiry */
 } txn_lifeq;
+
+/*
+ * txl->lifeq[]: the life timers of 64*T1 that are timeouts (B, F, H with
+ * their defaults: exact), the ends of absorbing states of T4 (I, K) and
+ * of 64*T1 (D, J, L, M), both in cleanup_slot_ms slots.  A queue stays in
+ * expiry order either way: the rounding never moves a later start before
+ * an earlier one.
+ */
+enum { LQ_TIMEOUT, LQ_END_T4, LQ_END_64T1, LQ__COUNT };
 
 struct esip_txl {
 	esip_txl_config cfg;
@@ -189,7 +211,7 @@ struct esip_txl {
 	esip_hash_key hkey;
 	esip_htab table;       /* every live transaction, by key hash */
 	esip_htab routes;      /* connection / destination -> its transactions (conns.c) */
-	txn_lifeq lifeq[2];    /* life timers of 64*T1 and of T4 (lifeq.c) */
+	txn_lifeq lifeq[LQ__COUNT]; /* life timers of one duration (lifeq.c) */
 	uint32_t unlisted;     /* transactions that belong in a list but are in none */
 	esip_rand *rnd;
 	esip_buf scratch;      /* responses, ACKs, skeletons are built here */
@@ -271,10 +293,13 @@ bool esip__txn_needs_req(const esip_txn *t);
 unsigned esip__txn_timer_event(unsigned tm);
 
 /* ---- lifeq.c ---------------------------------------------------------------- */
-void esip__lifeq_init(txn_lifeq *q, esip_txl *txl, uint32_t ms);
+/* A queue of timers of ms; cleanup: for the ends of absorbing states,
+ * their expiries rounded up to a multiple of slot ms (0 = exact). */
+void esip__lifeq_init(txn_lifeq *q, esip_txl *txl, uint32_t ms, bool cleanup, uint32_t slot);
 void esip__lifeq_deinit(txn_lifeq *q);
-/* Arms t's life timer (not armed) to expire q->ms after now, at the tail
- * of q; false (nothing done) if that expiry is before the tail's. */
+/* Arms t's life timer (not armed) to expire q->ms after now (rounded up
+ * to q's slot), at the tail of q; false (nothing done) if that expiry is
+ * before the tail's. */
 bool esip__lifeq_start(txn_lifeq *q, esip_txn *t, uint64_t now);
 /* Disarms t's life timer, which is in q. */
 void esip__lifeq_stop(txn_lifeq *q, esip_txn *t);

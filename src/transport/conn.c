@@ -355,6 +355,9 @@ void esip__tcp_deinit(esip_transport *t)
 	esip_free(t->a, t->free_ring);
 	esip_free(t->a, t->buckets);
 	esip_free(t->a, t->ip_buckets);
+	esip_free(t->a, t->corked);
+	t->corked = NULL;
+	t->n_corked = t->corked_cap = 0;
 	t->slots = NULL;
 }
 

@@ -19,6 +19,7 @@
 #define READ_WANT 16384      /* bytes asked of the framer per recv() */
 #define OUT_FIRST_CAP 4096   /* first output buffer: a message or two */
 #define OUT_KEEP 65536       /* an empty output buffer larger than this is freed */
+#define CORK_MAX 16384       /* output held for the flush: more goes at once */
 #define ACCEPT_RETRY_MS 100  /* a listener paused by EMFILE tries again after */
 
 /* ---- output ---------------------------------------------------------- */
@@ -82,20 +83,41 @@ static long conn_sendsome(esip_transport *t, tcp_conn *c, const char *p, size_t 
 	return (long)done;
 }
 
+static void conn_drain(esip_transport *t, tcp_conn *c);
+
+/* Leaves c's output for the next flush; false if it cannot be noted (no
+ * memory for the list: the caller writes now). */
+static bool cork(esip_transport *t, tcp_conn *c)
+{
+	if (c->corked)
+		return true;
+	if (esip_grow(t->a, &t->corked, &t->corked_cap, t->n_corked + 1, sizeof *t->corked, 64,
+		      SIZE_MAX) < 0)
+		return false;
+	t->corked[t->n_corked++] = c->id;
+	c->corked = true;
+	return true;
+}
+
+/*
+ * Queues a message on c.  On an open connection that is not blocked it
+ * goes out at the next flush (esip_transport_flush, the end of process),
+ * with whatever else was sent to c meanwhile: one send() for the 180 and
+ * the 200 of a call, or for every response of a batch of requests on one
+ * connection; past CORK_MAX it goes at once, like a full UDP batch.
+ * Connecting or blocked, it waits for EPOLLOUT.  A message that would
+ * pass a limit first lets the socket take what is queued.
+ */
 static int conn_write(esip_transport *t, tcp_conn *c, const char *p, size_t n)
 {
-	bool partial = false;
 	int err;
 
-	if (c->state == CONN_OPEN && c->out_off == c->out_len) {
-		long w = conn_sendsome(t, c, p, n);
-		if (w < 0)
+	if (c->state == CONN_OPEN && c->out_off < c->out_len &&
+	    (c->out_len - c->out_off + n > t->cfg.max_tcp_buffer ||
+	     t->out_queued + n > t->cfg.max_tcp_output)) {
+		conn_drain(t, c);
+		if (c->state == CONN_DEAD)
 			return ESIP_ETRANSPORT;
-		p += w;
-		n -= (size_t)w;
-		if (!n)
-			return 0;
-		partial = w > 0;
 	}
 	if (c->out_len - c->out_off + n > t->cfg.max_tcp_buffer) {
 		t->st.tcp_buffer_overflows++;
@@ -108,24 +130,40 @@ static int conn_write(esip_transport *t, tcp_conn *c, const char *p, size_t n)
 	if (t->out_queued + n > t->cfg.max_tcp_output) {
 		/* all connections together: peers that do not read must not
 		 * hold max_tcp_conns * max_tcp_buffer bytes.  The message is
-		 * dropped; its stream is intact unless part of it went out */
+		 * dropped whole: its stream is intact */
 		t->st.tcp_output_full++;
 		esip__tp_log(t, ESIP_LOG_WARN,
 			     "TCP: output queued on all connections over %u bytes, message to "
-			     "connection %u dropped%s",
-			     t->cfg.max_tcp_output, c->id, partial ? ", connection closed" : "");
-		if (partial)
-			esip__conn_kill(t, c, ESIP_ELIMIT);
+			     "connection %u dropped",
+			     t->cfg.max_tcp_output, c->id);
 		return ESIP_ELIMIT;
 	}
-	t->st.tcp_queued_sends++;
 	if ((err = queue_append(t, c, p, n)) < 0) {
-		/* part of a message may be on the wire: the stream is unusable */
 		esip__conn_kill(t, c, err);
 		return err;
 	}
+	if (c->state == CONN_OPEN && !c->want_out) {
+		if (c->out_len - c->out_off > CORK_MAX || !cork(t, c))
+			conn_drain(t, c);
+		return c->state == CONN_DEAD ? ESIP_ETRANSPORT : 0;
+	}
+	t->st.tcp_queued_sends++;
 	conn_events(t, c);
 	return 0;
+}
+
+void esip__tcp_flush(esip_transport *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n_corked; i++) {
+		tcp_conn *c = esip__tcp_lookup(t, t->corked[i]);
+		if (!c || !c->corked)
+			continue;
+		c->corked = false;
+		conn_drain(t, c);
+	}
+	t->n_corked = 0;
 }
 
 static void conn_drain(esip_transport *t, tcp_conn *c)

@@ -401,7 +401,6 @@ int esip_transport_process(esip_transport *t, uint64_t now)
 {
 	struct epoll_event evs[EPOLL_BATCH];
 	int n, i, round, handled = 0;
-	size_t k;
 
 	if (!t)
 		return ESIP_EINVAL;
@@ -412,11 +411,13 @@ int esip_transport_process(esip_transport *t, uint64_t now)
 	/* closes from timers or failed sends since the last call come first */
 	esip__tcp_reap(t);
 	for (round = 0; round < EPOLL_ROUNDS; round++) {
-		if (round == 0 && t->n_waited > 0) {
-			/* what esip_transport_wait collected: no second epoll_wait */
+		if (round == 0 && t->have_waited) {
+			/* what esip_transport_wait collected: no second
+			 * epoll_wait, also when it timed out with nothing */
 			n = t->n_waited;
 			memcpy(evs, t->waited, (size_t)n * sizeof evs[0]);
 			t->n_waited = 0;
+			t->have_waited = false;
 		} else {
 			n = epoll_wait(t->epfd, evs, EPOLL_BATCH, 0);
 		}
@@ -435,10 +436,8 @@ int esip_transport_process(esip_transport *t, uint64_t now)
 		if (n < EPOLL_BATCH)
 			break;
 	}
-	/* datagrams produced by the callbacks leave in batches */
-	for (k = 0; k < ESIP_TRANSPORT_MAX_LISTENERS; k++)
-		if (t->ls[k].id && t->ls[k].tp == ESIP_TP_UDP)
-			esip__udp_flush(t, &t->ls[k]);
+	/* what the callbacks sent leaves in batches */
+	esip_transport_flush(t);
 	t->in_process = false;
 	return handled;
 }
@@ -460,13 +459,14 @@ int esip_transport_wait(esip_transport *t, int timeout_ms)
 
 	if (!t)
 		return ESIP_EINVAL;
-	if (t->in_process || t->n_waited)
+	if (t->in_process || t->have_waited)
 		return t->in_process ? ESIP_ESTATE : t->n_waited;
 	n = epoll_wait(t->epfd, t->waited, (int)(sizeof t->waited / sizeof t->waited[0]),
 		       timeout_ms);
 	if (n < 0)
 		return errno == EINTR ? 0 : ESIP_ESYS;
 	t->n_waited = n;
+	t->have_waited = true;
 	return n;
 }
 
@@ -503,6 +503,7 @@ void esip_transport_flush(esip_transport *t)
 	for (k = 0; k < ESIP_TRANSPORT_MAX_LISTENERS; k++)
 		if (t->ls[k].id && t->ls[k].tp == ESIP_TP_UDP)
 			esip__udp_flush(t, &t->ls[k]);
+	esip__tcp_flush(t);
 }
 
 bool esip_transport_conn_alive(const esip_transport *t, uint32_t conn)

@@ -68,6 +68,7 @@ typedef struct tcp_conn {
 	bool outgoing;
 	bool want_out;      /* EPOLLOUT registered */
 	bool await_pong;    /* RFC 5626 4.4.1: we pinged, no pong yet */
+	bool corked;        /* output waits in t->corked for the next flush */
 	uint32_t listener;
 	esip_addr peer, local;
 	esip_framer fr;
@@ -100,6 +101,9 @@ struct esip_transport {
 	 * process(); esip_transport_watch: the owner's fd and callback */
 	struct epoll_event waited[EPOLL_BATCH];
 	int n_waited;
+	bool have_waited;   /* waited[0, n_waited) is a wait's result, maybe
+			     * empty (a timeout: nothing is ready, no second
+			     * epoll_wait either) */
 	void (*watch_cb)(void *ud);
 	void *watch_ud;
 	uint64_t now;
@@ -127,6 +131,10 @@ struct esip_transport {
 	uint32_t nconns;
 	uint64_t out_queued; /* output bytes queued on all connections */
 	tcp_conn *dead_head, *dead_tail;
+	/* connections whose output waits for the next flush (ids: one that
+	 * dies meanwhile is not found again) */
+	uint32_t *corked;
+	size_t n_corked, corked_cap;
 	esip_timer accept_retry; /* resumes listeners paused by EMFILE */
 
 	resolver *res;
@@ -178,6 +186,9 @@ void esip__tcp_acceptable(esip_transport *t, listener *l);
 void esip__tcp_event(esip_transport *t, uint32_t id, uint32_t events);
 int esip__tcp_send(esip_transport *t, const esip_dest *dest, const void *bytes, size_t len,
 		   uint32_t *conn_out);
+/* Writes what the sends since the last flush queued on open connections
+ * (one send() per connection for all of them). */
+void esip__tcp_flush(esip_transport *t);
 
 /* resolve.c */
 void esip__resolve_deliver(esip_transport *t);

@@ -218,6 +218,48 @@ END_TEST
 
 /* ---- lost messages --------------------------------------------------------------------------- */
 
+static uint64_t txn_bytes(const uatnode *n)
+{
+	esip_ua_stats st;
+
+	esip_ua_get_stats(n->ua, &st);
+	return st.txl.bytes_live;
+}
+
+/* RFC 6026 7.1: the ACK ends the callee's 2xx retransmissions, so its
+ * INVITE server transaction (in Accepted until Timer L, 64*T1) no longer
+ * keeps the 2xx (esip_txn_confirm): a held call costs its dialog and the
+ * transaction's key, not a copy of the 200 with its SDP as well. */
+START_TEST(ack_drops_the_2xx_copy)
+{
+	pair p;
+	esip_call *ca;
+	simnet_link slow = SIMNET_LINK_PERFECT;
+	uint64_t before;
+	esip_ua_stats st;
+
+	pair_init(&p, 3, NULL);
+	slow.delay_ms = 10;
+	simnet_link_default(p.net, &slow);
+	p.b.policy.ring = 180;
+	p.b.policy.accept_after = 100;
+	ca = uat_call_to(&p.a, &p.b, ESIP_TP_UDP, SDP_A);
+	simnet_run_until(p.net, 115); /* the 200 is sent, the ACK not back yet */
+	ck_assert_uint_eq(simnet_count_sent(p.net, p.b.id, p.a.id, "SIP/2.0 200"), 1);
+	ck_assert_uint_eq(simnet_count_sent(p.net, p.a.id, p.b.id, "ACK"), 0);
+	before = txn_bytes(&p.b);
+	simnet_run_until(p.net, 200);
+	ck_assert_uint_eq(simnet_count_sent(p.net, p.a.id, p.b.id, "ACK"), 1);
+	esip_ua_get_stats(p.b.ua, &st);
+	ck_assert_uint_eq(st.txl.live[ESIP_TXN_IST], 1); /* still absorbing */
+	ck_assert_uint_lt(txn_bytes(&p.b) + sizeof SDP_B, before);
+	/* nothing else changes: the call is up, and ends as usual */
+	ck_assert_int_eq(esip_ua_call_state(ca), ESIP_CALL_ESTABLISHED);
+	ck_assert_int_eq(esip_ua_call_hangup(ca, simnet_now(p.net)), 0);
+	pair_end(&p);
+}
+END_TEST
+
 START_TEST(lost_ack)
 {
 	pair p;
@@ -319,6 +361,7 @@ Suite *calls_suite(void)
 	tcase_add_test(t, cancel_while_ringing);
 	tcase_add_test(t, cancel_before_provisional);
 	tcase_add_test(t, cancel_200_race);
+	tcase_add_test(t, ack_drops_the_2xx_copy);
 	tcase_add_test(t, lost_ack);
 	tcase_add_test(t, lost_bye);
 	tcase_add_test(t, no_answer_480);

@@ -364,6 +364,55 @@ START_TEST(app_process_while_running)
 }
 END_TEST
 
+static void answer_now(void *ud, esip_call *c)
+{
+	ck_assert_int_eq(esip_call_ring(c, 180, NULL, 0), 0);
+	ck_assert_int_eq(esip_call_accept(c, NULL, 0), 0);
+}
+
+/* Issue 11: what a callback sends through public calls leaves when the
+ * esip_stack_process that ran it returns (one flush for all of them), and
+ * those calls, made on the loop thread, do not wake the loop: an eventfd
+ * write, a flush and one more wake-up per call were the cost before.  The
+ * loop still knows its next timer (the 2xx retransmission, 13.3.1.4). */
+START_TEST(app_answer_from_callback)
+{
+	esip_stack_config c;
+	esip_stack *s;
+	esip_addr me, to;
+	char req[2048], sentby[64], ruri[96], contact[96], resp[4096];
+	struct pollfd p;
+	int fd, n, t;
+
+	stk_config(&c, udp4, 1);
+	c.cb.incoming_call = answer_now;
+	s = stk_new(&c);
+	ck_assert_int_eq(esip_stack_local_addr(s, ESIP_TP_UDP, &to), 0);
+	fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &me);
+	snprintf(sentby, sizeof sentby, "127.0.0.1:%u", esip_addr_port(&me));
+	snprintf(ruri, sizeof ruri, "sip:esip@127.0.0.1:%u", esip_addr_port(&to));
+	snprintf(contact, sizeof contact, "Contact: <sip:peer@%s>\r\n", sentby);
+	n = mkreq(req, sizeof req, "INVITE", ruri, "UDP", sentby, "cbans", contact);
+	udp_send(fd, &to, req, (size_t)n);
+	p.fd = esip_stack_fd(s);
+	p.events = POLLIN;
+	ck_assert_int_eq(poll(&p, 1, STK_WAIT_MS), 1);
+	ck_assert_int_eq(esip_stack_process(s), 0);
+	/* both answers are out already: no other process call */
+	ck_assert_int_gt(udp_recv(fd, resp, sizeof resp, 0), 0);
+	ck_assert_int_eq(resp_status(resp), 180);
+	ck_assert_int_gt(udp_recv(fd, resp, sizeof resp, 0), 0);
+	ck_assert_int_eq(resp_status(resp), 200);
+	/* nothing woke the loop: its fd is quiet */
+	ck_assert_int_eq(poll(&p, 1, 0), 0);
+	t = esip_stack_timeout_ms(s);
+	ck_assert_int_ge(t, 0);
+	ck_assert_int_le(t, 500); /* T1 */
+	close(fd);
+	esip_stack_free(s);
+}
+END_TEST
+
 /* ---- 5. client side ----------------------------------------------------------- */
 
 /* 17.1.2.2 / 8.1.3.1: no answer -> Timer F -> 408.  The peer is a bound
@@ -1234,6 +1283,7 @@ int main(void)
 	tcase_add_test(trun, thr_start_stop_states);
 	tcase_add_test(trun, app_self_udp);
 	tcase_add_test(trun, app_process_while_running);
+	tcase_add_test(trun, app_answer_from_callback);
 	suite_add_tcase(s, trun);
 
 	tcase_set_timeout(tuac, 30);

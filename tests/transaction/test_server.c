@@ -9,6 +9,7 @@
  * server sends is seen in simnet's log (to the node-less peer address).
  */
 #include "txtest.h"
+#include "txn_int.h" /* esip__txl_check */
 
 #include <stdio.h>
 #include <string.h>
@@ -269,6 +270,63 @@ START_TEST(tu_retransmits_2xx_in_accepted)
 }
 END_TEST
 
+/* RFC 6026 7.1: once the TU has the ACK it sends no 2xx again, so
+ * esip_txn_confirm() drops the copy; the transaction still absorbs INVITE
+ * retransmissions (answering none) and Timer L still ends it.  It keeps
+ * its To tag: a CANCEL that arrives late still gets the INVITE's (9.2). */
+START_TEST(confirm_drops_the_2xx)
+{
+	esip_response_spec spec;
+	esip_hdr h[64];
+	esip_msg m;
+	esip_txn *t;
+	uint64_t before;
+	char tag[64];
+
+	memset(&spec, 0, sizeof spec);
+	spec.status = 200;
+	ck_assert_int_eq(inject("INVITE", "z9hG4bKc1", NULL), 0); /* answered later */
+	t = bob.last_server;
+	ck_assert_int_eq(esip_txn_respond(t, &spec, simnet_now(net)), 0);
+	ck_assert_uint_eq(sent("SIP/2.0 200"), 1);
+	simnet_run_until(net, 1);
+	esip_msg_init(&m, h, 64);
+	ck_assert_int_gt(esip_msg_parse(&m, last_rx, last_rx_len, ESIP_PARSE_DATAGRAM, NULL), 0);
+	snprintf(tag, sizeof tag, "%.*s", ESIP_STR_FMT(m.to.tag));
+	ck_assert_uint_gt(strlen(tag), 0);
+	before = stats().bytes_live;
+	esip_txn_confirm(t);
+	ck_assert_uint_lt(stats().bytes_live + 100, before); /* the 2xx is gone */
+	ck_assert_int_eq(esip__txl_check(bob.txl), 0);
+	ck_assert_int_eq(esip_txn_respond(t, &spec, simnet_now(net)), ESIP_ESTATE);
+	ck_assert_int_eq(inject("INVITE", "z9hG4bKc1", NULL), 0);
+	ck_assert_uint_eq(sent("SIP/2.0 200"), 1);
+	ck_assert_uint_eq(txt_count(&bob, ESIP_TXE_REQUEST), 1);
+	esip_txn_confirm(t); /* again: nothing more to drop */
+	ck_assert_int_eq(esip__txl_check(bob.txl), 0);
+	/* 9.2: a late CANCEL's 200 carries the INVITE's To tag */
+	ck_assert_int_eq(inject("CANCEL", "z9hG4bKc1", NULL), 0);
+	simnet_run_until(net, 2);
+	esip_msg_init(&m, h, 64);
+	ck_assert_int_gt(esip_msg_parse(&m, last_rx, last_rx_len, ESIP_PARSE_DATAGRAM, NULL), 0);
+	ck_assert(esip_str_eq_cstr(m.cseq_method, "CANCEL"));
+	ck_assert(esip_str_eq_cstr(m.to.tag, tag));
+	ck_assert_int_eq(esip__txl_check(bob.txl), 0);
+	simnet_run_until(net, 31999);
+	ck_assert_uint_eq(txt_live(&bob), 2);
+	simnet_run_until(net, 32000); /* Timer L of the INVITE */
+	ck_assert_uint_eq(txt_live(&bob), 1);
+	simnet_run_until(net, 32002); /* Timer J of the CANCEL */
+	ck_assert_uint_eq(txt_live(&bob), 0);
+	/* a transaction that sent no 2xx is left alone */
+	ck_assert_int_eq(inject("OPTIONS", "z9hG4bKc2", NULL), 0);
+	t = bob.last_server;
+	before = stats().bytes_live;
+	esip_txn_confirm(t);
+	ck_assert_uint_eq(stats().bytes_live, before);
+}
+END_TEST
+
 START_TEST(ack_for_2xx_is_not_a_transaction)
 {
 	/* an ACK with a new branch (the 2xx ACK of 13.2.2.4) goes to the
@@ -510,6 +568,75 @@ START_TEST(over_limit_503)
 	ck_assert_int_eq(txt_inject(&carol, req, len, &peer, ESIP_TP_UDP, 0), 0);
 	simnet_run_until(net, 2);
 	ck_assert_uint_eq(simnet_count_sent(net, carol.id, SIMNET_ANY, "SIP/2.0 503"), 1);
+	txt_node_deinit(&carol);
+}
+END_TEST
+
+/* cleanup_slot_ms: the end of an absorbing state (here Timer J of a NIST
+ * and Timer L of an IST, 64*T1, from the queue of such ends, lifeq.c)
+ * comes at the next multiple of the slot, so that many transactions
+ * answered in different milliseconds end at once; retransmissions and
+ * timeouts keep their times (Timer G of a 486 still doubles from T1, its
+ * Timer H, in the timeouts' queue, is exact). */
+START_TEST(cleanup_timers_in_slots)
+{
+	static const uint64_t g[] = {10, 510, 1510}; /* the 486 and two Timer G */
+	esip_txl_config c;
+	esip_response_spec spec;
+	txnode carol;
+	char req[2048];
+	uint64_t got[8];
+	size_t len;
+
+	esip_txl_config_init(&c);
+	c.cleanup_slot_ms = 64;
+	txt_node_init(&carol, net, "carol", 5080, &c);
+	simnet_run_until(net, 10);
+	len = make(req, sizeof req, "OPTIONS", "z9hG4bKslot1", NULL, NULL);
+	ck_assert_int_eq(txt_inject(&carol, req, len, &peer, ESIP_TP_UDP, 0), 0);
+	len = make(req, sizeof req, "INVITE", "z9hG4bKslot2", NULL, NULL);
+	ck_assert_int_eq(txt_inject(&carol, req, len, &peer, ESIP_TP_UDP, 0), 0);
+	len = make(req, sizeof req, "INVITE", "z9hG4bKslot3", NULL, NULL);
+	ck_assert_int_eq(txt_inject(&carol, req, len, &peer, ESIP_TP_UDP, 0), 0);
+	memset(&spec, 0, sizeof spec);
+	spec.status = 200;
+	ck_assert_int_eq(esip_txn_respond(txt_find(&carol, ESIP_TXE_REQUEST, 0)->txn, &spec, 10), 0);
+	ck_assert_int_eq(esip_txn_respond(txt_find(&carol, ESIP_TXE_REQUEST, 1)->txn, &spec, 10), 0);
+	spec.status = 486;
+	ck_assert_int_eq(esip_txn_respond(txt_find(&carol, ESIP_TXE_REQUEST, 2)->txn, &spec, 10), 0);
+	/* two more OPTIONS, answered at 40 (in the same slot) and 70 (the next) */
+	simnet_run_until(net, 40);
+	len = make(req, sizeof req, "OPTIONS", "z9hG4bKslot4", NULL, NULL);
+	ck_assert_int_eq(txt_inject(&carol, req, len, &peer, ESIP_TP_UDP, 0), 0);
+	spec.status = 200;
+	ck_assert_int_eq(esip_txn_respond(txt_find(&carol, ESIP_TXE_REQUEST, 3)->txn, &spec, 40), 0);
+	simnet_run_until(net, 70);
+	len = make(req, sizeof req, "OPTIONS", "z9hG4bKslot5", NULL, NULL);
+	ck_assert_int_eq(txt_inject(&carol, req, len, &peer, ESIP_TP_UDP, 0), 0);
+	ck_assert_int_eq(esip_txn_respond(txt_find(&carol, ESIP_TXE_REQUEST, 4)->txn, &spec, 70), 0);
+	ck_assert_int_eq(esip__txl_check(carol.txl), 0);
+	simnet_run_until(net, 1600);
+	ck_assert_uint_eq(simnet_log_times(net, carol.id, SIMNET_ANY, "SIP/2.0 486", got, 8), 3);
+	ck_assert_uint_eq(got[0], g[0]);
+	ck_assert_uint_eq(got[1], g[1]);
+	ck_assert_uint_eq(got[2], g[2]);
+	/* Timer H (a timeout, no ACK) keeps its time: 10 + 64*T1 */
+	simnet_run_until(net, 32010);
+	ck_assert_uint_eq(txt_count(&carol, ESIP_TXE_TIMEOUT), 1);
+	ck_assert_uint_eq(txt_find(&carol, ESIP_TXE_TIMEOUT, 0)->now, 32010);
+	/* J and L were due at 32010, the second J at 32040: they end at
+	 * 32064, together; the J due at 32070 at 32128 */
+	simnet_run_until(net, 32063);
+	ck_assert_uint_eq(txt_live(&carol), 4);
+	simnet_run_until(net, 32064);
+	ck_assert_uint_eq(txt_live(&carol), 1);
+	ck_assert_uint_eq(txt_find(&carol, ESIP_TXE_TERMINATED, 1)->now, 32064);
+	ck_assert_uint_eq(txt_find(&carol, ESIP_TXE_TERMINATED, 2)->now, 32064);
+	ck_assert_uint_eq(txt_find(&carol, ESIP_TXE_TERMINATED, 3)->now, 32064);
+	simnet_run_until(net, 32127);
+	ck_assert_uint_eq(txt_live(&carol), 1);
+	simnet_run_until(net, 32128);
+	ck_assert_uint_eq(txt_live(&carol), 0);
 	txt_node_deinit(&carol);
 }
 END_TEST
@@ -1190,6 +1317,8 @@ static Suite *suite_server(void)
 	tcase_add_test(tc, ack_confirms_then_timer_i);
 	tcase_add_test(tc, accepted_state_rfc6026);
 	tcase_add_test(tc, tu_retransmits_2xx_in_accepted);
+	tcase_add_test(tc, confirm_drops_the_2xx);
+	tcase_add_test(tc, cleanup_timers_in_slots);
 	tcase_add_test(tc, ack_for_2xx_is_not_a_transaction);
 	tcase_add_test(tc, late_response_from_skeleton);
 	tcase_add_test(tc, same_to_tag_for_every_response);

@@ -90,6 +90,18 @@ static esip_dest tcp_dest(const esip_addr *a, uint32_t conn)
 	return d;
 }
 
+/* A client connected to la that has sent one request, taken by h: the
+ * transport knows the connection (h->recv[0].rx.conn).  Returns its fd. */
+static int client_with_request(harness *h, const esip_addr *la)
+{
+	char req[1024];
+	int fd = client(la, 0), n = h_mkreq(req, sizeof req, 1, "");
+
+	write_all(fd, req, (size_t)n);
+	ck_assert(H_PUMP(h, h->nrecv == 1, 2000));
+	return fd;
+}
+
 static void accept_in_out(const char *ip)
 {
 	harness h;
@@ -354,6 +366,45 @@ START_TEST(tcp_partial_writes)
 	h_fini(&h);
 	free(sent);
 	free(recvd);
+}
+END_TEST
+
+/* Issue 11: what is sent to a connection between two flushes goes out
+ * at the flush, in one write: a call's 180 and 200, or the responses to
+ * a batch of requests, cost one send() instead of one each.  Nothing is
+ * on the wire before the flush. */
+START_TEST(tcp_sends_wait_for_the_flush)
+{
+	harness h;
+	esip_addr la;
+	esip_dest d;
+	char buf[1024];
+	int fd, n;
+	static const char r1[] = "SIP/2.0 180 Ringing\r\nContent-Length: 0\r\n\r\n";
+	static const char r2[] = "SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n";
+	esip_transport_stats st;
+
+	h_init(&h, NULL);
+	ck_assert_uint_ne(h_listen(&h, ESIP_TP_TCP, "127.0.0.1", &la), 0);
+	fd = client_with_request(&h, &la);
+	d = tcp_dest(&h.recv[0].rx.peer, h.recv[0].rx.conn);
+	ck_assert_int_eq(esip_transport_send(h.t, &d, r1, sizeof r1 - 1, h.now, NULL), 0);
+	ck_assert_int_eq(esip_transport_send(h.t, &d, r2, sizeof r2 - 1, h.now, NULL), 0);
+	ck_assert(!net_readable(fd, 0));
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.tcp_out_queued, sizeof r1 - 1 + sizeof r2 - 1);
+	esip_transport_flush(h.t);
+	/* both, in order, already on the wire */
+	ck_assert(net_readable(fd, 0));
+	n = (int)recv(fd, buf, sizeof buf, 0);
+	ck_assert_int_eq(n, (int)(sizeof r1 - 1 + sizeof r2 - 1));
+	ck_assert(!memcmp(buf, r1, sizeof r1 - 1));
+	ck_assert(!memcmp(buf + sizeof r1 - 1, r2, sizeof r2 - 1));
+	esip_transport_get_stats(h.t, &st);
+	ck_assert_uint_eq(st.tcp_out_queued, 0);
+	ck_assert_uint_eq(st.tcp_queued_sends, 0);
+	close(fd);
+	h_fini(&h);
 }
 END_TEST
 
@@ -742,18 +793,14 @@ START_TEST(tcp_idle_in_use)
 	esip_transport_config c;
 	esip_transport_stats st;
 	esip_addr la;
-	char req[1024];
-	int fd, n;
+	int fd;
 	uint32_t conn;
 
 	esip_transport_config_init(&c);
 	c.tcp_idle_ms = 10000;
 	h_init(&h, &c);
 	ck_assert_uint_ne(h_listen(&h, ESIP_TP_TCP, "127.0.0.1", &la), 0);
-	fd = client(&la, 0);
-	n = h_mkreq(req, sizeof req, 1, "");
-	write_all(fd, req, (size_t)n);
-	ck_assert(H_PUMP(&h, h.nrecv == 1, 2000));
+	fd = client_with_request(&h, &la);
 	conn = h.recv[0].rx.conn;
 	h.in_use = true;
 	/* 180 Ringing went out; minutes pass without a byte */
@@ -1282,16 +1329,12 @@ START_TEST(process_not_reentrant)
 	harness h;
 	esip_transport_callbacks cb = {.recv = nested_recv};
 	esip_addr la;
-	char req[512];
-	int fd, n;
+	int fd;
 
 	memset(&h, 0, sizeof h);
 	ck_assert_int_eq(esip_transport_new(NULL, &cb, &h, NULL, &h.t), 0);
 	ck_assert_uint_ne(h_listen(&h, ESIP_TP_TCP, "127.0.0.1", &la), 0);
-	fd = client(&la, 0);
-	n = h_mkreq(req, sizeof req, 1, "");
-	write_all(fd, req, (size_t)n);
-	ck_assert(H_PUMP(&h, h.nrecv == 1, 2000));
+	fd = client_with_request(&h, &la);
 	close(fd);
 	h_fini(&h);
 }
@@ -1445,6 +1488,7 @@ int main(void)
 	tcase_add_test(tc, tcp_many_in_one_write);
 	tcase_add_test(tc, tcp_split_writes);
 	tcase_add_test(tc, tcp_partial_writes);
+	tcase_add_test(tc, tcp_sends_wait_for_the_flush);
 	tcase_add_test(tc, tcp_peer_closes_mid_message);
 	tcase_add_test(tc, tcp_connect_refused);
 	tcase_add_test(tc, tcp_connect_timeout);

@@ -65,6 +65,35 @@ static void udp_roundtrip(const char *ip)
 	h_fini(&h);
 }
 
+/* Issue 11: process() takes what esip_transport_wait() saw, also when
+ * it saw nothing (a timeout: the loop woke for a timer), and makes no
+ * epoll_wait of its own then - one system call per timer wake-up, not
+ * two.  A datagram that arrives after the wait is the next wait's. */
+START_TEST(udp_wait_timeout_is_the_process_round)
+{
+	harness h;
+	esip_addr la, pa;
+	char req[1024];
+	int fd, n;
+
+	h_init(&h, NULL);
+	ck_assert_uint_ne(h_listen(&h, ESIP_TP_UDP, "127.0.0.1", &la), 0);
+	fd = net_peer_sock(SOCK_DGRAM, "127.0.0.1", &pa);
+	ck_assert_int_eq(esip_transport_wait(h.t, 0), 0);
+	n = h_mkreq(req, sizeof req, 1, "");
+	ck_assert_int_eq(sendto(fd, req, (size_t)n, 0, &la.u.sa, la.len), n);
+	ck_assert(net_readable(esip_transport_fd(h.t), 2000));
+	ck_assert_int_eq(esip_transport_process(h.t, h.now), 0);
+	ck_assert_int_eq(h.nrecv, 0);
+	/* the next round sees it */
+	ck_assert_int_eq(esip_transport_wait(h.t, 2000), 1);
+	ck_assert_int_eq(esip_transport_process(h.t, h.now), 1);
+	ck_assert_int_eq(h.nrecv, 1);
+	close(fd);
+	h_fini(&h);
+}
+END_TEST
+
 START_TEST(udp_roundtrip_v4)
 {
 	udp_roundtrip("127.0.0.1");
@@ -537,6 +566,7 @@ int main(void)
 
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, udp_roundtrip_v4);
+	tcase_add_test(tc, udp_wait_timeout_is_the_process_round);
 	tcase_add_test(tc, udp_roundtrip_v6);
 	tcase_add_test(tc, udp_both_families);
 	tcase_add_test(tc, udp_many_datagrams);
