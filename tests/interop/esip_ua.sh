@@ -87,6 +87,9 @@ expect 11 "registrar unreachable (listen)" "$UA" $L --registrar "$reg" --user bo
 # ---- 7: interrupted, while ringing and while established
 for what in ring answer; do
 	eval port=\$${what}_PORT
+	# emptied here: the wait below must not read the last run's lines
+	# before the background shell truncates the file
+	: >"$WORK/out"
 	timeout --foreground -k 5 30 "$UA" call "sip:bob@127.0.0.1:$port" $L --hangup-after 20000 >"$WORK/out" 2>&1 &
 	pid=$!
 	for _ in $(seq 1 400); do # 20 s at most (a loaded machine)
