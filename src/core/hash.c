@@ -65,6 +65,8 @@ void esip_hash_update(esip_hash_state *st, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 
+	if (!len)
+		return; /* an empty view may have no bytes at all (data NULL) */
 	st->total += len;
 	if (st->ntail) {
 		size_t k = 8 - st->ntail < len ? 8 - st->ntail : len;

@@ -18,9 +18,12 @@ static uint64_t call_hash(const esip_ua *ua, esip_str call_id, esip_str local_ta
 	 * buffer when they fit (a hash call per part costs more than the
 	 * copy), the same bytes streamed otherwise */
 	if (sizeof n + call_id.len + local_tag.len <= sizeof b) {
+		/* an empty part may have no bytes at all (p NULL): no copy */
 		memcpy(b, &n, sizeof n);
-		memcpy(b + sizeof n, call_id.p, call_id.len);
-		memcpy(b + sizeof n + call_id.len, local_tag.p, local_tag.len);
+		if (call_id.len)
+			memcpy(b + sizeof n, call_id.p, call_id.len);
+		if (local_tag.len)
+			memcpy(b + sizeof n + call_id.len, local_tag.p, local_tag.len);
 		return esip_hash(&ua->hkey, b, sizeof n + call_id.len + local_tag.len);
 	}
 	esip_hash_begin(&st, &ua->hkey);
