@@ -30,7 +30,7 @@ static size_t slot_of(const ua_app *app, const esip_call *c)
  * of memory (the table stays as it was, only slower). */
 static bool grow(ua_app *app)
 {
-	size_t n = app->n_slots ? app->n_slots * 2 : 64, i;
+	size_t n = app->n_slots ? app->n_slots * 2 : 64;
 	ua_call **slots = calloc(n, sizeof *slots), *uc;
 
 	if (!slots)
@@ -38,8 +38,6 @@ static bool grow(ua_app *app)
 	free(app->slots);
 	app->slots = slots;
 	app->n_slots = n;
-	for (i = 0; i < n; i++)
-		slots[i] = NULL;
 	for (uc = app->calls; uc; uc = uc->next) {
 		size_t s = slot_of(app, uc->call);
 		uc->hnext = slots[s];
